@@ -1,0 +1,54 @@
+"""Write-then-rename, so a failed or interrupted run never leaves a half-written output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def temporary_sibling(path: Path) -> Path:
+    """A unique hidden name beside `path` (same directory, so the rename is atomic)."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path to write; on success rename it onto `path`, on error delete it.
+
+    The caller writes the whole file to the yielded path. If the block raises, the target is
+    left exactly as it was (absent, or the previous complete version).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temporary_sibling(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_paths(paths: list[Path]) -> Iterator[list[Path]]:
+    """Like `atomic_path` for several files that must appear together or not at all."""
+    targets = [Path(p) for p in paths]
+    tmps = []
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmps.append(temporary_sibling(target))
+    try:
+        yield tmps
+        for tmp, target in zip(tmps, targets, strict=True):
+            os.replace(tmp, target)
+    finally:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write a small text file (UTF-8) atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,7 @@
+"""Placeholder: the `workflow` commands are being built (see the issues)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="workflow commands.", no_args_is_help=True)
