@@ -1,7 +1,244 @@
-"""Placeholder: the `workflow` commands are being built (see the issues)."""
+"""Workflow commands (merged at the top level): upload, import, train, deploy, recommend,
+similar, status, clean-cloud. Each parses options and forwards to `personalize_movielens.workflow`.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="workflow commands.", no_args_is_help=True)
+from ..console import console, info
+from ..workflow import cleanup, imports, render, training
+from ..workflow import deploy as deploy_mod
+from ..workflow import recommend as rec_mod
+from ..workflow import status as status_mod
+from ..workflow import upload as upload_mod
+from ..workflow.context import WorkflowContext, open_context
+from ..workflow.costs import PRICING_URL
+from .options import (
+    DataDirOption,
+    DryRunOption,
+    JsonOption,
+    OutputsOption,
+    TerraformDirOption,
+    YesOption,
+)
+
+app = typer.Typer(no_args_is_help=True)
+
+RecipeOption = Annotated[
+    str,
+    typer.Option("--recipe", help="Recipe name (aws-...) or ARN.", show_default=True),
+]
+NumResultsOption = Annotated[int, typer.Option("-n", "--num-results", help="How many results.")]
+
+
+def _context(
+    outputs: Path | None, terraform_dir: Path | None, dry_run: bool = False
+) -> WorkflowContext:
+    return open_context(outputs, terraform_dir, dry_run=dry_run)
+
+
+def _print_json(value: object) -> None:
+    console.print_json(json.dumps(value, default=str))
+
+
+@app.command()
+def upload(
+    data_dir: DataDirOption = Path("data"),
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Upload the prepared CSVs to the stack's bucket (content-addressed keys, verified checksums).
+
+    Example: personalize-movielens upload --data-dir data --outputs outputs.json
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    for result in upload_mod.upload(ctx, data_dir):
+        state = "uploaded" if result.uploaded else ("planned" if dry_run else "already there")
+        info(f"{result.file.file} -> {result.file.uri} ({state})")
+
+
+@app.command("import")
+def import_(
+    data_dir: DataDirOption = Path("data"),
+    incremental: Annotated[
+        bool, typer.Option("--incremental", help="INCREMENTAL import (append) instead of FULL.")
+    ] = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Import the uploaded files into their datasets; a rerun reuses the job for the same data.
+
+    Example: personalize-movielens import --data-dir data
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    for result in imports.import_data(ctx, data_dir, incremental=incremental):
+        reused = " (reused)" if result.reused else ""
+        info(f"{result.dataset_type}: {result.job_name} {result.status}{reused}")
+
+
+@app.command()
+def train(
+    recipe: RecipeOption = training.DEFAULT_RECIPE,
+    auto_training: Annotated[
+        bool,
+        typer.Option("--auto-training", help="Let Personalize retrain (and bill) every 7 days."),
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="trainingMode UPDATE instead of FULL.")
+    ] = False,
+    baseline: Annotated[
+        bool, typer.Option("--baseline", help="Also train aws-popularity-count and compare.")
+    ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait", help="Wait for training (resume a running one with --wait)."
+        ),
+    ] = True,
+    event_value_threshold: Annotated[
+        str | None,
+        typer.Option(help="Ignore interactions below this EVENT_VALUE (when the schema has one)."),
+    ] = None,
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Create the solution and a solution version, wait, and show the offline metrics.
+
+    Example: personalize-movielens train --baseline
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    results = training.train(
+        ctx,
+        recipe=recipe,
+        auto_training=auto_training,
+        update=update,
+        baseline=baseline,
+        wait=wait,
+        event_value_threshold=event_value_threshold,
+    )
+    if json_:
+        _print_json([r.__dict__ for r in results])
+    elif any(r.metrics for r in results):
+        console.print(render.metrics_table(results))
+
+
+@app.command()
+def deploy(
+    recipe: RecipeOption = training.DEFAULT_RECIPE,
+    min_tps: Annotated[
+        int, typer.Option("--min-tps", help="minProvisionedTPS: the billed minimum.")
+    ] = 1,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Create the campaign on the latest ACTIVE version, or move the campaign to it.
+
+    Example: personalize-movielens deploy --min-tps 1
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    result = deploy_mod.deploy(ctx, recipe=recipe, min_tps=min_tps)
+    info(f"Campaign {result.campaign_name}: {result.action} ({result.campaign_arn}).")
+    info(f"Prices: {PRICING_URL}")
+
+
+@app.command()
+def recommend(
+    user_id: Annotated[str, typer.Argument(help="USER_ID as in interactions.csv.")],
+    num_results: NumResultsOption = 10,
+    recipe: RecipeOption = training.DEFAULT_RECIPE,
+    data_dir: DataDirOption = Path("data"),
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Recommendations for a user, with titles and genres from the prepared data.
+
+    Example: personalize-movielens recommend 42 -n 5
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    items = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
+    if json_:
+        _print_json({"user_id": user_id, "items": [r.to_json() for r in items]})
+    elif not dry_run:
+        console.print(render.recommendations_table(f"Recommended for user {user_id}", items))
+
+
+@app.command()
+def similar(
+    item_id: Annotated[str, typer.Argument(help="ITEM_ID (movieId).")],
+    num_results: NumResultsOption = 10,
+    data_dir: DataDirOption = Path("data"),
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Movies like a movie, from a related-items campaign (aws-similar-items).
+
+    Example: personalize-movielens similar 1 -n 5
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    items = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
+    if json_:
+        _print_json({"item_id": item_id, "items": [r.to_json() for r in items]})
+    elif not dry_run:
+        console.print(render.recommendations_table(f"Similar to item {item_id}", items))
+
+
+@app.command()
+def status(
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+) -> None:
+    """The whole stack in one table (datasets, imports, solutions, metrics, campaigns) and billing.
+
+    Read-only, so there is no --dry-run. Example: personalize-movielens status --json
+    """
+    ctx = _context(outputs, terraform_dir)
+    report = status_mod.fetch_status(ctx)
+    if json_:
+        _print_json(report.to_json())
+    else:
+        render.print_status(report)
+
+
+@app.command("clean-cloud")
+def clean_cloud(
+    yes: YesOption = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also delete solutions this tool did not create.")
+    ] = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Delete the campaigns and solutions the tool created, so terraform destroy succeeds.
+
+    Example: personalize-movielens clean-cloud --yes
+    """
+    ctx = _context(outputs, terraform_dir, dry_run)
+    plan = cleanup.plan_cleanup(ctx, include_foreign=all_)
+    if plan.empty:
+        info("Nothing to delete: no campaigns or solutions made by this tool.")
+        cleanup.clean_cloud(ctx, plan)  # still reports solutions left alone
+        return
+    info("Will delete:")
+    for line in plan.describe():
+        info(f"  {line}")
+    if not yes and not dry_run:
+        typer.confirm("Delete these?", abort=True)
+    cleanup.clean_cloud(ctx, plan)
+    if not dry_run:
+        info("Done: the dataset group has no campaigns or solutions from this tool.")

@@ -1,0 +1,229 @@
+"""`import`: one dataset import job per uploaded file, named from the data so reruns reuse it.
+
+The job name is derived from the dataset type, the import mode, the content hash and the
+dataset, so running `import` again for the same data finds the job (running: wait for it;
+active: nothing to do) instead of paying for another. A failed job cannot be renamed, so a
+retry gets the next attempt suffix. Two failures are waited out rather than reported: the
+quota of running import jobs (LimitExceededException) and "Insufficient privileges" in the
+first minutes after the role was created, while IAM changes propagate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..console import info
+from ..errors import CloudError, ConfigError
+from .clients import AwsCallError
+from .context import WorkflowContext
+from .costs import import_cost
+from .manifest import UploadedFile, read_manifest
+from .naming import arn_name, attempt_of, import_job_base, with_attempt
+from .waiting import IN_PROGRESS, Observation, wait_until
+
+FULL = "FULL"
+INCREMENTAL = "INCREMENTAL"
+PRIVILEGES_MARKER = "insufficient privileges"
+
+
+@dataclass
+class ImportResult:
+    dataset_type: str
+    job_name: str
+    job_arn: str
+    status: str
+    reused: bool
+    failure_reason: str | None = None
+
+
+def list_import_jobs(ctx: WorkflowContext, dataset_arn: str) -> list[dict[str, Any]]:
+    return list(
+        ctx.paginate(
+            "personalize", "list_dataset_import_jobs", "datasetImportJobs", datasetArn=dataset_arn
+        )
+    )
+
+
+def _created(job: dict[str, Any]) -> dt.datetime:
+    value = job.get("creationDateTime")
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def observe_job(ctx: WorkflowContext, job_arn: str) -> Observation:
+    job = ctx.call("personalize", "describe_dataset_import_job", datasetImportJobArn=job_arn)
+    job = job["datasetImportJob"]
+    return Observation(job["status"], job.get("failureReason"))
+
+
+class ImportJob:
+    """The import of one uploaded file into its dataset, across attempts and reruns."""
+
+    def __init__(self, ctx: WorkflowContext, entry: UploadedFile, mode: str, started: float):
+        self.ctx = ctx
+        self.entry = entry
+        self.mode = mode
+        self.dataset_arn = ctx.outputs.dataset_arns[entry.dataset_type]
+        self.base = import_job_base(entry.dataset_type, self.dataset_arn, entry.sha256, mode)
+        self.started = started
+        self.result: ImportResult | None = None
+
+    def start(self) -> None:
+        """Find this data's job (reuse or wait for it) or create the next attempt."""
+        jobs = list_import_jobs(self.ctx, self.dataset_arn)
+        mine = [j for j in jobs if attempt_of(self.base, j["jobName"])]
+        active = [j for j in jobs if j["status"] == "ACTIVE"]
+        latest_active = max(active, key=_created) if active else None
+        for job in sorted(mine, key=_created, reverse=True):
+            if job["status"] in IN_PROGRESS:
+                info(f"{job['jobName']}: already running ({job['status']}); waiting for it.")
+                self.result = self._result(job, reused=True)
+                return
+            is_latest = latest_active is not None and (
+                job["datasetImportJobArn"] == latest_active["datasetImportJobArn"]
+            )
+            if job["status"] == "ACTIVE" and is_latest:
+                info(f"{job['jobName']}: this data is already imported; nothing to do.")
+                self.result = self._result(job, reused=True)
+                return
+        attempts = [attempt_of(self.base, j["jobName"]) or 0 for j in mine]
+        self._create(max(attempts, default=0) + 1)
+
+    def _result(self, job: dict[str, Any], reused: bool) -> ImportResult:
+        return ImportResult(
+            self.entry.dataset_type,
+            job["jobName"],
+            job["datasetImportJobArn"],
+            job["status"],
+            reused,
+            job.get("failureReason"),
+        )
+
+    def _create(self, attempt: int) -> None:
+        name = with_attempt(self.base, attempt)
+        ctx = self.ctx
+        ctx.billable(
+            f"dataset import job {name} ({self.entry.dataset_type}, {self.mode}, "
+            f"{self.entry.size / 1e6:.1f} MB from {self.entry.uri})",
+            import_cost(self.entry.size),
+        )
+        window_end = self.started + ctx.settings.limit_retry_window
+        delay = ctx.settings.poll_initial
+        while True:
+            try:
+                response = ctx.call(
+                    "personalize",
+                    "create_dataset_import_job",
+                    jobName=name,
+                    datasetArn=self.dataset_arn,
+                    dataSource={"dataLocation": self.entry.uri},
+                    roleArn=ctx.outputs.personalize_role_arn,
+                    importMode=self.mode,
+                )
+                break
+            except AwsCallError as exc:
+                if exc.code == "ResourceAlreadyExistsException":
+                    # Created by an interrupted run between our List and Create: adopt it.
+                    self.start()
+                    return
+                if exc.code != "LimitExceededException" or ctx.clock() > window_end:
+                    raise
+                info(f"{name}: {exc.service_message} Waiting {delay:.0f}s for running jobs.")
+                ctx.sleep(delay)
+                delay = min(ctx.settings.poll_max, max(delay * 1.5, 0.01))
+        status = "DRY RUN" if ctx.dry_run else "CREATE PENDING"
+        arn = response["datasetImportJobArn"]
+        self.result = ImportResult(self.entry.dataset_type, name, arn, status, reused=False)
+
+    def finish(self, privileges_deadline: float) -> ImportResult:
+        """Wait for the job; retry a fresh role's privilege failures until the deadline."""
+        assert self.result is not None
+        ctx = self.ctx
+        while not ctx.dry_run:
+            label = f"Import {self.result.job_name}"
+            obs = wait_until(ctx, label, lambda: observe_job(ctx, self.result.job_arn))
+            self.result.status = obs.status
+            self.result.failure_reason = obs.failure_reason
+            if obs.status == "ACTIVE":
+                break
+            reason = obs.failure_reason or "no reason given"
+            if PRIVILEGES_MARKER in reason.lower() and ctx.clock() < privileges_deadline:
+                info(
+                    f"{self.result.job_name} failed: {reason} The role may be new (IAM takes "
+                    "minutes to propagate); retrying."
+                )
+                ctx.sleep(ctx.settings.poll_initial)
+                attempt = attempt_of(self.base, self.result.job_name) or 1
+                self._create(attempt + 1)
+                continue
+            raise CloudError(
+                f"Dataset import job {self.result.job_name} ({self.entry.dataset_type}) "
+                f"ended {obs.status}: {reason}",
+                hint=failure_hint(reason),
+            )
+        return self.result
+
+
+def failure_hint(reason: str) -> str:
+    text = reason.lower()
+    if PRIVILEGES_MARKER in text or "access denied" in text:
+        return (
+            "Check the bucket policy and the role (personalize_role_arn) allow Personalize to "
+            "read the data prefix; see docs/operations.md#permissions."
+        )
+    if "kms" in text:
+        return "The role needs kms:Decrypt on the bucket's key; see docs/operations.md#kms."
+    return (
+        "Check the CSV against the schema (`personalize-movielens data validate`); "
+        "see docs/operations.md#csv-format."
+    )
+
+
+def role_created_at(ctx: WorkflowContext) -> float | None:
+    """When the import role was created (epoch seconds), or None when IAM does not tell us."""
+    try:
+        role = ctx.call("iam", "get_role", RoleName=arn_name(ctx.outputs.personalize_role_arn))
+    except CloudError:
+        return None
+    created = role.get("Role", {}).get("CreateDate")
+    return created.timestamp() if isinstance(created, dt.datetime) else None
+
+
+def uploaded_files(ctx: WorkflowContext, data_dir: Path) -> list[UploadedFile]:
+    manifest = read_manifest(data_dir)
+    entries = [e for dtype, e in manifest.items() if dtype in ctx.outputs.dataset_arns]
+    if not entries:
+        raise ConfigError(
+            f"{data_dir}: nothing uploaded yet (no upload manifest).",
+            hint="Run `personalize-movielens upload` first.",
+        )
+    for entry in entries:
+        if entry.bucket != ctx.outputs.bucket_name:
+            raise ConfigError(
+                f"{data_dir}: the upload manifest points at bucket {entry.bucket}, the stack "
+                f"uses {ctx.outputs.bucket_name}.",
+                hint="Run `personalize-movielens upload` again for this stack.",
+            )
+        path = data_dir / entry.file
+        if path.exists() and path.stat().st_size != entry.size:
+            info(f"Note: {path} changed since it was uploaded; importing the uploaded version.")
+    # Interactions first: items-only imports are of little use while interactions fail.
+    return sorted(entries, key=lambda e: e.dataset_type != "Interactions")
+
+
+def import_data(
+    ctx: WorkflowContext, data_dir: Path, incremental: bool = False
+) -> list[ImportResult]:
+    """Start (or find) every import job, then wait for all of them."""
+    mode = INCREMENTAL if incremental else FULL
+    started = ctx.clock()
+    jobs = [ImportJob(ctx, entry, mode, started) for entry in uploaded_files(ctx, data_dir)]
+    for job in jobs:
+        job.start()
+    role_time = None if ctx.dry_run else role_created_at(ctx)
+    privileges_deadline = (role_time or started) + ctx.settings.iam_propagation_window
+    return [job.finish(privileges_deadline) for job in jobs]

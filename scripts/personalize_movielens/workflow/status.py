@@ -1,0 +1,211 @@
+"""`status`: the whole stack in one report, and what is billing now.
+
+Fetching (`fetch_status`), the result model (`StatusReport`) and rendering (`render.py`) are
+separate, so `--json` and the table come from the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .clients import AwsCallError
+from .context import WorkflowContext
+from .costs import PRICES_AS_OF, TRAINING_PER_HOUR, campaign_hourly
+from .naming import recipe_name
+from .resources import (
+    describe_campaign,
+    describe_solution,
+    list_campaigns,
+    list_solutions,
+    list_versions,
+    newest_first,
+    solution_metrics,
+)
+from .waiting import IN_PROGRESS
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+@dataclass
+class ImportInfo:
+    name: str
+    status: str
+    mode: str | None
+    created: str | None
+    failure_reason: str | None
+
+
+@dataclass
+class DatasetInfo:
+    dataset_type: str
+    arn: str
+    status: str
+    latest_import: ImportInfo | None
+
+
+@dataclass
+class VersionInfo:
+    arn: str
+    status: str
+    training_mode: str | None
+    created: str | None
+    failure_reason: str | None
+
+
+@dataclass
+class SolutionInfo:
+    name: str
+    arn: str
+    recipe: str
+    status: str
+    auto_training: bool
+    versions: list[VersionInfo]
+    metrics: dict[str, float]
+
+
+@dataclass
+class CampaignInfo:
+    name: str
+    arn: str
+    status: str
+    solution_version_arn: str | None
+    min_tps: int | None
+    hourly_usd: float | None
+
+
+@dataclass
+class StatusReport:
+    region: str
+    dataset_group_name: str
+    dataset_group_arn: str
+    dataset_group_status: str
+    datasets: list[DatasetInfo] = field(default_factory=list)
+    solutions: list[SolutionInfo] = field(default_factory=list)
+    campaigns: list[CampaignInfo] = field(default_factory=list)
+    billing_now: list[str] = field(default_factory=list)
+    prices_as_of: str = PRICES_AS_OF
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _dataset(ctx: WorkflowContext, dtype: str, arn: str) -> DatasetInfo:
+    try:
+        status = ctx.call("personalize", "describe_dataset", datasetArn=arn)["dataset"]["status"]
+    except AwsCallError as exc:
+        if exc.code != "ResourceNotFoundException":
+            raise
+        return DatasetInfo(dtype, arn, "NOT FOUND", None)
+    jobs = newest_first(
+        list(
+            ctx.paginate(
+                "personalize", "list_dataset_import_jobs", "datasetImportJobs", datasetArn=arn
+            )
+        )
+    )
+    latest = None
+    if jobs:
+        job = jobs[0]
+        latest = ImportInfo(
+            job["jobName"],
+            job["status"],
+            job.get("importMode"),
+            _iso(job.get("creationDateTime")),
+            job.get("failureReason"),
+        )
+    return DatasetInfo(dtype, arn, status, latest)
+
+
+def _solution(ctx: WorkflowContext, summary: dict[str, Any]) -> SolutionInfo:
+    arn = summary["solutionArn"]
+    detail = describe_solution(ctx, arn) or {}
+    versions = [
+        VersionInfo(
+            v["solutionVersionArn"],
+            v["status"],
+            v.get("trainingMode"),
+            _iso(v.get("creationDateTime")),
+            v.get("failureReason"),
+        )
+        for v in list_versions(ctx, arn)
+    ]
+    active = next((v for v in versions if v.status == "ACTIVE"), None)
+    metrics = solution_metrics(ctx, active.arn) if active else {}
+    return SolutionInfo(
+        summary["name"],
+        arn,
+        recipe_name(detail.get("recipeArn") or summary.get("recipeArn") or ""),
+        summary["status"],
+        bool(detail.get("performAutoTraining", False)),
+        versions,
+        metrics,
+    )
+
+
+def _campaign(ctx: WorkflowContext, summary: dict[str, Any]) -> CampaignInfo:
+    detail = describe_campaign(ctx, summary["campaignArn"]) or {}
+    min_tps = detail.get("minProvisionedTPS")
+    status = summary["status"]
+    update = detail.get("latestCampaignUpdate") or {}
+    if update.get("status") in IN_PROGRESS:
+        status = f"ACTIVE, {update['status']}"
+    billing = status.startswith(("ACTIVE", "CREATE"))
+    return CampaignInfo(
+        summary["name"],
+        summary["campaignArn"],
+        status,
+        detail.get("solutionVersionArn"),
+        min_tps,
+        campaign_hourly(min_tps or 1) if billing else None,
+    )
+
+
+def billing_lines(report: StatusReport) -> list[str]:
+    lines = []
+    for campaign in report.campaigns:
+        if campaign.hourly_usd is not None:
+            lines.append(
+                f"campaign {campaign.name}: ~${campaign.hourly_usd:.2f}/hour "
+                f"({campaign.min_tps or 1} min TPS), until deleted"
+            )
+    for solution in report.solutions:
+        for version in solution.versions:
+            if version.status in IN_PROGRESS:
+                lines.append(
+                    f"training {solution.name}: ${TRAINING_PER_HOUR}/training hour while it runs"
+                )
+        if solution.auto_training:
+            lines.append(f"solution {solution.name}: automatic training every 7 days")
+    for dataset in report.datasets:
+        if dataset.latest_import and dataset.latest_import.status in IN_PROGRESS:
+            lines.append(f"import {dataset.latest_import.name}: ingestion per GB")
+    return lines
+
+
+def fetch_status(ctx: WorkflowContext) -> StatusReport:
+    """Read everything the status table shows (read-only calls only)."""
+    outputs = ctx.outputs
+    try:
+        group = ctx.call(
+            "personalize", "describe_dataset_group", datasetGroupArn=outputs.dataset_group_arn
+        )["datasetGroup"]
+        group_name, group_status = group["name"], group["status"]
+    except AwsCallError as exc:
+        if exc.code != "ResourceNotFoundException":
+            raise
+        group_name, group_status = outputs.dataset_group_arn.rsplit("/", 1)[-1], "NOT FOUND"
+    report = StatusReport(outputs.region, group_name, outputs.dataset_group_arn, group_status)
+    if group_status == "NOT FOUND":
+        return report
+    report.datasets = [
+        _dataset(ctx, dtype, arn) for dtype, arn in sorted(outputs.dataset_arns.items())
+    ]
+    for summary in list_solutions(ctx):
+        report.solutions.append(_solution(ctx, summary))
+        report.campaigns += [_campaign(ctx, c) for c in list_campaigns(ctx, summary["solutionArn"])]
+    report.billing_now = billing_lines(report)
+    return report

@@ -1,0 +1,199 @@
+"""`train`: a solution per recipe and a solution version, waited for, with offline metrics.
+
+Solutions are created with `performAutoTraining` off unless asked (it retrains, and bills,
+every week). A rerun never trains twice for the same data: a version in progress is waited
+for, and a version newer than the last successful import is reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..console import info
+from ..errors import CloudError, ConfigError
+from ..schemas import parse_schema
+from .context import WorkflowContext, is_placeholder
+from .costs import training_cost
+from .naming import recipe_arn, recipe_name, solution_name
+from .resources import (
+    created,
+    describe_solution,
+    find_solution,
+    latest_import_time,
+    list_versions,
+    solution_metrics,
+)
+from .waiting import IN_PROGRESS, Observation, wait_until
+
+DEFAULT_RECIPE = "aws-user-personalization-v2"
+BASELINE_RECIPE = "aws-popularity-count"
+#: Recipes that take no event-value threshold (they count events, not weigh them).
+NO_EVENT_VALUE_RECIPES = frozenset({"aws-popularity-count", "aws-similar-items", "aws-sims"})
+DEFAULT_EVENT_VALUE_THRESHOLD = "3.5"
+
+
+@dataclass
+class TrainResult:
+    solution_name: str
+    recipe: str
+    solution_arn: str
+    version_arn: str | None
+    status: str
+    created_version: bool
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def interactions_have_event_value(ctx: WorkflowContext) -> bool:
+    """Whether the Interactions schema the stack uses has EVENT_VALUE (read from the service)."""
+    schema_arn = ctx.outputs.schema_arns.get("Interactions")
+    if not schema_arn:
+        return False
+    response = ctx.call("personalize", "describe_schema", schemaArn=schema_arn)
+    return parse_schema(response["schema"]["schema"], source=schema_arn).has("EVENT_VALUE")
+
+
+def solution_config(ctx: WorkflowContext, recipe: str, threshold: str | None) -> dict[str, Any]:
+    if recipe_name(recipe) in NO_EVENT_VALUE_RECIPES or not interactions_have_event_value(ctx):
+        return {}
+    return {"eventValueThreshold": threshold or DEFAULT_EVENT_VALUE_THRESHOLD}
+
+
+def observe_solution(ctx: WorkflowContext, arn: str) -> Observation:
+    solution = describe_solution(ctx, arn)
+    if solution is None:
+        return Observation("", gone=True)
+    return Observation(solution["status"], solution.get("failureReason"))
+
+
+def ensure_solution(
+    ctx: WorkflowContext, recipe: str, auto_training: bool, threshold: str | None
+) -> str:
+    """The recipe's solution in the dataset group, created if missing; its ARN."""
+    name = solution_name(ctx.outputs.dataset_group_arn, recipe)
+    existing = find_solution(ctx, name)
+    if existing is not None:
+        arn = existing["solutionArn"]
+        solution = describe_solution(ctx, arn) or {}
+        if bool(solution.get("performAutoTraining", False)) != auto_training:
+            info(
+                f"Note: solution {name} exists with performAutoTraining="
+                f"{solution.get('performAutoTraining')}; a solution's settings cannot change "
+                "(clean-cloud and train again to change them)."
+            )
+    else:
+        params: dict[str, Any] = {
+            "name": name,
+            "recipeArn": recipe_arn(recipe),
+            "datasetGroupArn": ctx.outputs.dataset_group_arn,
+            "performAutoTraining": auto_training,
+        }
+        config = solution_config(ctx, recipe, threshold)
+        if config:
+            params["solutionConfig"] = config
+        if auto_training:
+            ctx.billable(
+                f"solution {name} with automatic training",
+                "a new version every 7 days, " + training_cost(),
+            )
+        else:
+            info(f"Creating solution {name} ({recipe_name(recipe)}); a solution itself is free.")
+        arn = ctx.call("personalize", "create_solution", **params)["solutionArn"]
+        if ctx.dry_run:
+            return arn
+    obs = wait_until(ctx, f"Solution {name}", lambda: observe_solution(ctx, arn))
+    if obs.status != "ACTIVE":
+        raise CloudError(
+            f"Solution {name} is {obs.status or 'gone'}: {obs.failure_reason or 'no reason given'}",
+            hint="Run `personalize-movielens clean-cloud`, fix the cause, then train again.",
+        )
+    return arn
+
+
+def ensure_version(ctx: WorkflowContext, solution_arn: str, training_mode: str) -> tuple[str, bool]:
+    """The version to wait for: one in progress, one newer than the data, or a new one."""
+    versions = [] if is_placeholder(solution_arn) else list_versions(ctx, solution_arn)
+    for version in versions:
+        if version["status"] in IN_PROGRESS:
+            info(f"Training already in progress ({version['solutionVersionArn']}); waiting for it.")
+            return version["solutionVersionArn"], False
+    data_time = None if ctx.dry_run and not versions else latest_import_time(ctx)
+    if data_time is None and not ctx.dry_run:
+        raise ConfigError(
+            "No dataset has a successful import yet.",
+            hint="Run `personalize-movielens import` first.",
+        )
+    for version in versions:
+        if version["status"] == "ACTIVE" and training_mode == "FULL":
+            if data_time is not None and created(version) >= data_time:
+                info(f"Up to date: {version['solutionVersionArn']} is newer than the data.")
+                return version["solutionVersionArn"], False
+            break
+    ctx.billable(f"solution version ({training_mode}) of {solution_arn}", training_cost())
+    response = ctx.call(
+        "personalize",
+        "create_solution_version",
+        solutionArn=solution_arn,
+        trainingMode=training_mode,
+    )
+    return response["solutionVersionArn"], True
+
+
+def observe_version(ctx: WorkflowContext, arn: str) -> Observation:
+    version = ctx.call("personalize", "describe_solution_version", solutionVersionArn=arn)
+    version = version["solutionVersion"]
+    return Observation(version["status"], version.get("failureReason"))
+
+
+def wait_version(ctx: WorkflowContext, result: TrainResult) -> None:
+    assert result.version_arn is not None
+    obs = wait_until(
+        ctx, f"Training {result.solution_name}", lambda: observe_version(ctx, result.version_arn)
+    )
+    result.status = obs.status
+    if obs.status != "ACTIVE":
+        raise CloudError(
+            f"Solution version {result.version_arn} ended {obs.status}: "
+            f"{obs.failure_reason or 'no reason given'}",
+            hint="See docs/operations.md#training for the usual causes.",
+        )
+    result.metrics = solution_metrics(ctx, result.version_arn)
+
+
+def train(
+    ctx: WorkflowContext,
+    recipe: str = DEFAULT_RECIPE,
+    auto_training: bool = False,
+    update: bool = False,
+    baseline: bool = False,
+    wait: bool = True,
+    event_value_threshold: str | None = None,
+) -> list[TrainResult]:
+    """Train `recipe` (and the popularity baseline if asked); wait and fetch metrics if `wait`."""
+    plans = [(recipe, "UPDATE" if update else "FULL", auto_training)]
+    if baseline and recipe_name(recipe) != BASELINE_RECIPE:
+        plans.append((BASELINE_RECIPE, "FULL", False))
+    results = []
+    for plan_recipe, mode, auto in plans:
+        arn = ensure_solution(ctx, plan_recipe, auto, event_value_threshold)
+        version_arn, created_version = ensure_version(ctx, arn, mode)
+        results.append(
+            TrainResult(
+                solution_name(ctx.outputs.dataset_group_arn, plan_recipe),
+                recipe_name(plan_recipe),
+                arn,
+                version_arn,
+                "DRY RUN" if ctx.dry_run else "CREATE PENDING",
+                created_version,
+            )
+        )
+    if ctx.dry_run:
+        return results
+    if not wait:
+        info("Not waiting. Resume with `personalize-movielens train --wait` or check `status`.")
+        for result in results:
+            result.status = observe_version(ctx, result.version_arn).status
+        return results
+    for result in results:  # the versions train in parallel on the service
+        wait_version(ctx, result)
+    return results
