@@ -1,0 +1,134 @@
+"""upload on moto's in-process S3: content-addressed keys, no second upload, checksums, KMS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from boto3.s3.transfer import TransferConfig
+from moto import mock_aws
+from wf_helpers import REGION, make_outputs
+
+from personalize_movielens.errors import DataError
+from personalize_movielens.workflow.clients import Clients, retry_config
+from personalize_movielens.workflow.context import WorkflowContext
+from personalize_movielens.workflow.manifest import read_manifest
+from personalize_movielens.workflow.naming import file_sha256
+from personalize_movielens.workflow.upload import upload
+
+
+@pytest.fixture
+def s3_ctx(aws_env: None) -> Iterator[WorkflowContext]:
+    with mock_aws():
+        session = boto3.session.Session(region_name=REGION)
+        session.client("s3").create_bucket(
+            Bucket="movielens-data", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        yield WorkflowContext(make_outputs(), Clients(session, retry_config(), {}))
+
+
+def write_data(data_dir: Path, rows: int = 50) -> None:
+    data_dir.mkdir(exist_ok=True)
+    lines = ["USER_ID,ITEM_ID,TIMESTAMP"] + [
+        f"{i % 7},{i},{1_600_000_000 + i}" for i in range(rows)
+    ]
+    (data_dir / "interactions.csv").write_text("\n".join(lines) + "\n")
+    (data_dir / "items.csv").write_text("ITEM_ID,GENRES,YEAR\n1,Comedy,1995\n2,Drama|War,\n")
+
+
+def keys(ctx: WorkflowContext) -> list[str]:
+    listing = ctx.clients.s3.list_objects_v2(Bucket="movielens-data")
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+def test_upload_uses_content_hash_keys_and_writes_manifest(s3_ctx, tmp_path: Path) -> None:
+    write_data(tmp_path)
+    results = upload(s3_ctx, tmp_path)
+    sha = file_sha256(tmp_path / "interactions.csv")
+    assert f"personalize/input/interactions-{sha[:16]}.csv" in keys(s3_ctx)
+    assert len(keys(s3_ctx)) == 2
+    assert all(r.uploaded for r in results)
+    manifest = read_manifest(tmp_path)
+    assert manifest["Interactions"].sha256 == sha
+    assert manifest["Items"].key.startswith("personalize/input/items-")
+    body = s3_ctx.clients.s3.get_object(Bucket="movielens-data", Key=manifest["Interactions"].key)
+    assert body["Body"].read() == (tmp_path / "interactions.csv").read_bytes()
+
+
+def test_unchanged_file_is_not_uploaded_twice(s3_ctx, tmp_path: Path) -> None:
+    write_data(tmp_path)
+    upload(s3_ctx, tmp_path)
+    again = upload(s3_ctx, tmp_path)
+    assert [r.uploaded for r in again] == [False, False]
+    (tmp_path / "interactions.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\n1,2,3\n")
+    third = upload(s3_ctx, tmp_path)
+    assert [r.uploaded for r in third] == [True, False]
+    assert len(keys(s3_ctx)) == 3  # the old version stays for the import that read it
+
+
+def test_multipart_upload_carries_a_sha256_checksum(s3_ctx, tmp_path: Path) -> None:
+    write_data(tmp_path, rows=400_000)  # ~9 MB: several 5 MiB parts
+    config = TransferConfig(
+        multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024
+    )
+    upload(s3_ctx, tmp_path, config=config)
+    key = read_manifest(tmp_path)["Interactions"].key
+    head = s3_ctx.clients.s3.head_object(Bucket="movielens-data", Key=key, ChecksumMode="ENABLED")
+    assert head["ContentLength"] == (tmp_path / "interactions.csv").stat().st_size
+    assert "ChecksumSHA256" in head
+    assert head["Metadata"]["sha256"] == file_sha256(tmp_path / "interactions.csv")
+
+
+def test_kms_key_is_used_when_the_stack_has_one(aws_env: None, tmp_path: Path) -> None:
+    with mock_aws():
+        session = boto3.session.Session(region_name=REGION)
+        key_arn = session.client("kms").create_key()["KeyMetadata"]["Arn"]
+        session.client("s3").create_bucket(
+            Bucket="movielens-data", CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        ctx = WorkflowContext(
+            make_outputs(kms_key_arn=key_arn), Clients(session, retry_config(), {})
+        )
+        write_data(tmp_path)
+        upload(ctx, tmp_path)
+        key = read_manifest(tmp_path)["Interactions"].key
+        head = ctx.clients.s3.head_object(Bucket="movielens-data", Key=key)
+        assert head["ServerSideEncryption"] == "aws:kms"
+        assert head["SSEKMSKeyId"] == key_arn
+
+
+def test_dry_run_uploads_nothing_and_lists_the_calls(s3_ctx, tmp_path: Path) -> None:
+    write_data(tmp_path)
+    s3_ctx.dry_run = True
+    upload(s3_ctx, tmp_path)
+    assert keys(s3_ctx) == []
+    assert [c.operation for c in s3_ctx.planned] == ["UploadFile", "UploadFile"]
+    assert not (tmp_path / "upload-manifest.json").exists()
+
+
+def test_interrupted_upload_leaves_no_object_and_reruns_cleanly(
+    s3_ctx, tmp_path, monkeypatch
+) -> None:
+    write_data(tmp_path)
+    original = s3_ctx.clients.s3.upload_file
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(s3_ctx.clients.s3, "upload_file", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        upload(s3_ctx, tmp_path)
+    assert keys(s3_ctx) == []
+    assert not (tmp_path / "upload-manifest.json").exists()
+    monkeypatch.setattr(s3_ctx.clients.s3, "upload_file", original)
+    upload(s3_ctx, tmp_path)
+    assert len(keys(s3_ctx)) == 2
+    assert json.loads((tmp_path / "upload-manifest.json").read_text())["version"] == 1
+
+
+def test_missing_interactions_file_is_a_data_error(s3_ctx, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"interactions\.csv"):
+        upload(s3_ctx, tmp_path)
