@@ -1,0 +1,42 @@
+# Exactly the outputs of the contract in DESIGN.md (personalize_movielens.outputs.CONTRACT_OUTPUTS):
+# the tool's only input about this infrastructure. A test keeps the two lists equal.
+
+output "region" {
+  description = "AWS region of the stack."
+  value       = var.region
+}
+
+output "bucket_name" {
+  description = "Name of the data bucket."
+  value       = module.data_bucket.bucket_name
+}
+
+output "data_prefix" {
+  description = "Key prefix for the input data in the bucket, ending with a slash (e.g. personalize/input/)."
+  value       = module.data_bucket.data_prefix
+}
+
+output "personalize_role_arn" {
+  description = "ARN of the IAM role passed to dataset import jobs."
+  value       = module.personalize_role.role_arn
+}
+
+output "dataset_group_arn" {
+  description = "ARN of the dataset group."
+  value       = module.dataset_group.dataset_group_arn
+}
+
+output "dataset_arns" {
+  description = "Map of dataset type (Interactions, Items) to dataset ARN."
+  value       = module.dataset_group.dataset_arns
+}
+
+output "schema_arns" {
+  description = "Map of dataset type (Interactions, Items) to schema ARN."
+  value       = module.dataset_group.schema_arns
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key, or null when AWS managed encryption is used."
+  value       = var.kms_key_arn
+}

@@ -1,0 +1,89 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name (bucket, role, dataset group): 3-20 lowercase letters, digits or hyphens."
+  type        = string
+  default     = "movielens"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name_prefix)) && !can(regex("--", var.name_prefix))
+    error_message = "The name_prefix must be 3-20 lowercase letters, digits or single hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the stack; Amazon Personalize must be available there (e.g. us-east-1)."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "The region must be an AWS region name such as us-east-1 or eu-west-1."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource (aws default_tags, and explicit tags on the awscc resources)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key for the bucket (SSE-KMS) and the dataset group. Its key policy must let Personalize use it. Null: SSE-S3 and AWS owned keys."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "The kms_key_arn must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) or null."
+  }
+}
+
+variable "interactions_schema" {
+  description = "Interactions schema variant from schemas/: \"interactions\" (USER_ID, ITEM_ID, TIMESTAMP) or \"interactions_event_value\" (adds EVENT_TYPE, EVENT_VALUE)."
+  type        = string
+  default     = "interactions"
+
+  validation {
+    condition     = contains(["interactions", "interactions_event_value"], var.interactions_schema)
+    error_message = "The interactions_schema must be \"interactions\" or \"interactions_event_value\"."
+  }
+}
+
+variable "enable_items_dataset" {
+  description = "Create the Items dataset (movie genres and year) next to Interactions."
+  type        = bool
+  default     = true
+}
+
+variable "data_prefix" {
+  description = "Key prefix in the bucket for the input CSVs, ending with a slash."
+  type        = string
+  default     = "personalize/input/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.data_prefix))
+    error_message = "The data_prefix must be one or more path segments, each ending with \"/\", without a leading slash (e.g. \"personalize/input/\")."
+  }
+}
+
+variable "enable_batch_output" {
+  description = "Let Personalize write batch inference output under batch_output_prefix."
+  type        = bool
+  default     = false
+}
+
+variable "batch_output_prefix" {
+  description = "Key prefix in the bucket for batch inference output, ending with a slash (used when enable_batch_output is true)."
+  type        = string
+  default     = "personalize/output/"
+
+  validation {
+    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.batch_output_prefix))
+    error_message = "The batch_output_prefix must be one or more path segments, each ending with \"/\", without a leading slash."
+  }
+}
+
+variable "force_destroy_bucket" {
+  description = "Let terraform destroy delete the data bucket while it still holds objects."
+  type        = bool
+  default     = false
+}
