@@ -1,0 +1,112 @@
+"""clean-cloud on a stubbed Personalize: campaigns, stop training, solutions; foreign left."""
+
+from __future__ import annotations
+
+from wf_helpers import DSG
+
+from personalize_movielens.workflow.cleanup import clean_cloud, plan_cleanup
+
+SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
+OTHER = "arn:aws:personalize:eu-west-1:123456789012:solution/someone-elses"
+CAMPAIGN = "arn:aws:personalize:eu-west-1:123456789012:campaign/movielens-user-personalization-v2"
+TRAINING = SOL + "/v2"
+
+
+def expect_plan(stub) -> None:
+    stub.add_response(
+        "list_solutions",
+        {
+            "solutions": [
+                {
+                    "name": "movielens-user-personalization-v2",
+                    "solutionArn": SOL,
+                    "status": "ACTIVE",
+                },
+                {"name": "someone-elses", "solutionArn": OTHER, "status": "ACTIVE"},
+            ]
+        },
+        {"datasetGroupArn": DSG},
+    )
+    stub.add_response(
+        "list_campaigns",
+        {
+            "campaigns": [
+                {
+                    "name": "movielens-user-personalization-v2",
+                    "campaignArn": CAMPAIGN,
+                    "status": "ACTIVE",
+                }
+            ]
+        },
+        {"solutionArn": SOL},
+    )
+    stub.add_response(
+        "list_solution_versions",
+        {
+            "solutionVersions": [
+                {"solutionVersionArn": SOL + "/v1", "status": "ACTIVE"},
+                {"solutionVersionArn": TRAINING, "status": "CREATE IN_PROGRESS"},
+            ]
+        },
+        {"solutionArn": SOL},
+    )
+
+
+def not_found(stub, operation: str, params: dict) -> None:
+    stub.add_client_error(operation, "ResourceNotFoundException", "gone", expected_params=params)
+
+
+def test_cleanup_deletes_in_the_order_the_service_requires(stubbed) -> None:
+    ctx, stub, _ = stubbed
+    expect_plan(stub)
+    plan = plan_cleanup(ctx)
+    assert [s["name"] for s in plan.foreign] == ["someone-elses"]
+    campaign = {
+        "name": "c",
+        "campaignArn": CAMPAIGN,
+        "solutionVersionArn": SOL + "/v1",
+        "status": "ACTIVE",
+    }
+    stub.add_response("describe_campaign", {"campaign": campaign}, {"campaignArn": CAMPAIGN})
+    stub.add_response("delete_campaign", {}, {"campaignArn": CAMPAIGN})
+    stub.add_response("stop_solution_version_creation", {}, {"solutionVersionArn": TRAINING})
+    deleting = dict(campaign, status="DELETE IN_PROGRESS")
+    stub.add_response("describe_campaign", {"campaign": deleting}, {"campaignArn": CAMPAIGN})
+    not_found(stub, "describe_campaign", {"campaignArn": CAMPAIGN})
+    for status in ("CREATE STOPPING", "CREATE STOPPED"):
+        stub.add_response(
+            "describe_solution_version",
+            {"solutionVersion": {"solutionVersionArn": TRAINING, "status": status}},
+            {"solutionVersionArn": TRAINING},
+        )
+    stub.add_response("delete_solution", {}, {"solutionArn": SOL})
+    not_found(stub, "describe_solution", {"solutionArn": SOL})
+    clean_cloud(ctx, plan)
+
+
+def test_interrupted_cleanup_reruns_past_what_is_already_gone(stubbed) -> None:
+    ctx, stub, _ = stubbed
+    stub.add_response(
+        "list_solutions",
+        {
+            "solutions": [
+                {"name": "movielens-popularity-count", "solutionArn": SOL, "status": "ACTIVE"}
+            ]
+        },
+        {"datasetGroupArn": DSG},
+    )
+    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": SOL})
+    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
+    plan = plan_cleanup(ctx)
+    not_found(stub, "delete_solution", {"solutionArn": SOL})  # deleted meanwhile
+    not_found(stub, "describe_solution", {"solutionArn": SOL})
+    clean_cloud(ctx, plan)
+
+
+def test_dry_run_lists_deletes_without_waiting(stubbed) -> None:
+    ctx, stub, _ = stubbed
+    ctx.dry_run = True
+    expect_plan(stub)
+    clean_cloud(ctx, plan_cleanup(ctx, include_foreign=False))
+    ops = [c.operation for c in ctx.planned]
+    assert ops == ["DeleteCampaign", "StopSolutionVersionCreation", "DeleteSolution"]

@@ -1,0 +1,103 @@
+"""The workflow CLI: every command documented with an example, one-line errors, --dry-run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+from wf_helpers import DSG, make_outputs
+
+from personalize_movielens.cli import app
+from personalize_movielens.cli import workflow as cli_workflow
+from personalize_movielens.errors import ConfigError, PersonalizeMovielensError
+
+COMMANDS = ["upload", "import", "train", "deploy", "recommend", "similar", "status", "clean-cloud"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: personalize-movielens" in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_documented_in_the_runbook(command: str) -> None:
+    runbook = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    assert f"personalize-movielens {command}" in runbook
+
+
+def test_missing_outputs_file_is_one_error_naming_what_to_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["status", "--outputs", str(tmp_path / "none.json")])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ConfigError)
+    assert "local up" in result.exception.one_line()
+
+
+def test_clean_cloud_asks_first_and_aborts_on_no(stubbed, monkeypatch) -> None:
+    ctx, stub, _ = stubbed
+    monkeypatch.setattr(cli_workflow, "_context", lambda *a, **k: ctx)
+    sol = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-popularity-count"
+    stub.add_response(
+        "list_solutions",
+        {
+            "solutions": [
+                {"name": "movielens-popularity-count", "solutionArn": sol, "status": "ACTIVE"}
+            ]
+        },
+        {"datasetGroupArn": DSG},
+    )
+    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": sol})
+    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": sol})
+    result = CliRunner().invoke(app, ["clean-cloud"], input="n\n")
+    assert result.exit_code == 1  # aborted, and no delete call was stubbed or made
+
+
+def test_train_dry_run_prints_the_calls_and_makes_none(stubbed, monkeypatch) -> None:
+    ctx, stub, _ = stubbed
+    monkeypatch.setattr(
+        cli_workflow,
+        "_context",
+        lambda outputs, tf, dry_run=False: (setattr(ctx, "dry_run", dry_run), ctx)[1],
+    )
+    stub.add_response("list_solutions", {"solutions": []}, {"datasetGroupArn": DSG})
+    stub.add_response(
+        "describe_schema",
+        {
+            "schema": {
+                "schema": json.dumps(
+                    {
+                        "type": "record",
+                        "name": "I",
+                        "fields": [{"name": "USER_ID", "type": "string"}],
+                    }
+                )
+            }
+        },
+        {"schemaArn": make_outputs().schema_arns["Interactions"]},
+    )
+    result = CliRunner().invoke(app, ["train", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "DRY RUN would call personalize.CreateSolution" in result.stdout
+    assert "DRY RUN would call personalize.CreateSolutionVersion" in result.stdout
+    assert len(ctx.planned) == 2
+
+
+def test_domain_errors_are_one_line_from_the_console_script(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "personalize-movielens"
+    proc = subprocess.run(
+        [str(script), "deploy", "--outputs", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    assert "Traceback" not in proc.stderr
+    assert issubclass(ConfigError, PersonalizeMovielensError)
