@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..console import progress
+from ..console import is_interactive, progress
 from ..errors import CloudError
 from .clients import AwsCallError
 from .context import WorkflowContext
@@ -87,7 +87,8 @@ def wait_until(
             if obs is not None:
                 if obs.status != last_status:
                     elapsed = int(ctx.clock() - start)
-                    reporter.update_description(f"{label}: {obs.status or 'gone'} ({elapsed}s)")
+                    text = f"{obs.status or 'gone'} ({elapsed}s)"
+                    reporter.update_description(f"{label}: {text}" if is_interactive() else text)
                     last_status = obs.status
                 if done(obs):
                     return obs
