@@ -1,0 +1,92 @@
+"""recommend/similar: titles and genres joined from the prepared data; related-items check."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from wf_helpers import DSG
+
+from personalize_movielens.errors import ConfigError
+from personalize_movielens.workflow.catalog import load_catalog
+from personalize_movielens.workflow.recommend import recommend, similar
+
+SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
+CAMPAIGN = "arn:aws:personalize:eu-west-1:123456789012:campaign/movielens-user-personalization-v2"
+
+
+def write_prepared(data_dir: Path) -> None:
+    (data_dir / "items.csv").write_text("ITEM_ID,GENRES,YEAR\n1,Adventure|Comedy,1995\n2,Drama,\n")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr(
+            "ml-25m/movies.csv",
+            'movieId,title,genres\n1,"Toy Story, The (1995)",X\n3,Heat (1995),Y\n',
+        )
+    (data_dir / "ml-25m.zip").write_bytes(buffer.getvalue())
+
+
+def test_catalog_joins_items_with_titles_from_the_zip(tmp_path: Path) -> None:
+    write_prepared(tmp_path)
+    catalog = load_catalog(tmp_path)
+    assert catalog["1"].title == "Toy Story, The (1995)"
+    assert (catalog["1"].genres, catalog["1"].year) == ("Adventure|Comedy", "1995")
+    assert catalog["2"].title is None and catalog["2"].year is None
+    assert catalog["3"].title == "Heat (1995)"
+
+
+def test_recommend_returns_ranked_movies_with_titles(stubbed, tmp_path: Path) -> None:
+    ctx, stub, _ = stubbed
+    write_prepared(tmp_path)
+    name = "movielens-user-personalization-v2"
+    stub.add_response(
+        "list_solutions",
+        {"solutions": [{"name": name, "solutionArn": SOL, "status": "ACTIVE"}]},
+        {"datasetGroupArn": DSG},
+    )
+    stub.add_response(
+        "list_campaigns",
+        {"campaigns": [{"name": name, "campaignArn": CAMPAIGN, "status": "ACTIVE"}]},
+        {"solutionArn": SOL},
+    )
+    ctx.runtime_stub.add_response(
+        "get_recommendations",
+        {"itemList": [{"itemId": "1", "score": 0.9}, {"itemId": "99", "score": 0.1}]},
+        {"campaignArn": CAMPAIGN, "userId": "42", "numResults": 2},
+    )
+    items = recommend(ctx, "42", 2, data_dir=tmp_path)
+    assert [(r.rank, r.item_id, r.title) for r in items] == [
+        (1, "1", "Toy Story, The (1995)"),
+        (2, "99", None),
+    ]
+
+
+def test_similar_without_a_related_items_campaign_explains(stubbed) -> None:
+    ctx, stub, _ = stubbed
+    stub.add_response(
+        "list_solutions",
+        {
+            "solutions": [
+                {
+                    "name": "movielens-user-personalization-v2",
+                    "solutionArn": SOL,
+                    "status": "ACTIVE",
+                    "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+                }
+            ]
+        },
+        {"datasetGroupArn": DSG},
+    )
+    with pytest.raises(ConfigError) as info:
+        similar(ctx, "1")
+    assert "aws-similar-items" in info.value.one_line()
+
+
+def test_recommend_without_campaign_says_to_deploy(stubbed) -> None:
+    ctx, stub, _ = stubbed
+    stub.add_response("list_solutions", {"solutions": []}, {"datasetGroupArn": DSG})
+    with pytest.raises(ConfigError) as info:
+        recommend(ctx, "42")
+    assert "deploy" in info.value.one_line()
