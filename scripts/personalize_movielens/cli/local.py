@@ -1,7 +1,120 @@
-"""Placeholder: the `local` commands are being built (see the issues)."""
+"""`personalize-movielens local ...`: the local stand-in of AWS (moto + Personalize emulator)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="local commands.", no_args_is_help=True)
+from ..console import console, info
+from ..local import standin
+from .options import JsonOption
+
+app = typer.Typer(
+    help="The local stand-in of AWS: moto server (S3, IAM, STS) and the Personalize emulator.",
+    no_args_is_help=True,
+)
+
+StateDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--state-dir",
+        help="Where pids, ports, logs and outputs.json are kept.",
+        file_okay=False,
+    ),
+]
+
+
+@app.command()
+def up(
+    state_dir: StateDirOption = standin.DEFAULT_STATE_DIR,
+    moto_port: Annotated[
+        int | None, typer.Option("--moto-port", help="Port for moto server (default: a free one).")
+    ] = None,
+    personalize_port: Annotated[
+        int | None,
+        typer.Option(
+            "--personalize-port", help="Port for the Personalize emulator (default: free)."
+        ),
+    ] = None,
+    speed: Annotated[
+        float,
+        typer.Option(
+            "--speed",
+            help="Pace of status changes: a status step takes 1/SPEED seconds (tests use 200).",
+        ),
+    ] = 1.0,
+    region: Annotated[str, typer.Option("--region", help="Region of the stand-in.")] = (
+        standin.DEFAULT_REGION
+    ),
+    with_event_value: Annotated[
+        bool,
+        typer.Option(
+            "--with-event-value",
+            help="Interactions schema with EVENT_TYPE and EVENT_VALUE (for eventValueThreshold).",
+        ),
+    ] = False,
+) -> None:
+    """Start moto server and the Personalize emulator on 127.0.0.1, create the stack's resources,
+    write STATE_DIR/outputs.json and print the variables to export.
+
+    Example: eval "$(personalize-movielens local up)" && personalize-movielens upload --outputs
+    .local-aws/outputs.json --data-dir data
+    """
+    state = standin.up(state_dir, moto_port, personalize_port, speed, region, with_event_value)
+    info(f"moto server (S3, IAM, STS): {state.moto.url}")
+    info(f"Personalize emulator (control plane and runtime): {state.personalize.url}")
+    info(f"Outputs: {state.outputs_path}  (pass it with --outputs)")
+    console.print(standin.export_lines(state.env()), markup=False, soft_wrap=True)
+
+
+@app.command()
+def env(state_dir: StateDirOption = standin.DEFAULT_STATE_DIR) -> None:
+    """Print the `export AWS_ENDPOINT_URL_...` lines of the running stand-in.
+
+    Example: eval "$(personalize-movielens local env)"
+    """
+    console.print(standin.export_lines(standin.env_for(state_dir)), markup=False, soft_wrap=True)
+
+
+@app.command()
+def status(
+    state_dir: StateDirOption = standin.DEFAULT_STATE_DIR, json_: JsonOption = False
+) -> None:
+    """Say what runs where; exit code 1 when the stand-in is not (fully) running.
+
+    Example: personalize-movielens local status --json
+    """
+    report = standin.status(state_dir)
+    if json_:
+        console.print_json(json.dumps(report.as_json()))
+    elif not report.servers:
+        console.print(f"The local stand-in is not running (state dir {report.state_dir}).")
+    else:
+        for server in report.servers:
+            state = "running" if server.running else "stopped"
+            health = "" if server.healthy or not server.running else " (not answering)"
+            console.print(f"{server.name}: {state}{health} at {server.url} (pid {server.pid})")
+        if report.emulator:
+            console.print(f"emulator speed: {report.emulator['speed']}")
+        if report.outputs_file:
+            console.print(f"outputs: {report.outputs_file}")
+    if not report.running:
+        raise typer.Exit(1)
+
+
+@app.command()
+def down(
+    state_dir: StateDirOption = standin.DEFAULT_STATE_DIR,
+    purge: Annotated[
+        bool, typer.Option("--purge", help="Also delete the state dir (logs, outputs.json).")
+    ] = False,
+) -> None:
+    """Stop moto server and the Personalize emulator (the state dir stays unless --purge).
+
+    Example: personalize-movielens local down --purge
+    """
+    stopped = standin.down(state_dir, purge=purge)
+    info(f"Stopped: {', '.join(stopped)}.")

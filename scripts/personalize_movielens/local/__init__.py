@@ -1,0 +1,5 @@
+"""The local stand-in of AWS: moto server (S3, IAM, STS) plus the project's Personalize emulator.
+
+`standin` starts and stops both as background processes, `provision` creates in them what the
+root Terraform stack declares, and `pytest_plugin` gives the test suite the same stand-in.
+"""

@@ -1,0 +1,215 @@
+"""Dataset import jobs: what the service does with the role, the bucket and the CSV files.
+
+1. Assume the role: it must exist and its trust policy must let personalize.amazonaws.com call
+   sts:AssumeRole (with aws:SourceAccount / aws:SourceArn conditions evaluated).
+2. The role's policies (inline and attached) must allow s3:GetObject on each object and
+   s3:ListBucket on the bucket; the bucket policy must allow the service principal the same.
+3. Read the CSV (one object, or every .csv directly under a prefix ending in "/") and check it
+   against the dataset's schema. Then FULL replaces the dataset's rows, INCREMENTAL appends.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from ...schemas import DatasetSchema, parse_schema
+from . import csvcheck
+from .policy import allowed, evaluate
+
+if TYPE_CHECKING:
+    from .service import Emulator
+
+SERVICE_PRINCIPAL = "personalize.amazonaws.com"
+ACCESS_DOC = "https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html"
+PRIVILEGES = "Insufficient privileges for accessing data in S3."
+
+
+class ImportFailure(Exception):
+    """The job ends in CREATE FAILED with this message as its failureReason."""
+
+
+@dataclass(frozen=True)
+class Location:
+    bucket: str
+    key: str
+
+    @property
+    def is_prefix(self) -> bool:
+        return self.key == "" or self.key.endswith("/")
+
+    @classmethod
+    def parse(cls, url: str) -> Location:
+        if not url.startswith("s3://"):
+            raise ImportFailure(f"Only s3:// data locations can be imported, got {url}.")
+        bucket, _, key = url[len("s3://") :].partition("/")
+        if not bucket:
+            raise ImportFailure(f"The data location {url} names no bucket.")
+        return cls(bucket, key)
+
+
+def role_name(role_arn: str) -> str:
+    return role_arn.rsplit("/", 1)[-1]
+
+
+def role_documents(iam: Any, name: str) -> list[Any]:
+    """The identity policies of a role: inline ones and the default version of attached ones."""
+    documents = []
+    for policy_name in iam.list_role_policies(RoleName=name).get("PolicyNames", []):
+        documents.append(
+            iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+        )
+    attached = iam.list_attached_role_policies(RoleName=name).get("AttachedPolicies", [])
+    for entry in attached:
+        policy = iam.get_policy(PolicyArn=entry["PolicyArn"])["Policy"]
+        version = iam.get_policy_version(
+            PolicyArn=entry["PolicyArn"], VersionId=policy["DefaultVersionId"]
+        )
+        documents.append(version["PolicyVersion"]["Document"])
+    return documents
+
+
+def check_access(
+    emu: Emulator, role_arn: str, job_arn: str, location: Location, keys: list[str]
+) -> None:
+    """Raise ImportFailure unless the role and the bucket policy both let Personalize read."""
+    iam, s3 = emu.aws("iam"), emu.aws("s3")
+    name = role_name(role_arn)
+    try:
+        role = iam.get_role(RoleName=name)["Role"]
+    except iam.exceptions.NoSuchEntityException:
+        raise ImportFailure(
+            f"{PRIVILEGES} Amazon Personalize cannot assume role {role_arn}: it does not exist."
+        ) from None
+    context = {
+        "aws:SourceAccount": emu.account_id,
+        "aws:SourceArn": job_arn,
+        "aws:SecureTransport": "true",
+        "aws:PrincipalServiceName": SERVICE_PRINCIPAL,
+    }
+    trust = evaluate(
+        [role.get("AssumeRolePolicyDocument", {})],
+        "sts:AssumeRole",
+        role_arn,
+        context,
+        principal={"Service": SERVICE_PRINCIPAL},
+    )
+    if trust != "Allow":
+        raise ImportFailure(
+            f"{PRIVILEGES} Amazon Personalize cannot assume role {role_arn}: its trust policy "
+            f"does not allow {SERVICE_PRINCIPAL} to call sts:AssumeRole for {job_arn}."
+        )
+    identity = role_documents(iam, name)
+    bucket_arn = f"arn:aws:s3:::{location.bucket}"
+    wanted = [("s3:ListBucket", bucket_arn)] + [
+        ("s3:GetObject", f"{bucket_arn}/{key}") for key in keys
+    ]
+    for action, resource in wanted:
+        if not allowed(identity, action, resource, context):
+            raise ImportFailure(
+                f"{PRIVILEGES} Please look at {ACCESS_DOC} and add {action} on {resource} "
+                f"to the policies of role {role_arn}."
+            )
+    try:
+        bucket_policy = s3.get_bucket_policy(Bucket=location.bucket)["Policy"]
+    except s3.exceptions.ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchBucketPolicy":
+            raise
+        bucket_policy = None
+    for action, resource in wanted:
+        if bucket_policy is None or not allowed(
+            [bucket_policy], action, resource, context, principal={"Service": SERVICE_PRINCIPAL}
+        ):
+            raise ImportFailure(
+                f"{PRIVILEGES} Please look at {ACCESS_DOC}#attach-bucket-policy and fix bucket "
+                f"policy on {location.bucket} ({action} on {resource} is not allowed for "
+                f"{SERVICE_PRINCIPAL})."
+            )
+
+
+def list_keys(emu: Emulator, location: Location) -> list[str]:
+    """The object to import, or every .csv object directly under the prefix."""
+    s3 = emu.aws("s3")
+    try:
+        if not location.is_prefix:
+            s3.head_object(Bucket=location.bucket, Key=location.key)
+            return [location.key]
+        keys: list[str] = []
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=location.bucket, Prefix=location.key, Delimiter="/"):
+            keys += [o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".csv")]
+    except s3.exceptions.ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
+            raise ImportFailure(
+                f"Input data not found at s3://{location.bucket}/{location.key}."
+            ) from None
+        raise
+    if not keys:
+        raise ImportFailure(f"No CSV files found under s3://{location.bucket}/{location.key}.")
+    return sorted(keys)
+
+
+_POLARS_TYPES: dict[str, Any] = {
+    "string": pl.Utf8,
+    "int": pl.Int32,
+    "long": pl.Int64,
+    "float": pl.Float64,
+    "double": pl.Float64,
+    "boolean": pl.Boolean,
+}
+
+
+def polars_schema(schema: DatasetSchema) -> dict[str, Any]:
+    return {f.name: _POLARS_TYPES.get(f.avro_type, pl.Utf8) for f in schema.fields}
+
+
+def read_data(
+    emu: Emulator, location: Location, keys: list[str], schema: DatasetSchema, dataset_type: str
+) -> pl.DataFrame:
+    """Download, validate and load the objects (raises ImportFailure on the first bad file)."""
+    s3 = emu.aws("s3")
+    frames = []
+    with tempfile.TemporaryDirectory(prefix="emulator-import-") as tmp:
+        for index, key in enumerate(keys):
+            path = Path(tmp) / f"part-{index}.csv"
+            s3.download_file(location.bucket, key, str(path))
+            source = f"s3://{location.bucket}/{key}"
+            found = csvcheck.problems(path, schema, dataset_type, source)
+            if found:
+                raise ImportFailure("Data does not match the schema. " + " ".join(found))
+            frame = pl.read_csv(
+                path,
+                schema_overrides=polars_schema(schema),
+                infer_schema=False,
+                null_values=[""],
+            )
+            frames.append(frame.select(schema.field_names))
+    return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
+
+
+def run(emu: Emulator, job_arn: str) -> None:
+    """The body of an import job (called on a background thread)."""
+    store = emu.store
+    job = store.get("dataset_import_job", job_arn)
+    dataset = store.get("dataset", job["datasetArn"])
+    schema_doc = store.get("schema", dataset["schemaArn"])
+    schema = parse_schema(schema_doc["schema"], source=dataset["schemaArn"])
+    forced = emu.faults.job_failure("imports")
+    if forced:
+        raise ImportFailure(forced)
+    location = Location.parse(job["dataSource"]["dataLocation"])
+    keys = list_keys(emu, location)
+    check_access(emu, job["roleArn"], job_arn, location, keys)
+    frame = read_data(emu, location, keys, schema, dataset["datasetType"])
+    with store.lock:
+        if store.find("dataset", dataset["datasetArn"]) is None:
+            return
+        previous = store.data.get(dataset["datasetArn"])
+        if job.get("importMode") == "INCREMENTAL" and previous is not None:
+            frame = pl.concat([previous, frame], how="vertical")
+        store.data[dataset["datasetArn"]] = frame

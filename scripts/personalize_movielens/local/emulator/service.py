@@ -1,0 +1,58 @@
+"""The emulator's state and dependencies: store, pace, faults, and clients of the moto server."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from .faults import Faults
+from .lifecycle import Lifecycle
+from .store import Store
+
+DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account: ARNs agree across the stand-in
+
+
+class Emulator:
+    """Everything a request handler or a background job needs."""
+
+    def __init__(
+        self,
+        aws_endpoint: str | None = None,
+        speed: float | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        region: str = "us-east-1",
+    ) -> None:
+        self.store = Store()
+        self.lifecycle = Lifecycle(speed)
+        self.faults = Faults()
+        self.aws_endpoint = aws_endpoint
+        self.account_id = account_id
+        self.region = region
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of moto (S3, IAM) with the stand-in's dummy credentials."""
+        with self._clients_lock:
+            client = self._clients.get(service)
+            if client is None:
+                import boto3
+                from botocore.config import Config
+
+                client = boto3.session.Session().client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.aws_endpoint,
+                    aws_access_key_id="testing",
+                    aws_secret_access_key="testing",
+                    config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
+                )
+                self._clients[service] = client
+            return client
+
+    def arn(self, region: str, resource: str) -> str:
+        return f"arn:aws:personalize:{region}:{self.account_id}:{resource}"
+
+    def reset(self) -> None:
+        self.store.reset()
+        self.faults.reset()

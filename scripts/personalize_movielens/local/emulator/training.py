@@ -1,0 +1,215 @@
+"""Recipes, trained for real on the imported interactions.
+
+- aws-popularity-count: exactly the service's recipe: items ranked by interaction count (ties by
+  item ID), the same list for every user, score = the item's share of all interactions.
+- aws-user-personalization, aws-user-personalization-v2 (approximation): item-to-item cosine
+  co-occurrence over each user's recent history; a user's candidates are scored by summing the
+  neighbours of the items they saw, seen items excluded, popular items fill the rest.
+- aws-similar-items (approximation): an item's co-occurrence neighbours, then popular items.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+RECIPE_PREFIX = "arn:aws:personalize:::recipe/"
+
+#: recipe name -> (recipeType, description) for the recipes the emulator trains.
+RECIPES: dict[str, tuple[str, str]] = {
+    "aws-popularity-count": ("USER_PERSONALIZATION", "Most popular items by interaction count."),
+    "aws-user-personalization": (
+        "USER_PERSONALIZATION",
+        "Emulated: item-to-item co-occurrence over the user's history.",
+    ),
+    "aws-user-personalization-v2": (
+        "USER_PERSONALIZATION",
+        "Emulated: item-to-item co-occurrence over the user's history.",
+    ),
+    "aws-similar-items": ("RELATED_ITEMS", "Emulated: co-occurrence neighbours of an item."),
+}
+#: Recipes the real service has but the emulator does not train (CreateSolution refuses them).
+UNSUPPORTED_RECIPES = (
+    "aws-personalized-ranking",
+    "aws-personalized-ranking-v2",
+    "aws-sims",
+    "aws-trending-now",
+    "aws-next-best-action",
+    "aws-item-affinity",
+    "aws-item-attribute-affinity",
+    "aws-semantic-similarity",
+)
+
+MIN_INTERACTIONS = 1000
+MIN_USERS = 25
+NEIGHBOURS = 50
+#: Upper bound on co-occurrence pairs, so training stays fast on MovieLens 25M.
+MAX_PAIRS = 20_000_000
+MAX_HISTORY = 30
+
+
+class TrainingFailure(Exception):
+    """The solution version ends in CREATE FAILED with this message."""
+
+
+def recipe_name(recipe_arn: str) -> str:
+    return recipe_arn.removeprefix(RECIPE_PREFIX)
+
+
+@dataclass
+class Model:
+    """A trained solution version: what the runtime serves and the metrics evaluate."""
+
+    recipe: str
+    popular: list[str]
+    popular_scores: list[float]
+    neighbours: dict[str, tuple[list[str], list[float]]] = field(default_factory=dict)
+    histories: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def recipe_type(self) -> str:
+        return RECIPES[self.recipe][0]
+
+    @property
+    def excludes_seen(self) -> bool:
+        return self.recipe in ("aws-user-personalization", "aws-user-personalization-v2")
+
+    def for_user(self, user_id: str, n: int) -> list[tuple[str, float]]:
+        return self.recommend(self.histories.get(user_id, []), n)
+
+    def recommend(self, history: list[str], n: int) -> list[tuple[str, float]]:
+        """Top `n` items for a user who interacted with `history` (oldest first)."""
+        if not self.excludes_seen:  # popularity-count: the same list for everyone
+            return list(zip(self.popular[:n], self.popular_scores[:n], strict=False))
+        seen = set(history) if self.excludes_seen else set()
+        scores: dict[str, float] = {}
+        if self.recipe != "aws-popularity-count":
+            for item in history[-MAX_HISTORY:]:
+                near = self.neighbours.get(item)
+                if near is None:
+                    continue
+                for other, score in zip(near[0], near[1], strict=True):
+                    if other not in seen:
+                        scores[other] = scores.get(other, 0.0) + score
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        total = sum(s for _, s in ranked) or 1.0
+        result = [(item, score / total) for item, score in ranked]
+        return self._fill(result, seen, n)
+
+    def related(self, item_id: str, n: int) -> list[tuple[str, float]]:
+        """Items similar to `item_id` (similar-items), popular items when it is unknown."""
+        near = self.neighbours.get(item_id, ([], []))
+        ranked = list(zip(near[0], near[1], strict=True))[:n]
+        total = sum(s for _, s in ranked) or 1.0
+        result = [(item, score / total) for item, score in ranked]
+        return self._fill(result, {item_id}, n)
+
+    def _fill(self, result: list[tuple[str, float]], exclude: set[str], n: int) -> list:
+        if len(result) >= n:
+            return result
+        chosen = {item for item, _ in result} | exclude
+        floor = min((s for _, s in result), default=1.0)
+        for item, share in zip(self.popular, self.popular_scores, strict=True):
+            if len(result) >= n:
+                break
+            if item not in chosen:
+                result.append((item, share * floor if result else share))
+        return result
+
+
+def apply_solution_filters(frame: pl.DataFrame, solution: dict[str, Any]) -> pl.DataFrame:
+    """Keep the interactions the solution trains on: its eventType and eventValueThreshold."""
+    event_type = solution.get("eventType")
+    if event_type and "EVENT_TYPE" in frame.columns:
+        frame = frame.filter(pl.col("EVENT_TYPE") == event_type)
+    threshold = (solution.get("solutionConfig") or {}).get("eventValueThreshold")
+    if threshold not in (None, ""):
+        if "EVENT_VALUE" not in frame.columns:
+            raise TrainingFailure(
+                "eventValueThreshold is set but the Interactions schema has no EVENT_VALUE field."
+            )
+        try:
+            value = float(threshold)
+        except ValueError:
+            raise TrainingFailure(f"eventValueThreshold {threshold!r} is not a number.") from None
+        frame = frame.filter(pl.col("EVENT_VALUE") >= value)
+    return frame
+
+
+def check_minimums(frame: pl.DataFrame) -> None:
+    """The service's training minimums, after filters: 1000 interactions, 25 users with 2+."""
+    count = frame.height
+    if count < MIN_INTERACTIONS:
+        raise TrainingFailure(
+            f"Insufficient data for training: there must be at least {MIN_INTERACTIONS} "
+            f"interactions after filtering (eventType, eventValueThreshold), found {count}."
+        )
+    users = frame.group_by("USER_ID").len().filter(pl.col("len") >= 2).height if count else 0
+    if users < MIN_USERS:
+        raise TrainingFailure(
+            f"Insufficient data for training: there must be at least {MIN_USERS} unique users "
+            f"with at least 2 interactions each, found {users}."
+        )
+
+
+def fit(frame: pl.DataFrame, recipe: str) -> Model:
+    """Train `recipe` on interactions (USER_ID, ITEM_ID, TIMESTAMP, ...)."""
+    counts = frame.group_by("ITEM_ID").len().sort(["len", "ITEM_ID"], descending=[True, False])
+    total = max(frame.height, 1)
+    model = Model(
+        recipe=recipe,
+        popular=counts["ITEM_ID"].to_list(),
+        popular_scores=(counts["len"].cast(pl.Float64) / total).to_list(),
+    )
+    if recipe == "aws-popularity-count":
+        return model
+    ordered = frame.select("USER_ID", "ITEM_ID", "TIMESTAMP").with_row_index("_row")
+    ordered = ordered.sort(["USER_ID", "TIMESTAMP", "_row"])
+    histories = ordered.group_by("USER_ID", maintain_order=True).agg(pl.col("ITEM_ID"))
+    model.histories = dict(
+        zip(histories["USER_ID"].to_list(), histories["ITEM_ID"].to_list(), strict=True)
+    )
+    model.neighbours = cooccurrence(ordered, histories.height)
+    return model
+
+
+def cooccurrence(ordered: pl.DataFrame, n_users: int) -> dict[str, tuple[list[str], list[float]]]:
+    """Top neighbours of each item by cosine co-occurrence in users' recent histories."""
+    depth = max(2, min(MAX_HISTORY, int(math.sqrt(MAX_PAIRS / max(n_users, 1)))))
+    recent = (
+        ordered.group_by("USER_ID", maintain_order=True)
+        .tail(depth)
+        .select("USER_ID", "ITEM_ID")
+        .unique()
+    )
+    support = recent.group_by("ITEM_ID").len().rename({"len": "n"})
+    pairs = (
+        recent.join(recent, on="USER_ID", suffix="_other")
+        .filter(pl.col("ITEM_ID") != pl.col("ITEM_ID_other"))
+        .group_by("ITEM_ID", "ITEM_ID_other")
+        .len()
+        .join(support, on="ITEM_ID")
+        .join(support.rename({"ITEM_ID": "ITEM_ID_other", "n": "n_other"}), on="ITEM_ID_other")
+        .with_columns(
+            (pl.col("len") / (pl.col("n").cast(pl.Float64) * pl.col("n_other")).sqrt()).alias(
+                "score"
+            )
+        )
+        .sort(["ITEM_ID", "score", "ITEM_ID_other"], descending=[False, True, False])
+        .group_by("ITEM_ID", maintain_order=True)
+        .head(NEIGHBOURS)
+        .group_by("ITEM_ID", maintain_order=True)
+        .agg(pl.col("ITEM_ID_other"), pl.col("score"))
+    )
+    return {
+        item: (others, scores)
+        for item, others, scores in zip(
+            pairs["ITEM_ID"].to_list(),
+            pairs["ITEM_ID_other"].to_list(),
+            pairs["score"].to_list(),
+            strict=True,
+        )
+    }

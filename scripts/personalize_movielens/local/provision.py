@@ -1,0 +1,202 @@
+"""Create in the stand-in what the root Terraform stack declares, through boto3 like Terraform.
+
+Bucket (private, encrypted, policy: Personalize may read with aws:SourceAccount), the
+role Personalize assumes (trust with confused-deputy conditions, least-privilege S3 read), the
+dataset group, the schemas from `terraform/schemas/` and the Interactions and Items datasets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ..errors import CloudError
+from ..outputs import StackOutputs
+from ..schemas import load_schema
+
+NAME = "personalize-movielens-local"
+BUCKET = f"{NAME}-data"
+DATA_PREFIX = "personalize/input/"
+ROLE = f"{NAME}-personalize"
+SERVICE_PRINCIPAL = "personalize.amazonaws.com"
+DATASET_TYPES = ("Interactions", "Items")
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where each AWS service of the stand-in answers."""
+
+    moto: str
+    personalize: str
+
+    def for_service(self, service: str) -> str:
+        return self.personalize if service.startswith("personalize") else self.moto
+
+
+def client(service: str, endpoints: Endpoints, region: str) -> Any:
+    """A boto3 client of the stand-in, independent of the caller's environment."""
+    return boto3.session.Session().client(
+        service,
+        region_name=region,
+        endpoint_url=endpoints.for_service(service),
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+        **CREDENTIALS,
+    )
+
+
+def bucket_policy(bucket: str, account_id: str) -> dict[str, Any]:
+    """Personalize may read, confused-deputy safe.
+
+    The stack's TLS-only Deny (aws:SecureTransport false) is left out here: moto ignores policy
+    conditions, so it would deny every request, and the stand-in serves plain HTTP anyway.
+    """
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PersonalizeRead",
+                "Effect": "Allow",
+                "Principal": {"Service": SERVICE_PRINCIPAL},
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+        ],
+    }
+
+
+def trust_policy(account_id: str, region: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": SERVICE_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:personalize:{region}:{account_id}:*"},
+                },
+            }
+        ],
+    }
+
+
+def read_policy(bucket: str, prefix: str) -> dict[str, Any]:
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/{prefix}*"},
+        ],
+    }
+
+
+def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
+    """Bucket and role in moto; returns (account_id, role_arn)."""
+    account_id = client("sts", endpoints, region).get_caller_identity()["Account"]
+    s3 = client("s3", endpoints, region)
+    create: dict[str, Any] = {"Bucket": BUCKET}
+    if region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**create)
+    s3.put_public_access_block(
+        Bucket=BUCKET,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(bucket_policy(BUCKET, account_id)))
+    iam = client("iam", endpoints, region)
+    role = iam.create_role(
+        RoleName=ROLE,
+        AssumeRolePolicyDocument=json.dumps(trust_policy(account_id, region)),
+        Description="Role Amazon Personalize assumes to read the data bucket (local stand-in).",
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=ROLE,
+        PolicyName="s3-read",
+        PolicyDocument=json.dumps(read_policy(BUCKET, DATA_PREFIX)),
+    )
+    return account_id, role["Arn"]
+
+
+def wait_active(describe: Any, key: str, timeout: float = 120.0) -> dict[str, Any]:
+    """Poll a describe call until ACTIVE; raise CloudError on a failed or stuck resource."""
+    deadline = time.monotonic() + timeout
+    while True:
+        resource = describe()[key]
+        status = resource.get("status")
+        if status == "ACTIVE":
+            return resource
+        if status and "FAILED" in status:
+            raise CloudError(f"{key} failed: {resource.get('failureReason', status)}")
+        if time.monotonic() > deadline:
+            raise CloudError(
+                f"{key} did not become ACTIVE within {timeout:.0f} s (status {status})."
+            )
+        time.sleep(0.02)
+
+
+def provision_personalize(
+    endpoints: Endpoints, region: str, role_arn: str, with_event_value: bool = False
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Dataset group, schemas and datasets; returns (group ARN, dataset ARNs, schema ARNs)."""
+    personalize = client("personalize", endpoints, region)
+    group_arn = personalize.create_dataset_group(name=NAME)["datasetGroupArn"]
+    wait_active(
+        lambda: personalize.describe_dataset_group(datasetGroupArn=group_arn), "datasetGroup"
+    )
+    schema_arns: dict[str, str] = {}
+    dataset_arns: dict[str, str] = {}
+    for dataset_type in DATASET_TYPES:
+        schema = load_schema(dataset_type, with_event_value=with_event_value)
+        assert schema.path is not None
+        text = json.dumps(json.loads(schema.path.read_text(encoding="utf-8")))
+        schema_arns[dataset_type] = personalize.create_schema(
+            name=f"{NAME}-{dataset_type.lower()}", schema=text
+        )["schemaArn"]
+        dataset_arns[dataset_type] = personalize.create_dataset(
+            name=f"{NAME}-{dataset_type.lower()}",
+            schemaArn=schema_arns[dataset_type],
+            datasetGroupArn=group_arn,
+            datasetType=dataset_type,
+        )["datasetArn"]
+    for arn in dataset_arns.values():
+        wait_active(lambda arn=arn: personalize.describe_dataset(datasetArn=arn), "dataset")
+    return group_arn, dataset_arns, schema_arns
+
+
+def provision(endpoints: Endpoints, region: str, with_event_value: bool = False) -> StackOutputs:
+    """Everything the root stack declares; returns its outputs (the contract's shape)."""
+    _, role_arn = provision_aws(endpoints, region)
+    group_arn, dataset_arns, schema_arns = provision_personalize(
+        endpoints, region, role_arn, with_event_value
+    )
+    return StackOutputs(
+        region=region,
+        bucket_name=BUCKET,
+        data_prefix=DATA_PREFIX,
+        personalize_role_arn=role_arn,
+        dataset_group_arn=group_arn,
+        dataset_arns=dataset_arns,
+        schema_arns=schema_arns,
+        kms_key_arn=None,
+    )

@@ -1,0 +1,36 @@
+"""The session stand-in is up, provisioned like the root stack, and reachable through boto3's
+standard endpoint variables (including AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME)."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+
+from personalize_movielens.outputs import CONTRACT_OUTPUTS, read_outputs_file
+
+
+def test_outputs_file_follows_the_contract(local_stand_in):
+    outputs = read_outputs_file(local_stand_in.outputs_file)
+    assert set(outputs.to_json()) == set(CONTRACT_OUTPUTS)
+    assert set(outputs.dataset_arns) == {"Interactions", "Items"}
+    assert outputs.kms_key_arn is None
+
+
+def test_boto3_reaches_every_service_through_the_environment(local_stand_in):
+    endpoints = local_stand_in.endpoints
+    assert os.environ["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"] == endpoints.personalize
+    session = boto3.session.Session()
+    assert session.client("personalize-runtime").meta.endpoint_url == endpoints.personalize
+    assert session.client("personalize").meta.endpoint_url == endpoints.personalize
+    for service in ("s3", "iam", "sts"):
+        assert session.client(service).meta.endpoint_url == endpoints.moto
+    outputs = local_stand_in.outputs
+    group = session.client("personalize").describe_dataset_group(
+        datasetGroupArn=outputs.dataset_group_arn
+    )["datasetGroup"]
+    assert group["status"] == "ACTIVE"
+    assert session.client("s3").head_bucket(Bucket=outputs.bucket_name)
+    role = session.client("iam").get_role(RoleName=outputs.personalize_role_arn.rsplit("/", 1)[1])
+    assert role["Role"]["Arn"] == outputs.personalize_role_arn
+    assert session.client("sts").get_caller_identity()["Account"] == "123456789012"
