@@ -88,11 +88,12 @@ def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupPlan:
                 lambda arn=arn: observe_campaign(ctx, arn),
             )
         if not campaign["status"].startswith("DELETE"):
-            info(f"Deleting campaign {campaign['name']} (stops its hourly billing).")
+            verb = "Would delete" if ctx.dry_run else "Deleting"
+            info(f"{verb} campaign {campaign['name']} (stops its hourly billing).")
             _delete(ctx, "delete_campaign", campaignArn=arn)
     for version in plan.versions_to_stop:
         arn = version["solutionVersionArn"]
-        info(f"Stopping training of {arn}.")
+        info(f"{'Would stop' if ctx.dry_run else 'Stopping'} training of {arn}.")
         try:
             ctx.call("personalize", "stop_solution_version_creation", solutionVersionArn=arn)
         except AwsCallError as exc:

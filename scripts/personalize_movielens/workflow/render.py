@@ -13,20 +13,48 @@ from .recommend import Recommendation
 from .status import StatusReport
 from .training import TrainResult
 
+_METRIC_ABBREVIATIONS = {
+    "normalized_discounted_cumulative_gain_at_": "ndcg@",
+    "mean_reciprocal_rank_at_": "mrr@",
+    "precision_at_": "precision@",
+}
+
 
 def _short(arn: str | None) -> str:
     return arn.rsplit("/", 1)[-1] if arn else "-"
 
 
+def metric_label(name: str) -> str:
+    """`normalized_discounted_cumulative_gain_at_10` -> `ndcg@10` (the names the docs use)."""
+    for long, short in _METRIC_ABBREVIATIONS.items():
+        if name.startswith(long):
+            return short + name.removeprefix(long)
+    return name
+
+
+def _metric_order(name: str) -> tuple[str, int]:
+    label = metric_label(name)
+    base, _, k = label.partition("@")
+    return base, int(k) if k.isdigit() else 0
+
+
+def _without_group(name: str, group: str) -> str:
+    return name.removeprefix(f"{group}-") or name
+
+
+def _when(iso: str | None) -> str:
+    return iso[:16].replace("T", " ") if iso else ""
+
+
 def metrics_table(results: list[TrainResult]) -> Table:
     """Offline metrics, one column per solution (the baseline beside the model)."""
     table = Table(title="Solution metrics (offline, from the held-out test split)")
-    table.add_column("metric")
+    table.add_column("metric", no_wrap=True)
     for result in results:
-        table.add_column(f"{result.recipe}", justify="right")
-    names = sorted({name for r in results for name in r.metrics})
+        table.add_column(result.recipe.removeprefix("aws-"), justify="right")
+    names = sorted({name for r in results for name in r.metrics}, key=_metric_order)
     for name in names:
-        row = [name]
+        row = [metric_label(name)]
         for result in results:
             value = result.metrics.get(name)
             row.append("-" if value is None else f"{value:.4f}")
@@ -53,36 +81,40 @@ def recommendations_table(title: str, items: list[Recommendation]) -> Table:
 def status_table(report: StatusReport) -> Table:
     """One table: kind, name, status, details."""
     table = Table(title=f"Dataset group {report.dataset_group_name} ({report.region})")
-    for column in ("kind", "name", "status", "details"):
+    table.add_column("kind", no_wrap=True)
+    for column in ("name", "status", "details"):
         table.add_column(column)
     table.add_row("dataset group", report.dataset_group_name, report.dataset_group_status, "")
     for ds in report.datasets:
         latest = ds.latest_import
         details = "no import yet"
         if latest:
-            details = f"latest import {latest.name}: {latest.status} ({latest.mode or '-'})"
+            details = f"{latest.mode or '-'} import {_when(latest.created)}: {latest.status}"
             if latest.failure_reason:
                 details += f": {latest.failure_reason}"
         table.add_row("dataset", ds.dataset_type, ds.status, details)
+    group = report.dataset_group_name
     for sol in report.solutions:
         auto = ", auto-training" if sol.auto_training else ""
-        table.add_row("solution", sol.name, sol.status, f"{sol.recipe}{auto}")
+        table.add_row(
+            "solution", _without_group(sol.name, group), sol.status, f"{sol.recipe}{auto}"
+        )
         for version in sol.versions[:3]:
-            detail = f"{version.training_mode or '-'} {version.created or ''}"
+            detail = f"{version.training_mode or '-'} {_when(version.created)}"
             if version.failure_reason:
                 detail += f": {version.failure_reason}"
             table.add_row("  version", _short(version.arn), version.status, detail)
         if sol.metrics:
-            shown = {
-                k: v for k, v in sol.metrics.items() if k.endswith("_at_25") or k == "coverage"
-            }
-            text = ", ".join(f"{k}={v:.4f}" for k, v in sorted(shown.items()))
+            shown = [k for k in sol.metrics if k.endswith("_at_25") or k == "coverage"]
+            text = ", ".join(
+                f"{metric_label(k)}={sol.metrics[k]:.4f}" for k in sorted(shown, key=_metric_order)
+            )
             table.add_row("  metrics", "", "", text)
     for camp in report.campaigns:
         cost = f", ~${camp.hourly_usd:.2f}/hour" if camp.hourly_usd is not None else ""
         table.add_row(
             "campaign",
-            camp.name,
+            _without_group(camp.name, group),
             camp.status,
             f"{_short(camp.solution_version_arn)}, {camp.min_tps} TPS{cost}",
         )
