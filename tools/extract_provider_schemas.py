@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import re
 import sys
@@ -94,7 +95,7 @@ def parse_module(js: str, provider: str) -> tuple[str, dict[str, Any]]:
     root_class = ""
     tf_type = ""
     starts = [m.start() for m in _SEGMENT.finditer(js)] + [len(js)]
-    for begin, end in zip(starts, starts[1:], strict=False):
+    for begin, end in itertools.pairwise(starts):
         segment = js[begin:end]
         entries = {
             name: {"block": block == "true", "kind": kind, "storage": storage}
@@ -188,9 +189,7 @@ def _members(tgz: tarfile.TarFile, wanted: set[str]) -> Iterator[tuple[str, str]
                 return
 
 
-def extract(
-    provider: str, types: dict[str, set[str]], wheel_dir: Path | None
-) -> dict[str, Any]:
+def extract(provider: str, types: dict[str, set[str]], wheel_dir: Path | None) -> dict[str, Any]:
     """Schemas of the given types (resource/data) for one provider."""
     wanted: dict[str, tuple[str, str]] = {}
     for kind, names in types.items():

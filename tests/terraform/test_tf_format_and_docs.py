@@ -1,0 +1,119 @@
+"""Checks 1 and 2: terraform fmt style; every .tf parses; variables and outputs documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import tf_static as tf
+
+
+def test_terraform_binary_is_the_pinned_one() -> None:
+    import subprocess
+
+    out = subprocess.run(
+        [str(tf.venv_bin("terraform")), "version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("Terraform v1.0.3")
+
+
+def test_terraform_tree_is_fmt_clean() -> None:
+    assert tf.fmt_problems(tf.TF_DIR) == []
+
+
+def test_fmt_check_catches_misformatted_file(tmp_path: Path) -> None:
+    (tmp_path / "ok.tf").write_text('variable "a" {\n  type = string\n}\n')
+    (tmp_path / "bad.tf").write_text('variable "b" {\ntype=string\n}\n')
+    problems = tf.fmt_problems(tmp_path)
+    assert len(problems) == 1 and "bad.tf" in problems[0]
+
+
+@pytest.mark.parametrize("path", tf.tf_files(), ids=lambda p: str(p.relative_to(tf.TF_DIR)))
+def test_every_tf_file_parses(path: Path) -> None:
+    parsed = tf.parse_file(path)
+    assert parsed, f"{path} parsed to nothing"
+
+
+def test_parser_rejects_broken_hcl() -> None:
+    with pytest.raises(Exception):  # noqa: B017 - the parser raises lark errors of several types
+        tf.parse_text('resource "aws_s3_bucket" "x" {\n  bucket = \n')
+
+
+def test_expected_module_layout() -> None:
+    dirs = {p.relative_to(tf.TF_DIR).as_posix() for p in tf.module_dirs()}
+    assert {
+        ".",
+        "modules/data-bucket",
+        "modules/personalize-role",
+        "modules/dataset-group",
+        "examples/minimal",
+        "examples/complete",
+    } <= dirs
+    for directory in dirs:
+        names = {p.name for p in (tf.TF_DIR / directory).glob("*.tf")}
+        assert {"main.tf", "variables.tf", "outputs.tf", "versions.tf"} <= names, directory
+    for module in ("modules/data-bucket", "modules/personalize-role", "modules/dataset-group"):
+        assert (tf.TF_DIR / module / "README.md").is_file()
+    assert (tf.TF_DIR / "README.md").is_file()
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda p: p.name)
+def test_variables_and_outputs_are_documented(directory: Path) -> None:
+    assert tf.check_documentation(tf.load_module(directory)) == []
+
+
+def _module_from(text: str) -> tf.Module:
+    module = tf.Module(path=Path("snippet"))
+    tf.add_parsed(module, tf.parse_text(text))
+    return module
+
+
+def test_documentation_check_catches_each_defect() -> None:
+    module = _module_from(
+        """
+variable "untyped" {
+  description = "Has no type."
+}
+variable "undescribed" {
+  type = string
+}
+variable "kms_key_arn" {
+  description = "An ARN without a validation."
+  type        = string
+}
+variable "fine" {
+  description = "Typed, described, no rules."
+  type        = bool
+}
+output "bare" {
+  value = 1
+}
+"""
+    )
+    problems = "\n".join(tf.check_documentation(module))
+    assert "variable untyped has no type" in problems
+    assert "variable undescribed has no description" in problems
+    assert "variable kms_key_arn has rules but no validation" in problems
+    assert "output bare has no description" in problems
+    assert "fine" not in problems
+
+
+@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda p: p.name)
+def test_versions_pin_terraform_and_providers(directory: Path) -> None:
+    module = tf.load_module(directory)
+    (block,) = module.terraform
+    assert tf.attr(block, "required_version") == ">= 1.0"
+    providers = tf.attr(block, "required_providers")
+    expected = {
+        "aws": {"source": "hashicorp/aws", "version": "~> 6.0"},
+        "awscc": {"source": "hashicorp/awscc", "version": "~> 1.0"},
+    }
+    assert providers, directory
+    for name, spec in providers.items():
+        if name.startswith("__"):
+            continue
+        value = spec[0] if isinstance(spec, list) else spec
+        assert value == expected[name], (directory, name)
+    # Every provider a module's resources use is declared there.
+    used = {t.split("_", 1)[0] for t, _ in [*module.resources, *module.data]}
+    assert used <= set(providers), directory

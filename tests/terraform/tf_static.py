@@ -1,0 +1,372 @@
+"""Offline checks of the Terraform code: parsing, documentation, provider schemas, policies.
+
+Providers cannot be downloaded where `make test` runs, so `terraform validate` cannot run. These
+functions do the part of its work that matters here, from the HCL alone, and return lists of
+human-readable problems (empty when clean) so that tests can also feed them broken snippets.
+
+HCL is parsed with the `hcl2` module. In this venv that module is the one checkov ships
+(bc-python-hcl2, installed over python-hcl2's files of the same name): every attribute value is
+wrapped in a one-element list, nested blocks are lists of dicts, expressions are strings such as
+"${var.x == None ? 1 : 0}" (Python spellings of null/true/false). `_Body` hides that layout.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+from personalize_movielens.paths import project_root
+
+ROOT = project_root()
+TF_DIR = ROOT / "terraform"
+SCHEMAS_FILE = Path(__file__).with_name("provider_schemas.json")
+
+META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
+_META_KEYS = ("__start_line__", "__end_line__")
+
+
+# --- Parsing --------------------------------------------------------------------------------
+
+
+def tf_files(root: Path = TF_DIR) -> list[Path]:
+    """Every .tf file under root (not in .terraform/ working folders)."""
+    return sorted(p for p in root.rglob("*.tf") if ".terraform" not in p.parts)
+
+
+def parse_text(text: str) -> dict[str, Any]:
+    """Parse HCL text; raises on a syntax error."""
+    return hcl2.loads(text)
+
+
+def parse_file(path: Path) -> dict[str, Any]:
+    return parse_text(path.read_text(encoding="utf-8"))
+
+
+def strip_meta(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in _META_KEYS}
+
+
+def attr(body: dict[str, Any], name: str, default: Any = None) -> Any:
+    """Value of attribute `name` in a block body (unwrapped), or default."""
+    if name not in body:
+        return default
+    value = body[name]
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def is_block_list(value: Any) -> bool:
+    """True when a body entry is one or more nested blocks (not an attribute)."""
+    return (
+        isinstance(value, list)
+        and len(value) >= 1
+        and all(isinstance(item, dict) and _looks_like_block(item) for item in value)
+    )
+
+
+def _looks_like_block(item: dict[str, Any]) -> bool:
+    # A block's attributes are list-wrapped; an object literal's values are not.
+    return all(isinstance(v, list) for v in strip_meta(item).values())
+
+
+@dataclass
+class Module:
+    """The declarations of one Terraform module directory."""
+
+    path: Path
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locals: dict[str, Any] = field(default_factory=dict)
+    resources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    data: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    modules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    providers: list[str] = field(default_factory=list)
+    terraform: list[dict[str, Any]] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def load_module(directory: Path) -> Module:
+    """Parse every .tf file directly in directory into one Module."""
+    module = Module(path=directory)
+    for path in sorted(directory.glob("*.tf")):
+        module.files.append(path)
+        add_parsed(module, parse_file(path))
+    return module
+
+
+def add_parsed(module: Module, parsed: dict[str, Any]) -> None:
+    for entry in parsed.get("variable", []):
+        module.variables.update(entry)
+    for entry in parsed.get("output", []):
+        module.outputs.update(entry)
+    for entry in parsed.get("locals", []):
+        module.locals.update(strip_meta(entry))
+    for kind, target in (("resource", module.resources), ("data", module.data)):
+        for entry in parsed.get(kind, []):
+            for type_name, named in entry.items():
+                for name, body in named.items():
+                    target[(type_name, name)] = body
+    for entry in parsed.get("module", []):
+        module.modules.update(entry)
+    for entry in parsed.get("provider", []):
+        module.providers.extend(entry)
+    module.terraform.extend(parsed.get("terraform", []))
+
+
+def module_dirs(root: Path = TF_DIR) -> list[Path]:
+    """Every directory under root that holds .tf files."""
+    return sorted({p.parent for p in tf_files(root)})
+
+
+# --- Variables and outputs ------------------------------------------------------------------
+
+#: Variable names whose values have rules, so they need a validation block.
+RULED_VARIABLE = re.compile(r"(^|_)(name|name_prefix|arn|region|prefix|datasets|domain|schema)$")
+
+
+def check_documentation(module: Module) -> list[str]:
+    """Every variable typed, described (and validated where it has rules); outputs described."""
+    problems = []
+    where = module.path.relative_to(ROOT) if module.path.is_relative_to(ROOT) else module.path
+    for name, body in module.variables.items():
+        if not attr(body, "type"):
+            problems.append(f"{where}: variable {name} has no type")
+        if not str(attr(body, "description", "")).strip():
+            problems.append(f"{where}: variable {name} has no description")
+        if RULED_VARIABLE.search(name) and not body.get("validation"):
+            problems.append(f"{where}: variable {name} has rules but no validation block")
+        for validation in body.get("validation", []):
+            if not str(attr(validation, "error_message", "")).strip():
+                problems.append(f"{where}: variable {name} has a validation without error_message")
+    for name, body in module.outputs.items():
+        if not str(attr(body, "description", "")).strip():
+            problems.append(f"{where}: output {name} has no description")
+        if "value" not in body:
+            problems.append(f"{where}: output {name} has no value")
+    return problems
+
+
+# --- Provider-schema conformance -------------------------------------------------------------
+
+
+def load_provider_schemas(path: Path = SCHEMAS_FILE) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _schema_for(schemas: dict[str, Any], kind: str, type_name: str) -> dict[str, Any] | None:
+    provider = schemas["providers"].get(type_name.split("_", 1)[0])
+    if provider is None:
+        return None
+    return provider["resources" if kind == "resource" else "data_sources"].get(type_name)
+
+
+def check_conformance(module: Module, schemas: dict[str, Any]) -> list[str]:
+    """Every resource/data type exists; its arguments and blocks exist; required ones are set."""
+    problems: list[str] = []
+    for kind, declared in (("resource", module.resources), ("data", module.data)):
+        for (type_name, name), body in declared.items():
+            label = f"{module.path.name}: {'data.' if kind == 'data' else ''}{type_name}.{name}"
+            schema = _schema_for(schemas, kind, type_name)
+            if schema is None:
+                problems.append(
+                    f"{label}: {kind} type {type_name} is not in the pinned provider schemas"
+                )
+                continue
+            problems.extend(_check_body(label, strip_meta(body), schema, top=True))
+    return problems
+
+
+def _check_body(label: str, body: dict[str, Any], schema: dict[str, Any], top: bool) -> list[str]:
+    problems: list[str] = []
+    attributes = schema["attributes"]
+    present: set[str] = set()
+    entries = list(body.items())
+    # dynamic "x" { content { ... } } stands for blocks named x.
+    for dynamic in body.get("dynamic", []) if "dynamic" not in attributes else []:
+        for block_name, spec in dynamic.items():
+            content = spec.get("content", [{}])
+            entries.append((block_name, content))
+    for key, value in entries:
+        if key == "dynamic" and "dynamic" not in attributes:
+            continue
+        if top and key in META_ARGUMENTS:
+            continue
+        spec = attributes.get(key)
+        if spec is None:
+            problems.append(f"{label}: unsupported argument or block {key!r}")
+            continue
+        present.add(key)
+        if spec["computed"] and not spec["optional"] and not spec["required"]:
+            problems.append(f"{label}: {key!r} is read-only (computed) and cannot be set")
+            continue
+        nested = spec.get("nested")
+        as_block = is_block_list(value)
+        if nested is not None and spec["syntax"] == "block":
+            if not as_block:
+                problems.append(f"{label}: {key!r} is a block: write {key} {{ ... }}")
+                continue
+            for index, block in enumerate(value):
+                problems.extend(
+                    _check_body(f"{label}.{key}[{index}]", strip_meta(block), nested, top=False)
+                )
+        elif as_block and any(strip_meta(block) for block in value):
+            problems.append(f"{label}: {key!r} is an attribute: write {key} = ...")
+        elif nested is not None and len(value) == 1 and isinstance(value[0], dict):
+            problems.extend(_check_object(f"{label}.{key}", value[0], nested))
+    for key, spec in attributes.items():
+        if spec["required"] and key not in present:
+            problems.append(f"{label}: required argument {key!r} is not set")
+    return problems
+
+
+def _check_object(label: str, value: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    """An object literal given to a nested attribute: keys exist, required keys set."""
+    problems = []
+    attributes = schema["attributes"]
+    for key in strip_meta(value):
+        if key not in attributes:
+            problems.append(f"{label}: unsupported attribute {key!r}")
+    for key, spec in attributes.items():
+        if spec["required"] and key not in value:
+            problems.append(f"{label}: required attribute {key!r} is not set")
+    return problems
+
+
+# --- Module calls ----------------------------------------------------------------------------
+
+
+def check_module_calls(module: Module) -> list[str]:
+    """Local module calls pass only their variables, all required ones, and read real outputs."""
+    problems = []
+    for call_name, body in module.modules.items():
+        source = str(attr(body, "source", ""))
+        if not source.startswith("."):
+            continue
+        callee = load_module((module.path / source).resolve())
+        label = f"{module.path.name}: module.{call_name}"
+        if not callee.files:
+            problems.append(f"{label}: source {source} has no .tf files")
+            continue
+        args = {k for k in strip_meta(body) if k not in {"source", "version", "providers"}}
+        args -= META_ARGUMENTS
+        for arg in sorted(args - set(callee.variables)):
+            problems.append(f"{label}: {source} has no variable {arg!r}")
+        for name, var in callee.variables.items():
+            if "default" not in var and name not in args:
+                problems.append(f"{label}: required variable {name!r} is not set")
+    text = "\n".join(p.read_text(encoding="utf-8") for p in module.files)
+    for call_name, output in set(re.findall(r"\bmodule\.([a-z0-9_]+)\.([a-z0-9_]+)", text)):
+        body = module.modules.get(call_name)
+        if body is None:
+            problems.append(f"{module.path.name}: module.{call_name} is not declared")
+            continue
+        callee = load_module((module.path / str(attr(body, "source", ""))).resolve())
+        if output not in callee.outputs:
+            problems.append(f"{module.path.name}: module.{call_name} has no output {output!r}")
+    return problems
+
+
+# --- Tools: terraform fmt and checkov ---------------------------------------------------------
+
+
+def venv_bin(name: str) -> Path:
+    """A tool installed next to the running Python (the project's .venv/bin)."""
+    import sys
+
+    return Path(sys.executable).parent / name
+
+
+def fmt_problems(directory: Path) -> list[str]:
+    """Files that `terraform fmt -check -recursive` would rewrite (Terraform 1.0.3 from .venv)."""
+    import subprocess
+
+    result = subprocess.run(
+        [str(venv_bin("terraform")), "fmt", "-check", "-recursive", "-list=true", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode not in (0, 3):
+        return [f"terraform fmt failed ({result.returncode}): {result.stderr.strip()}"]
+    files = [line for line in result.stdout.splitlines() if line.strip()]
+    if result.returncode == 3 and not files:
+        return ["terraform fmt -check reported a difference without naming a file"]
+    return [f"{name}: not in terraform fmt style" for name in files]
+
+
+def run_checkov(directory: Path) -> dict[str, Any]:
+    """checkov's JSON report for a Terraform directory (offline: --skip-download)."""
+    import subprocess
+
+    result = subprocess.run(
+        [
+            str(venv_bin("checkov")),
+            "--directory",
+            str(directory),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env={**__import__("os").environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
+    )
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"checkov failed ({result.returncode}): {result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    terraform = [r for r in reports if r.get("check_type") == "terraform"]
+    if not terraform:
+        # checkov prints a bare summary when there is nothing to scan.
+        raise RuntimeError(f"checkov produced no terraform report: {result.stdout[:500]}")
+    return terraform[0]
+
+
+_SKIP = re.compile(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?")
+
+
+def checkov_skip_problems(files: list[Path]) -> list[str]:
+    """Inline checkov skips must name a check and give a reason."""
+    problems = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = _SKIP.search(line)
+            if match and len((match.group(2) or "").strip()) < 10:
+                problems.append(
+                    f"{path.name}:{number}: checkov skip {match.group(1)} has no reason"
+                )
+    return problems
+
+
+_REF = re.compile(
+    r"(?<![\w.])(data\.)?((?:aws|awscc)_[a-z0-9_]+)\.([a-z0-9_]+)(?:\[[^\]]*\])?\.([a-z0-9_]+)"
+)
+
+
+def check_references(module: Module, schemas: dict[str, Any]) -> list[str]:
+    """References like aws_s3_bucket.this.arn name a declared block and an attribute it has."""
+    problems = []
+    text = "\n".join(p.read_text(encoding="utf-8") for p in module.files)
+    text = re.sub(r"#[^\n]*", "", text)
+    for data, type_name, name, attribute in sorted(set(_REF.findall(text))):
+        kind = "data" if data else "resource"
+        declared = module.data if data else module.resources
+        ref = f"{data}{type_name}.{name}.{attribute}"
+        if (type_name, name) not in declared:
+            problems.append(f"{module.path.name}: {ref} refers to an undeclared {kind}")
+            continue
+        schema = _schema_for(schemas, kind, type_name)
+        if schema is not None and attribute not in schema["attributes"]:
+            problems.append(
+                f"{module.path.name}: {ref}: {type_name} has no attribute {attribute!r}"
+            )
+    return problems
