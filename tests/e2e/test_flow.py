@@ -1,0 +1,102 @@
+"""The whole workflow through the CLI on the local stand-in: flow, reruns, clean-up."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from e2e_helpers import campaigns, import_jobs, inventory, objects, solutions
+
+from personalize_movielens.workflow.manifest import read_manifest
+
+pytestmark = pytest.mark.e2e
+
+
+def first_users(data_dir: Path, n: int = 3) -> list[str]:
+    users: list[str] = []
+    for line in (data_dir / "interactions.csv").read_text().splitlines()[1:]:
+        user = line.split(",")[0].strip('"')
+        if user not in users:
+            users.append(user)
+        if len(users) == n:
+            break
+    return users
+
+
+def test_full_flow_then_every_step_again_creates_nothing_new(cli, fresh_stand_in, data_dir) -> None:
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir))
+    trained = json.loads(cli("train", "--baseline", "--json").stdout)
+    assert {t["recipe"] for t in trained} == {"aws-user-personalization-v2", "aws-popularity-count"}
+    assert all(t["status"] == "ACTIVE" and t["metrics"] for t in trained)
+    cli("deploy")
+    user = first_users(data_dir)[0]
+    recs = json.loads(
+        cli("recommend", user, "-n", "5", "--data-dir", str(data_dir), "--json").stdout
+    )
+    assert len(recs["items"]) == 5
+    assert all(item["title"] and item["genres"] for item in recs["items"])
+    status = json.loads(cli("status", "--json").stdout)
+    assert [c["status"] for c in status["campaigns"]] == ["ACTIVE"]
+    assert status["billing_now"]
+
+    before = inventory(fresh_stand_in)
+    assert before["objects"] == 2
+    assert before["import_jobs"] == {"Interactions": 1, "Items": 1}
+    assert before["versions"] == {name: 1 for name in before["solutions"]}
+    assert len(before["campaigns"]) == 1
+
+    for step in (
+        ("upload", "--data-dir", str(data_dir)),
+        ("import", "--data-dir", str(data_dir)),
+        ("train", "--baseline"),
+        ("deploy",),
+    ):
+        cli(*step)
+    assert inventory(fresh_stand_in) == before
+
+    cli("clean-cloud", "--yes")
+    assert solutions(fresh_stand_in) == [] and campaigns(fresh_stand_in) == []
+    assert_terraform_destroy_would_succeed(fresh_stand_in)
+
+
+def assert_terraform_destroy_would_succeed(stand_in) -> None:
+    """What `terraform destroy` does to the dataset group: datasets, then the group."""
+    client = stand_in.client("personalize")
+    for arn in stand_in.outputs.dataset_arns.values():
+        client.delete_dataset(datasetArn=arn)
+    deadline = time.monotonic() + 20
+    while client.list_datasets(datasetGroupArn=stand_in.outputs.dataset_group_arn)["datasets"]:
+        assert time.monotonic() < deadline, "datasets were not deleted"
+        time.sleep(0.05)
+    client.delete_dataset_group(datasetGroupArn=stand_in.outputs.dataset_group_arn)
+
+
+def test_dry_run_prints_calls_and_creates_nothing(cli, fresh_stand_in, data_dir) -> None:
+    upload = cli("upload", "--data-dir", str(data_dir), "--dry-run")
+    assert upload.stdout.count("DRY RUN would call s3.UploadFile") == 2
+    assert objects(fresh_stand_in) == []
+    assert not (data_dir / "upload-manifest.json").exists()
+    cli("upload", "--data-dir", str(data_dir))
+    imported = cli("import", "--data-dir", str(data_dir), "--dry-run")
+    assert imported.stdout.count("CreateDatasetImportJob") == 2
+    assert all(jobs == [] for jobs in import_jobs(fresh_stand_in).values())
+    trained = cli("train", "--baseline", "--dry-run")
+    assert trained.stdout.count("personalize.CreateSolution ") == 2
+    assert solutions(fresh_stand_in) == []
+    cli("import", "--data-dir", str(data_dir))
+    cli("train")
+    deployed = cli("deploy", "--dry-run")
+    assert "personalize.CreateCampaign" in deployed.stdout
+    assert campaigns(fresh_stand_in) == []
+    cleaned = cli("clean-cloud", "--dry-run")
+    assert "personalize.DeleteSolution" in cleaned.stdout
+    assert len(solutions(fresh_stand_in)) == 1
+
+
+def test_upload_manifest_matches_the_objects(cli, fresh_stand_in, data_dir) -> None:
+    cli("upload", "--data-dir", str(data_dir))
+    manifest = read_manifest(data_dir)
+    assert sorted(e.key for e in manifest.values()) == objects(fresh_stand_in)
