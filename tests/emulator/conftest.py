@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -75,3 +75,84 @@ def put_csv(aws: LocalStandIn) -> Callable[[str, str], str]:
         return f"s3://{aws.outputs.bucket_name}/{key}"
 
     return put
+
+
+@pytest.fixture
+def slow(aws: LocalStandIn) -> Iterator[Callable[[float], None]]:
+    """Slow the emulator down for one test (to observe transient statuses); restored after."""
+
+    def set_speed(speed: float) -> None:
+        aws.set_speed(speed)
+
+    yield set_speed
+    aws.set_speed(aws.state.speed)
+
+
+@pytest.fixture
+def no_retry(aws: LocalStandIn) -> Callable[[str], Any]:
+    """A client that does not retry, to see injected throttling and 5xx answers."""
+    import boto3
+    from botocore.config import Config
+
+    def make(service: str) -> Any:
+        return boto3.session.Session().client(
+            service,
+            region_name=aws.region,
+            endpoint_url=aws.endpoints.for_service(service),
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+
+    return make
+
+
+def error_of(exc_info: Any) -> tuple[str, int, str]:
+    """(code, HTTP status, message) of a botocore ClientError."""
+    response = exc_info.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"].get("Message", ""),
+    )
+
+
+def interactions(
+    users: int, per_user: int, items: int | None = None, start: int = 1_600_000_000
+) -> list[tuple[str, str, int]]:
+    """A deterministic interactions table: user u sees items (u + k) % items at increasing times."""
+    items = items or per_user * 2
+    return [
+        (f"u{u:03d}", f"i{(u + k) % items:03d}", start + u * 1000 + k)
+        for u in range(users)
+        for k in range(per_user)
+    ]
+
+
+INTERACTIONS_HEADER = ["USER_ID", "ITEM_ID", "TIMESTAMP"]
+
+
+@pytest.fixture
+def run_import(aws: LocalStandIn, personalize: Any) -> Callable[..., dict[str, Any]]:
+    """Start an import job into a dataset of the stack and wait for its end; returns the job."""
+    counter = iter(range(10_000))
+
+    def run(
+        url: str,
+        dataset_type: str = "Interactions",
+        role_arn: str | None = None,
+        mode: str = "FULL",
+    ) -> dict[str, Any]:
+        arn = personalize.create_dataset_import_job(
+            jobName=f"job-{next(counter)}",
+            datasetArn=aws.outputs.dataset_arns[dataset_type],
+            dataSource={"dataLocation": url},
+            roleArn=role_arn or aws.outputs.personalize_role_arn,
+            importMode=mode,
+        )["datasetImportJobArn"]
+        return wait_status(
+            lambda: personalize.describe_dataset_import_job(datasetImportJobArn=arn),
+            "datasetImportJob",
+        )
+
+    return run

@@ -7,7 +7,9 @@ dataset group, the schemas from `terraform/schemas/` and the Interactions and It
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -39,15 +41,29 @@ class Endpoints:
         return self.personalize if service.startswith("personalize") else self.moto
 
 
+_SESSION_LOCK = threading.Lock()
+_CLIENTS: dict[tuple[str, str, str], Any] = {}
+
+
 def client(service: str, endpoints: Endpoints, region: str) -> Any:
-    """A boto3 client of the stand-in, independent of the caller's environment."""
-    return boto3.session.Session().client(
-        service,
-        region_name=region,
-        endpoint_url=endpoints.for_service(service),
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
-        **CREDENTIALS,
-    )
+    """A boto3 client of the stand-in, independent of the caller's environment (cached)."""
+    key = (service, endpoints.for_service(service), region)
+    with _SESSION_LOCK:
+        if key not in _CLIENTS:
+            _CLIENTS[key] = _session().client(
+                service,
+                region_name=region,
+                endpoint_url=endpoints.for_service(service),
+                config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+                **CREDENTIALS,
+            )
+        return _CLIENTS[key]
+
+
+@functools.cache
+def _session() -> Any:
+    """One botocore session: its loader caches the service models across clients."""
+    return boto3.session.Session()
 
 
 def bucket_policy(bucket: str, account_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ...data import rules
 from ...schemas import DatasetSchema, parse_schema
 from . import csvcheck
 from .policy import allowed, evaluate
@@ -154,20 +155,6 @@ def list_keys(emu: Emulator, location: Location) -> list[str]:
     return sorted(keys)
 
 
-_POLARS_TYPES: dict[str, Any] = {
-    "string": pl.Utf8,
-    "int": pl.Int32,
-    "long": pl.Int64,
-    "float": pl.Float64,
-    "double": pl.Float64,
-    "boolean": pl.Boolean,
-}
-
-
-def polars_schema(schema: DatasetSchema) -> dict[str, Any]:
-    return {f.name: _POLARS_TYPES.get(f.avro_type, pl.Utf8) for f in schema.fields}
-
-
 def read_data(
     emu: Emulator, location: Location, keys: list[str], schema: DatasetSchema, dataset_type: str
 ) -> pl.DataFrame:
@@ -184,7 +171,7 @@ def read_data(
                 raise ImportFailure("Data does not match the schema. " + " ".join(found))
             frame = pl.read_csv(
                 path,
-                schema_overrides=polars_schema(schema),
+                schema_overrides=rules.polars_schema(schema),
                 infer_schema=False,
                 null_values=[""],
             )

@@ -26,7 +26,7 @@ def service_model(service: str) -> ServiceModel:
 
 @functools.cache
 def _regex(pattern: str) -> re.Pattern[str]:
-    # Smithy patterns are ECMAScript and not anchored; Python lacks \p{ASCII}.
+    # The service matches the whole value (Java's matches()); Python lacks \p{ASCII}.
     return re.compile(pattern.replace(r"\p{ASCII}", r"[\x00-\x7F]"), re.DOTALL)
 
 
@@ -84,7 +84,7 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
             )
             return
         _length(value, meta, where, errors)
-        if "pattern" in meta and not _regex(meta["pattern"]).search(value):
+        if "pattern" in meta and not _regex(meta["pattern"]).fullmatch(value):
             errors.append(
                 f"Value {_value_text(value)} at '{where}' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {meta['pattern']}"
