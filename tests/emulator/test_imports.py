@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import INTERACTIONS_HEADER, csv_text, error_of, interactions, wait_status
+from emu_helpers import INTERACTIONS_HEADER, csv_text, error_of, interactions, wait_status
 
 PRIVILEGES = "Insufficient privileges for accessing data in S3."
 PERSONALIZE = {"Service": "personalize.amazonaws.com"}
@@ -18,15 +19,10 @@ def _role(aws, name: str, trust_principal=PERSONALIZE, condition=None, policy=No
     if condition:
         statement["Condition"] = condition
     trust = {"Version": "2012-10-17", "Statement": [statement]}
-    with pytest.MonkeyPatch.context():
-        try:
-            iam.delete_role_policy(RoleName=name, PolicyName="inline")
-        except ClientError:
-            pass
-        try:
-            iam.delete_role(RoleName=name)
-        except ClientError:
-            pass
+    with contextlib.suppress(ClientError):
+        iam.delete_role_policy(RoleName=name, PolicyName="inline")
+    with contextlib.suppress(ClientError):
+        iam.delete_role(RoleName=name)
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     if policy:
         iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(policy))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import error_of, wait_gone, wait_status
+from emu_helpers import error_of, wait_gone, wait_status
 
 from personalize_movielens.schemas import schema_path
 
