@@ -1,7 +1,155 @@
-"""Placeholder: the `data` commands are being built (see the issues)."""
+"""`personalize-movielens data ...`: download, synth, prepare and validate the CSVs.
+
+Each command parses its options and calls one library function in `personalize_movielens.data`;
+errors are `PersonalizeMovielensError`s, printed on one line by `cli.main`.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="data commands.", no_args_is_help=True)
+from ..console import console, info
+from ..errors import DataError
+from ..schemas import load_schema
+from .options import JsonOption
+
+app = typer.Typer(
+    help="Get MovieLens (or generate a synthetic twin), prepare and validate Personalize CSVs.",
+    no_args_is_help=True,
+)
+
+DestOption = Annotated[
+    Path, typer.Option("--dest", help="Where to put the verified zip.", dir_okay=False)
+]
+
+
+@app.command()
+def download(
+    url: Annotated[str | None, typer.Option("--url", help="Zip URL (its MD5 at URL.md5).")] = None,
+    dest: DestOption = Path("data/ml-25m.zip"),
+) -> None:
+    """Download MovieLens 25M, resuming a partial file, and verify its MD5 before keeping it.
+
+    Example: personalize-movielens data download --dest data/ml-25m.zip
+    """
+    from ..data.download import DEFAULT_URL
+    from ..data.download import download as run
+
+    result = run(url or DEFAULT_URL, dest)
+    state = "downloaded" if result.fetched else "already present"
+    info(f"{result.path}: {state}, {result.size:,} bytes, MD5 {result.md5} verified.")
+
+
+@app.command()
+def synth(
+    out: Annotated[
+        Path, typer.Option("--out", help="PATH.zip (ml-25m/ layout) or a directory of CSVs.")
+    ],
+    ratings: Annotated[int, typer.Option("--ratings", help="Number of ratings.", min=20)] = 200_000,
+    users: Annotated[
+        int | None, typer.Option("--users", help="Number of users (default: ratings/154).", min=1)
+    ] = None,
+    movies: Annotated[
+        int | None,
+        typer.Option("--movies", help="Number of movies (default: ratings/400).", min=40),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
+) -> None:
+    """Write a synthetic, MovieLens-shaped dataset (never MovieLens data) for tests and demos.
+
+    Example: personalize-movielens data synth --ratings 200000 --out data/ml-25m.zip
+    """
+    from ..data.synth import write_synthetic_movielens
+
+    path = write_synthetic_movielens(out, ratings=ratings, seed=seed, users=users, movies=movies)
+    info(f"{path}: synthetic MovieLens-shaped data, {ratings:,} ratings (seed {seed}).")
+
+
+@app.command()
+def prepare(
+    source: Annotated[
+        Path, typer.Option("--source", help="ml-25m.zip or a directory holding ratings.csv.")
+    ] = Path("data/ml-25m.zip"),
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out-dir", help="Where to write the CSVs and the report.", file_okay=False),
+    ] = Path("data"),
+    min_rating: Annotated[
+        float | None,
+        typer.Option("--min-rating", help="Keep only ratings >= this (implicit feedback)."),
+    ] = None,
+    with_event_value: Annotated[
+        bool,
+        typer.Option(
+            "--with-event-value", help="Add EVENT_TYPE ('rating') and EVENT_VALUE (the rating)."
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write interactions.csv, items.csv and validation-report.json, all checked, or nothing.
+
+    Example: personalize-movielens data prepare --source data/ml-25m.zip --min-rating 4
+    """
+    from ..data.prepare import prepare as run
+    from ..data.report import reports_json, reports_table
+
+    result = run(source, out_dir, min_rating=min_rating, with_event_value=with_event_value)
+    if as_json:
+        console.print_json(reports_json(result.reports))
+        return
+    console.print(reports_table(result.reports))
+    info(f"Wrote {result.interactions}, {result.items} and {result.report_file}.")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="CSV files to check.", dir_okay=False)],
+    dataset_type: Annotated[
+        str | None,
+        typer.Option("--type", help="Interactions or Items (default: from the header or name)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check CSVs against their schema and Personalize's import rules; exit 1 on any violation.
+
+    Example: personalize-movielens data validate data/interactions.csv data/items.csv
+    """
+    from ..data.report import reports_table
+    from ..data.validate import infer_dataset_type, validate_file
+
+    results = []
+    for path in files:
+        if not path.is_file():
+            raise DataError(f"{path}: no such file.")
+        if dataset_type:
+            header = path.open("rb").readline().decode("utf-8", "replace")
+            schema = load_schema(dataset_type, with_event_value="EVENT_VALUE" in header)
+            kind = dataset_type
+        else:
+            kind, event = infer_dataset_type(path)
+            schema = load_schema(kind, with_event_value=event)
+        results.append(validate_file(path, schema, kind))
+    if as_json:
+        doc = [
+            r.report().to_dict()
+            | {
+                "violations": [
+                    {"rule": v.rule, "row": v.row, "field": v.field, "message": v.message}
+                    for v in r.violations
+                ]
+            }
+            for r in results
+        ]
+        console.print_json(json.dumps(doc, ensure_ascii=False))
+    else:
+        console.print(reports_table([r.report() for r in results]))
+        for r in results:
+            for v in r.violations:
+                console.print(str(v), markup=False, soft_wrap=True)
+    bad = [r for r in results if not r.ok]
+    if bad:
+        raise DataError(bad[0].first_error())

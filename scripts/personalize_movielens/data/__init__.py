@@ -1,0 +1,1 @@
+"""The data pipeline: MovieLens (or its synthetic twin) to the CSVs Amazon Personalize imports."""

@@ -1,0 +1,101 @@
+"""movies.csv -> the Items dataset: ITEM_ID, GENRES (categorical), YEAR from the title.
+
+movies.csv is small (62k rows in ML-25M) but the hardest file to parse: titles are quoted when
+they hold commas or quotes, carry non-ASCII text, may lack a year, may end with a space or a
+year range ("(2007-)"). Python's csv module in strict mode reads it with exact line numbers
+for errors, in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import polars as pl
+
+from ..errors import DataError
+from ..schemas import DatasetSchema
+from . import rules
+from .movielens import MOVIES_COLUMNS
+
+NO_GENRES = "(no genres listed)"
+#: A year at the end of a title: "(1995)", "(2007-)", "(2007-2013)", with trailing spaces.
+_YEAR = re.compile(r"\((\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\)\s*$")
+#: Years accepted as release years (film began in the 1870s).
+_YEAR_RANGE = range(1870, 2101)
+
+
+def parse_year(title: str) -> int | None:
+    """The release year at the end of a title, or None; a range gives its first year."""
+    match = _YEAR.search(title)
+    if not match:
+        return None
+    year = int(match.group(1))
+    return year if year in _YEAR_RANGE else None
+
+
+def parse_genres(genres: str) -> str | None:
+    """Genres as Personalize's categorical value: `|`-separated, None for no genres."""
+    genres = genres.strip()
+    return None if genres in ("", NO_GENRES) else genres
+
+
+def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.DataFrame:
+    """Parse movies.csv and build the Items rows, columns and types from `schema`.
+
+    Raises DataError naming the line for a broken quote, a wrong field count, a non-numeric
+    movieId, or a categorical value over Personalize's limit.
+    """
+    try:
+        text = movies_csv.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = movies_csv.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{source}: line {line} is not valid UTF-8.") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    ids: list[str] = []
+    genres: list[str | None] = []
+    years: list[int | None] = []
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise DataError(f"{source}: the file is empty (no header, no movies).")
+        if [h.lstrip("\ufeff") for h in header] != list(MOVIES_COLUMNS):
+            raise DataError(
+                f"{source}: header is {','.join(header)!r}, expected {','.join(MOVIES_COLUMNS)!r}."
+            )
+        for record in reader:
+            line = reader.line_num
+            if len(record) != len(MOVIES_COLUMNS):
+                raise DataError(
+                    f"{source}: line {line} has {len(record)} fields, expected "
+                    f"{len(MOVIES_COLUMNS)} (a broken quote or an unquoted comma)."
+                )
+            movie_id, title, genre = record
+            if "\n" in title or "\r" in title:
+                raise DataError(
+                    f"{source}: broken quote: the title that ends on line {line} spans lines."
+                )
+            if not movie_id.strip().isdigit():
+                raise DataError(
+                    f"{source}: line {line}: movieId {movie_id[:40]!r} is not a number."
+                )
+            value = parse_genres(genre)
+            if value and max(map(len, value.split(rules.CATEGORICAL_SEPARATOR))) > (
+                rules.MAX_CATEGORICAL_CHARS
+            ):
+                raise DataError(
+                    f"{source}: line {line}: a genre is over "
+                    f"{rules.MAX_CATEGORICAL_CHARS} characters."
+                )
+            ids.append(str(int(movie_id)))
+            genres.append(value)
+            years.append(parse_year(title))
+    except csv.Error as exc:
+        raise DataError(f"{source}: line {reader.line_num}: broken quote ({exc}).") from exc
+    columns = {"ITEM_ID": ids, "GENRES": genres, "YEAR": years}
+    missing = [f for f in schema.field_names if f not in columns]
+    if missing:
+        raise DataError(f"The Items schema has fields this tool cannot fill: {', '.join(missing)}.")
+    dtypes = rules.polars_schema(schema)
+    return pl.DataFrame({name: columns[name] for name in schema.field_names}, schema=dtypes)

@@ -1,0 +1,113 @@
+"""A MovieLens source, zip or directory: find ratings.csv and movies.csv, check their headers.
+
+From a zip, only ratings.csv is extracted (streamed to a temporary file beside the outputs, so
+polars can scan it lazily); movies.csv is small and read into memory. Nothing else is unpacked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError
+
+RATINGS_COLUMNS = ("userId", "movieId", "rating", "timestamp")
+MOVIES_COLUMNS = ("movieId", "title", "genres")
+_COPY_BUFFER = 8 << 20
+
+
+@dataclass(frozen=True)
+class MovieLensFiles:
+    """Where to read: `ratings` is a real file on disk; `movies` is the movies.csv text."""
+
+    ratings: Path
+    ratings_name: str
+    movies: bytes
+    movies_name: str
+
+
+def _member(names: list[str], wanted: str) -> str | None:
+    """The zip member called `wanted` at the shallowest depth (ml-25m/ratings.csv)."""
+    hits = [n for n in names if n == wanted or n.endswith("/" + wanted)]
+    return min(hits, key=lambda n: n.count("/")) if hits else None
+
+
+def _dir_file(source: Path, wanted: str) -> Path | None:
+    for candidate in (source / wanted, *sorted(source.glob(f"*/{wanted}"))):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
+    """Open a MovieLens zip or directory; temporary files live in `work_dir` and are removed."""
+    source = Path(source)
+    if not source.exists():
+        raise DataError(
+            f"{source}: no such file or directory.",
+            hint="run `personalize-movielens data download` or `data synth --out PATH.zip`.",
+        )
+    if source.is_dir():
+        ratings = _dir_file(source, "ratings.csv")
+        movies = _dir_file(source, "movies.csv")
+        if ratings is None:
+            raise DataError(f"{source}: no ratings.csv in this directory (or one level below).")
+        if movies is None:
+            raise DataError(f"{source}: no movies.csv in this directory (or one level below).")
+        yield MovieLensFiles(ratings, str(ratings), movies.read_bytes(), str(movies))
+        return
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        try:
+            zf = stack.enter_context(zipfile.ZipFile(source))
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataError(
+                f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
+                hint="delete it and download it again.",
+            ) from exc
+        names = zf.namelist()
+        ratings_member = _member(names, "ratings.csv")
+        movies_member = _member(names, "movies.csv")
+        if ratings_member is None:
+            raise DataError(f"{source}: the zip has no ratings.csv (is it a MovieLens zip?).")
+        if movies_member is None:
+            raise DataError(f"{source}: the zip has no movies.csv (is it a MovieLens zip?).")
+        tmp = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix=".extract-", dir=work_dir))
+        )
+        ratings_path = tmp / "ratings.csv"
+        try:
+            with zf.open(ratings_member) as src, ratings_path.open("wb") as dst:
+                shutil.copyfileobj(src, dst, _COPY_BUFFER)
+            movies = zf.read(movies_member)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise DataError(
+                f"{source}: the zip is corrupt ({exc}).", hint="delete it and download it again."
+            ) from exc
+        yield MovieLensFiles(
+            ratings_path, f"{source}:{ratings_member}", movies, f"{source}:{movies_member}"
+        )
+
+
+def check_ratings_header(files: MovieLensFiles) -> None:
+    """ratings.csv must start with MovieLens' header; a missing or renamed column stops here."""
+    with files.ratings.open("rb") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise DataError(f"{files.ratings_name}: the file is empty (no header, no ratings).")
+    header = first.decode("utf-8", errors="replace").strip().lstrip("\ufeff").split(",")
+    expected = list(RATINGS_COLUMNS)
+    if header != expected:
+        missing = [c for c in expected if c not in header]
+        what = f"missing column(s) {', '.join(missing)}" if missing else "columns out of order"
+        raise DataError(
+            f"{files.ratings_name}: {what}: header is {','.join(header)!r}, "
+            f"expected {','.join(expected)!r}."
+        )

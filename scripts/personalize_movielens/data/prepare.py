@@ -1,0 +1,267 @@
+"""MovieLens -> interactions.csv, items.csv and a validation report, checked before they appear.
+
+ratings.csv is scanned once, lazily, with its schema pinned: one polars plan feeds the
+interactions sink and the figures the rules need (rows, users, items, time span, users with
+two or more interactions), run together with `collect_all` on the streaming engine, so memory
+stays flat whatever the input size. Columns, order and types of every output come from the
+schema files. Outputs are written under temporary names and renamed only when all are complete
+and every rule holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..atomic import atomic_paths
+from ..errors import DataError
+from ..schemas import DatasetSchema, load_schema
+from . import rules
+from .items import items_frame
+from .movielens import MovieLensFiles, check_ratings_header, open_movielens
+from .report import FileReport, RuleCheck, iso_time, reports_json
+
+INTERACTIONS_FILE = "interactions.csv"
+ITEMS_FILE = "items.csv"
+REPORT_FILE = "validation-report.json"
+#: EVENT_TYPE of every MovieLens interaction in the event-value variant: each one is a rating.
+EVENT_TYPE = "rating"
+#: ratings.csv as GroupLens writes it: the types are pinned, never inferred on 25M rows.
+RATINGS_SCHEMA: dict[str, pl.DataType] = {
+    "userId": pl.Int64(),
+    "movieId": pl.Int64(),
+    "rating": pl.Float64(),
+    "timestamp": pl.Int64(),
+}
+
+
+@dataclass
+class PrepareResult:
+    """The files written and what was checked in them."""
+
+    interactions: Path
+    items: Path
+    report_file: Path
+    reports: list[FileReport]
+
+
+def interactions_plan(ratings: pl.LazyFrame, schema: DatasetSchema) -> pl.LazyFrame:
+    """ratings (userId, movieId, rating, timestamp) -> the Interactions columns of `schema`.
+
+    Names, order and types come from the schema file. One exception, for speed: integer IDs
+    bound for a `string` field are not cast, because a CSV holds the same text either way
+    (`42` is `42`) and 50M string allocations would double the memory of the run.
+    """
+    source = {
+        "USER_ID": pl.col("userId"),
+        "ITEM_ID": pl.col("movieId"),
+        "TIMESTAMP": pl.col("timestamp"),
+        "EVENT_TYPE": pl.lit(EVENT_TYPE),
+        "EVENT_VALUE": pl.col("rating"),
+    }
+    integer_ids = {"USER_ID", "ITEM_ID"}
+    unknown = [f for f in schema.field_names if f not in source]
+    if unknown:
+        raise DataError(f"The Interactions schema has fields MovieLens cannot fill: {unknown}.")
+    columns = []
+    for f in schema.fields:
+        dtype = rules.polars_dtype(f)
+        expr = source[f.name]
+        if not (f.name in integer_ids and dtype == pl.String()):
+            expr = expr.cast(dtype)
+        columns.append(expr.alias(f.name))
+    return ratings.select(columns)
+
+
+def figures_plan(ratings: pl.LazyFrame) -> pl.LazyFrame:
+    """One row with every figure the rules need, from the numeric columns.
+
+    Users come from a group-by (which also gives rows, time span, users with two or more and
+    empty values), items from a second; both read the same cached scan as the sink.
+    """
+    per_user = ratings.group_by("userId").agg(
+        pl.len().alias("n"),
+        pl.col("timestamp").min().alias("first"),
+        pl.col("timestamp").max().alias("last"),
+        *[pl.col(c).null_count().alias(f"null_{c}") for c in ("movieId", "rating", "timestamp")],
+    )
+    users = per_user.select(
+        pl.col("n").sum().alias("rows"),
+        pl.len().alias("users"),
+        (pl.col("n") >= 2).sum().alias("users_with_two"),
+        pl.col("first").min().alias("first_timestamp"),
+        pl.col("last").max().alias("last_timestamp"),
+        pl.col("userId").null_count().alias("null_userId"),
+        *[pl.col(f"null_{c}").sum() for c in ("movieId", "rating", "timestamp")],
+    )
+    items = ratings.group_by("movieId").len().select(pl.len().alias("items"))
+    return pl.concat([users, items], how="horizontal")
+
+
+def _scan_ratings(path: Path) -> pl.LazyFrame:
+    return pl.scan_csv(path, schema=RATINGS_SCHEMA, has_header=True, quote_char=None)
+
+
+def _locate_bad_value(files: MovieLensFiles) -> str:
+    """After the typed scan failed: the first row whose value does not parse, as text."""
+    raw = pl.scan_csv(
+        files.ratings,
+        schema=dict.fromkeys(RATINGS_SCHEMA, pl.String),
+        has_header=True,
+        quote_char=None,
+        truncate_ragged_lines=False,
+    ).with_row_index("row", offset=1)
+    bad = [
+        pl.col(c).is_not_null() & pl.col(c).cast(t, strict=False).is_null()
+        for c, t in RATINGS_SCHEMA.items()
+    ]
+    try:
+        hit = raw.filter(pl.any_horizontal(bad)).head(1).collect(engine="streaming")
+    except pl.exceptions.PolarsError as exc:
+        return f"cannot be parsed as CSV ({_first_line(exc)})"
+    if hit.is_empty():
+        return "cannot be parsed as CSV"
+    row = hit.row(0, named=True)
+    for column, dtype in RATINGS_SCHEMA.items():
+        value = row[column]
+        if value is not None and pl.Series([value]).cast(dtype, strict=False).is_null().all():
+            kind = "an integer" if dtype == pl.Int64() else "a number"
+            return (
+                f"data row {row['row']} (line {row['row'] + 1}): {column} {value!r} is not {kind}"
+            )
+    return "cannot be parsed as CSV"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _interaction_checks(figures: dict[str, Any], header: str) -> list[RuleCheck]:
+    rows, two = figures["rows"], figures["users_with_two"]
+    nulls = {c: figures[f"null_{c}"] for c in RATINGS_SCHEMA}
+    last = figures["last_timestamp"]
+    return [
+        RuleCheck("header", True, f"{header} from the schema file"),
+        RuleCheck(
+            "id-length",
+            nulls["userId"] == 0 and nulls["movieId"] == 0,
+            f"empty userId: {nulls['userId']:,}, empty movieId: {nulls['movieId']:,}",
+        ),
+        RuleCheck(
+            "required",
+            nulls["timestamp"] == 0 and nulls["rating"] == 0,
+            f"empty timestamp: {nulls['timestamp']:,}, empty rating: {nulls['rating']:,}",
+        ),
+        RuleCheck(
+            "timestamp-seconds",
+            last is None or not rules.looks_like_milliseconds(last),
+            f"largest TIMESTAMP {last}",
+        ),
+        RuleCheck("min-interactions", rows >= rules.MIN_INTERACTIONS, f"{rows:,} interactions"),
+        RuleCheck("min-users-with-two", two >= rules.MIN_USERS_WITH_TWO, f"{two:,} users"),
+    ]
+
+
+def _raise_first_failure(name: str, checks: list[RuleCheck], figures: dict[str, Any]) -> None:
+    for check in checks:
+        if check.passed:
+            continue
+        if check.rule == "timestamp-seconds":
+            raise DataError(
+                f"{name}: timestamp {figures['last_timestamp']} is in milliseconds, not epoch "
+                f"seconds (rule {check.rule}); Personalize would read it as a date far in the "
+                "future.",
+                hint="convert timestamps to seconds (divide by 1000).",
+            )
+        if check.rule == "min-interactions":
+            raise DataError(
+                f"{name}: only {figures['rows']:,} interactions; Personalize needs at least "
+                f"{rules.MIN_INTERACTIONS:,} (rule {check.rule}).",
+                hint="lower --min-rating or use more data.",
+            )
+        if check.rule == "min-users-with-two":
+            raise DataError(
+                f"{name}: {check.detail} with two or more interactions; Personalize needs at "
+                f"least {rules.MIN_USERS_WITH_TWO} (rule {check.rule}).",
+                hint="lower --min-rating or use more data.",
+            )
+        raise DataError(f"{name}: rule {check.rule} failed: {check.detail}.")
+
+
+def prepare(
+    source: Path,
+    out_dir: Path,
+    min_rating: float | None = None,
+    with_event_value: bool = False,
+) -> PrepareResult:
+    """Turn a MovieLens zip or directory into Personalize's CSVs and a validation report.
+
+    Writes `interactions.csv`, `items.csv` and `validation-report.json` into `out_dir`, all
+    together or none: on any broken rule it raises DataError and leaves `out_dir` as it was.
+    """
+    out_dir = Path(out_dir)
+    inter_schema = load_schema("Interactions", with_event_value=with_event_value)
+    items_schema = load_schema("Items")
+    targets = [out_dir / INTERACTIONS_FILE, out_dir / ITEMS_FILE, out_dir / REPORT_FILE]
+    with open_movielens(Path(source), out_dir) as files:
+        check_ratings_header(files)
+        items = items_frame(files.movies, files.movies_name, items_schema)
+        with atomic_paths(targets) as (inter_tmp, items_tmp, report_tmp):
+            # One scan, cached, feeds the sink and the figures: the file is parsed once.
+            ratings = _scan_ratings(files.ratings)
+            if min_rating is not None:
+                ratings = ratings.filter(pl.col("rating") >= min_rating)
+            ratings = ratings.cache()
+            sink = interactions_plan(ratings, inter_schema).sink_csv(inter_tmp, lazy=True)
+            try:
+                _, figures_df = pl.collect_all([sink, figures_plan(ratings)], engine="streaming")
+            except pl.exceptions.PolarsError as exc:
+                raise DataError(f"{files.ratings_name}: {_locate_bad_value(files)}.") from exc
+            figures = figures_df.row(0, named=True)
+            checks = _interaction_checks(figures, ",".join(inter_schema.field_names))
+            _raise_first_failure(files.ratings_name, checks, figures)
+            items.write_csv(items_tmp)
+            reports = [
+                FileReport(
+                    INTERACTIONS_FILE,
+                    "Interactions",
+                    {
+                        "rows": figures["rows"],
+                        "users": figures["users"],
+                        "items": figures["items"],
+                        "first_timestamp": figures["first_timestamp"],
+                        "last_timestamp": figures["last_timestamp"],
+                        "time_span": f"{iso_time(figures['first_timestamp'])} .. "
+                        f"{iso_time(figures['last_timestamp'])}",
+                        "users_with_2plus_interactions": figures["users_with_two"],
+                        "min_rating": min_rating,
+                        "columns": ",".join(inter_schema.field_names),
+                    },
+                    checks,
+                ),
+                _items_report(items, items_schema),
+            ]
+            report_tmp.write_text(reports_json(reports), encoding="utf-8")
+    return PrepareResult(targets[0], targets[1], targets[2], reports)
+
+
+def _items_report(items: pl.DataFrame, schema: DatasetSchema) -> FileReport:
+    figures = items.select(
+        pl.len().alias("rows"),
+        pl.col("ITEM_ID").n_unique().alias("unique_items"),
+        pl.col("GENRES").is_null().sum().alias("without_genres"),
+        pl.col("YEAR").is_null().sum().alias("without_year"),
+    ).row(0, named=True)
+    longest_id = items["ITEM_ID"].str.len_chars().max() or 0
+    checks = [
+        RuleCheck("header", True, ",".join(schema.field_names) + " from the schema file"),
+        RuleCheck("id-length", longest_id <= rules.MAX_ID_CHARS, f"longest ITEM_ID {longest_id}"),
+        RuleCheck("categorical-length", True, "checked while parsing movies.csv"),
+    ]
+    return FileReport(
+        ITEMS_FILE, "Items", figures | {"columns": ",".join(schema.field_names)}, checks
+    )
