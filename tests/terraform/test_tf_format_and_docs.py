@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tf_docs
 import tf_static as tf
 
 
@@ -117,3 +118,21 @@ def test_versions_pin_terraform_and_providers(directory: Path) -> None:
     # Every provider a module's resources use is declared there.
     used = {t.split("_", 1)[0] for t, _ in [*module.resources, *module.data]}
     assert used <= set(providers), directory
+
+
+@pytest.mark.parametrize("directory", tf_docs.DOCUMENTED, ids=lambda p: p.name)
+def test_readme_tables_are_generated_and_current(directory: Path) -> None:
+    text = (directory / "README.md").read_text(encoding="utf-8")
+    assert tf_docs.render(text, directory) == text, (
+        f"{directory}/README.md is stale: run .venv/bin/python tests/terraform/tf_docs.py"
+    )
+    assert "```hcl" in text, "a README shows a usage example"
+
+
+def test_stale_readme_is_detected(tmp_path: Path) -> None:
+    (tmp_path / "variables.tf").write_text(
+        'variable "a" {\n  description = "New text."\n  type = string\n}\n'
+    )
+    stale = f"# m\n\n{tf_docs.BEGIN}\n| `a` | Old text. |\n{tf_docs.END}\n"
+    rendered = tf_docs.render(stale, tmp_path)
+    assert rendered != stale and "New text." in rendered and "Old text." not in rendered
