@@ -59,6 +59,7 @@ _SPECIAL_TITLES = (
     "Léon: The Professional (a.k.a. The Professional) (Léon)",
     "Ничего личного",
 )
+_POPULARITY_ROUNDS = 8
 _NO_YEAR_EVERY = 97  # every 97th movie has no year (ML has a few hundred of those)
 
 
@@ -80,7 +81,7 @@ def default_sizes(ratings: int, users: int | None = None, movies: int | None = N
     users = users or max(
         ratings // RATINGS_PER_USER, min(ratings // (2 * MIN_RATINGS_PER_USER), 60), 1
     )
-    movies = movies or min(MAX_MOVIES, max(200, ratings // RATINGS_PER_MOVIE))
+    movies = movies or min(MAX_MOVIES, max(200, ratings // RATINGS_PER_MOVIE, 4 * ratings // users))
     if users * MIN_RATINGS_PER_USER > ratings:
         raise DataError(
             f"{users} users need at least {users * MIN_RATINGS_PER_USER} ratings "
@@ -126,19 +127,19 @@ def _distinct_movies(
 ) -> np.ndarray:
     """For each user, `counts[u]` distinct movie indexes drawn by popularity: keys u*M+m, sorted.
 
-    One oversampled draw by popularity, duplicates dropped, a random `counts[u]` kept per user;
-    users still short are topped up with uniform draws (at most half the movies are needed per
-    user, so each round at least halves what is missing).
+    Oversampled draws by popularity, duplicates dropped, a random `counts[u]` kept per user,
+    repeated for users still short; after a few rounds the top-up is uniform (at most half the
+    movies are needed per user, so each uniform round at least halves what is missing).
     """
     n_users = counts.size
     done: list[np.ndarray] = []
     users = np.arange(n_users)
     have = np.empty(0, dtype=np.int64)
-    first = True
+    rounds = 0
     while users.size:
         need = counts[users] - np.bincount(have // n_movies, minlength=n_users)[users]
         uid = np.repeat(users, need + need // 3 + 2)
-        if first:
+        if rounds < _POPULARITY_ROUNDS:
             movie = np.minimum(
                 np.searchsorted(cdf, rng.random(uid.size), side="right"), n_movies - 1
             )
@@ -158,7 +159,7 @@ def _distinct_movies(
         done.append(keys[full[owner]])
         have = keys[~full[owner]]
         users = users[~full[users]]
-        first = False
+        rounds += 1
     return np.sort(np.concatenate(done))
 
 

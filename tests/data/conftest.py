@@ -1,0 +1,45 @@
+"""Fixtures for the data pipeline: small synthetic MovieLens sets, made once per session."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from personalize_movielens.data.synth import write_synthetic_movielens
+
+#: Small enough for fast tests, big enough to pass Personalize's minimums.
+RATINGS = 3000
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def synth_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A MovieLens-shaped zip (ml-25m/ratings.csv, movies.csv, ...)."""
+    return write_synthetic_movielens(
+        tmp_path_factory.mktemp("synth") / "ml-25m.zip", ratings=RATINGS, seed=SEED
+    )
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same set as a directory of CSVs."""
+    return write_synthetic_movielens(
+        tmp_path_factory.mktemp("synthdir"), ratings=RATINGS, seed=SEED
+    )
+
+
+@pytest.fixture
+def source_dir(synth_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the synthetic directory that a test may break."""
+    return Path(shutil.copytree(synth_dir, tmp_path / "src"))
+
+
+def zip_with(path: Path, members: dict[str, bytes]) -> Path:
+    """A zip holding exactly `members` (name -> bytes)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path

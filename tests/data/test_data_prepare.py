@@ -1,0 +1,248 @@
+"""prepare(): CSVs that match the schema files, figures that match the input, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import zip_with
+from personalize_movielens.data.prepare import (
+    EVENT_TYPE,
+    INTERACTIONS_FILE,
+    ITEMS_FILE,
+    REPORT_FILE,
+    prepare,
+)
+from personalize_movielens.data.rules import polars_schema
+from personalize_movielens.data.validate import validate_file
+from personalize_movielens.errors import DataError
+from personalize_movielens.schemas import load_schema
+
+
+def _input_ratings(source_dir: Path) -> pl.DataFrame:
+    return pl.read_csv(source_dir / "ratings.csv")
+
+
+def _assert_matches_schema(path: Path, dataset_type: str, with_event_value: bool = False) -> None:
+    """The CSV and the schema file agree: header, order, and every value parses as its type."""
+    schema = load_schema(dataset_type, with_event_value=with_event_value)
+    assert path.read_text(encoding="utf-8").split("\n", 1)[0] == ",".join(schema.field_names)
+    pl.read_csv(path, schema=polars_schema(schema))  # raises if a value does not parse
+    result = validate_file(path, schema, dataset_type)
+    assert result.ok, result.violations
+
+
+def test_from_zip_writes_schema_conformant_csvs(
+    synth_zip: Path, synth_dir: Path, tmp_path: Path
+) -> None:
+    result = prepare(synth_zip, tmp_path)
+    _assert_matches_schema(result.interactions, "Interactions")
+    _assert_matches_schema(result.items, "Items")
+    ratings = _input_ratings(synth_dir)
+    out = pl.read_csv(
+        result.interactions, schema_overrides={"USER_ID": pl.String, "ITEM_ID": pl.String}
+    )
+    assert out.height == ratings.height
+    expected = ratings.select(
+        pl.col("userId").cast(pl.String).alias("USER_ID"),
+        pl.col("movieId").cast(pl.String).alias("ITEM_ID"),
+        pl.col("timestamp").alias("TIMESTAMP"),
+    )
+    assert out.equals(expected)
+    # Nothing left behind but the three outputs (the extracted ratings.csv is gone).
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE]
+    )
+
+
+def test_zip_and_directory_give_the_same_files(
+    synth_zip: Path, synth_dir: Path, tmp_path: Path
+) -> None:
+    a = prepare(synth_zip, tmp_path / "a")
+    b = prepare(synth_dir, tmp_path / "b")
+    assert a.interactions.read_bytes() == b.interactions.read_bytes()
+    assert a.items.read_bytes() == b.items.read_bytes()
+
+
+def test_items_from_movies(synth_dir: Path, tmp_path: Path) -> None:
+    result = prepare(synth_dir, tmp_path)
+    movies = pl.read_csv(synth_dir / "movies.csv")
+    items = pl.read_csv(result.items, schema=polars_schema(load_schema("Items")))
+    assert items["ITEM_ID"].to_list() == [str(m) for m in movies["movieId"]]
+    no_genres = movies.filter(pl.col("genres") == "(no genres listed)")["movieId"].cast(pl.String)
+    assert no_genres.len() > 0
+    assert items.filter(pl.col("ITEM_ID").is_in(no_genres.implode()))["GENRES"].null_count() == (
+        no_genres.len()
+    )
+    assert items["YEAR"].null_count() > 0  # some titles have no year
+    assert items["YEAR"].drop_nulls().is_between(1870, 2100).all()
+
+
+def test_report_figures_match_the_input(synth_dir: Path, tmp_path: Path) -> None:
+    result = prepare(synth_dir, tmp_path)
+    ratings = _input_ratings(synth_dir)
+    doc = json.loads(result.report_file.read_text())
+    assert doc["ok"] is True
+    stats = doc["files"][0]["stats"]
+    per_user = ratings.group_by("userId").len()
+    assert stats["rows"] == ratings.height
+    assert stats["users"] == per_user.height
+    assert stats["items"] == ratings["movieId"].n_unique()
+    assert stats["first_timestamp"] == ratings["timestamp"].min()
+    assert stats["last_timestamp"] == ratings["timestamp"].max()
+    assert stats["users_with_2plus_interactions"] == per_user.filter(pl.col("len") >= 2).height
+    rules = {c["rule"]: c["passed"] for c in doc["files"][0]["checks"]}
+    assert {"min-interactions", "min-users-with-two", "timestamp-seconds"} <= set(rules)
+    assert all(rules.values())
+
+
+def test_min_rating_keeps_only_high_ratings(synth_dir: Path, tmp_path: Path) -> None:
+    result = prepare(synth_dir, tmp_path, min_rating=4.0)
+    ratings = _input_ratings(synth_dir)
+    out = pl.read_csv(result.interactions)
+    assert out.height == ratings.filter(pl.col("rating") >= 4.0).height
+    assert 0 < out.height < ratings.height
+
+
+def test_event_value_variant_follows_its_schema(synth_dir: Path, tmp_path: Path) -> None:
+    result = prepare(synth_dir, tmp_path, with_event_value=True)
+    _assert_matches_schema(result.interactions, "Interactions", with_event_value=True)
+    out = pl.read_csv(result.interactions)
+    assert out["EVENT_TYPE"].unique().to_list() == [EVENT_TYPE]
+    assert out["EVENT_VALUE"].to_list() == _input_ratings(synth_dir)["rating"].to_list()
+
+
+# --- bad input: a one-line DataError, and nothing written ---------------------------------------
+
+
+def _assert_nothing_written(out_dir: Path) -> None:
+    left = sorted(p.name for p in out_dir.iterdir()) if out_dir.exists() else []
+    assert left == [], left
+
+
+def _replace_ratings(source_dir: Path, text: str) -> Path:
+    (source_dir / "ratings.csv").write_text(text, encoding="utf-8")
+    return source_dir
+
+
+GOOD_HEADER = "userId,movieId,rating,timestamp\n"
+
+
+def _many_rows(n_users: int = 30, per_user: int = 40) -> str:
+    return "".join(
+        f"{u},{m},4.0,{1_200_000_000 + u * 1000 + m}\n"
+        for u in range(1, n_users + 1)
+        for m in range(1, per_user + 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("ratings", "expected"),
+    [
+        ("userId,movieId,rating\n1,2,3.0\n", "missing column(s) timestamp"),
+        ("userId,itemId,rating,timestamp\n1,2,3.0,1200000000\n", "movieId"),
+        ("", "empty"),
+        (GOOD_HEADER + _many_rows() + "x7,5,3.0,1200000000\n", "'x7' is not an integer"),
+        (GOOD_HEADER + _many_rows() + "7,5,3.0,yesterday\n", "timestamp 'yesterday'"),
+        (GOOD_HEADER + _many_rows() + "7,5,3.0,1200000000000\n", "milliseconds"),
+        (GOOD_HEADER, "only 0 interactions"),
+        (GOOD_HEADER + _many_rows(n_users=5, per_user=300), "5 users with two or more"),
+        (GOOD_HEADER + _many_rows(n_users=30, per_user=20), "only 600 interactions"),
+    ],
+    ids=[
+        "missing-column",
+        "renamed-column",
+        "empty-file",
+        "non-numeric-id",
+        "non-numeric-timestamp",
+        "millisecond-timestamp",
+        "header-only",
+        "too-few-users",
+        "too-few-interactions",
+    ],
+)
+def test_bad_ratings_fail_cleanly(
+    source_dir: Path, tmp_path: Path, ratings: str, expected: str
+) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(DataError) as info:
+        prepare(_replace_ratings(source_dir, ratings), out)
+    message = info.value.one_line()
+    assert expected in message
+    assert "ratings.csv" in message
+    assert "\n" not in message
+    _assert_nothing_written(out)
+
+
+def test_non_numeric_id_names_the_row(source_dir: Path, tmp_path: Path) -> None:
+    text = GOOD_HEADER + _many_rows() + "x7,5,3.0,1200000000\n"
+    with pytest.raises(DataError, match=r"data row 1201 \(line 1202\)"):
+        prepare(_replace_ratings(source_dir, text), tmp_path / "out")
+
+
+def test_previous_outputs_survive_a_failed_run(
+    synth_dir: Path, source_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    good = prepare(synth_dir, out)
+    before = good.interactions.read_bytes()
+    with pytest.raises(DataError):
+        prepare(_replace_ratings(source_dir, GOOD_HEADER), out)
+    assert good.interactions.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE]
+    )
+
+
+def test_broken_quote_in_movies(source_dir: Path, tmp_path: Path) -> None:
+    movies = source_dir / "movies.csv"
+    lines = movies.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[3].replace(",", ',"', 1)  # opens a quote that never closes properly
+    movies.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"movies\.csv.*(broken quote|fields)"):
+        prepare(source_dir, out)
+    _assert_nothing_written(out)
+
+
+def test_truncated_zip(synth_zip: Path, tmp_path: Path) -> None:
+    data = synth_zip.read_bytes()
+    bad = tmp_path / "truncated.zip"
+    bad.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match="truncated or corrupt"):
+        prepare(bad, out)
+    _assert_nothing_written(out)
+
+
+def test_corrupt_zip_member(synth_zip: Path, tmp_path: Path) -> None:
+    data = bytearray(synth_zip.read_bytes())
+    with zipfile.ZipFile(synth_zip) as zf:
+        info = zf.getinfo("ml-25m/ratings.csv")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 200
+    data[start : start + 64] = bytes(64)  # zero out compressed bytes inside ratings.csv
+    bad = tmp_path / "corrupt.zip"
+    bad.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match="corrupt"):
+        prepare(bad, out)
+    _assert_nothing_written(out)
+
+
+def test_zip_without_ratings(synth_dir: Path, tmp_path: Path) -> None:
+    bad = zip_with(
+        tmp_path / "noratings.zip", {"ml-25m/movies.csv": (synth_dir / "movies.csv").read_bytes()}
+    )
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"no ratings\.csv"):
+        prepare(bad, out)
+    _assert_nothing_written(out)
+
+
+def test_missing_source(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        prepare(tmp_path / "nope.zip", tmp_path / "out")
