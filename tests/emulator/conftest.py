@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from emu_helpers import wait_status
+from emu_helpers import INTERACTIONS_HEADER, csv_text, wait_status
 
 from personalize_movielens.local.pytest_plugin import LocalStandIn
 
@@ -87,5 +87,53 @@ def run_import(aws: LocalStandIn, personalize: Any) -> Callable[..., dict[str, A
             lambda: personalize.describe_dataset_import_job(datasetImportJobArn=arn),
             "datasetImportJob",
         )
+
+    return run
+
+
+@pytest.fixture
+def train(aws: LocalStandIn, personalize: Any, put_csv: Any, run_import: Any) -> Any:
+    """Import rows (if given), create a solution and a solution version, wait for the end.
+
+    Returns (solution ARN, the described solution version).
+    """
+
+    def run(
+        name: str,
+        recipe: str = "aws-popularity-count",
+        rows: list[tuple[Any, ...]] | None = None,
+        header: list[str] | None = None,
+        **solution: Any,
+    ) -> tuple[str, dict[str, Any]]:
+        if rows is not None:
+            text = csv_text(header or INTERACTIONS_HEADER, rows)
+            job = run_import(put_csv(f"{name}.csv", text))
+            assert job["status"] == "ACTIVE", job.get("failureReason")
+        solution_arn = personalize.create_solution(
+            name=name,
+            datasetGroupArn=aws.outputs.dataset_group_arn,
+            recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
+            **solution,
+        )["solutionArn"]
+        wait_status(lambda: personalize.describe_solution(solutionArn=solution_arn), "solution")
+        arn = personalize.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+        version = wait_status(
+            lambda: personalize.describe_solution_version(solutionVersionArn=arn),
+            "solutionVersion",
+        )
+        return solution_arn, version
+
+    return run
+
+
+@pytest.fixture
+def deploy(personalize: Any) -> Any:
+    """Create a campaign on a solution version and wait until it is ACTIVE; returns its ARN."""
+
+    def run(name: str, version_arn: str) -> str:
+        arn = personalize.create_campaign(name=name, solutionVersionArn=version_arn)["campaignArn"]
+        campaign = wait_status(lambda: personalize.describe_campaign(campaignArn=arn), "campaign")
+        assert campaign["status"] == "ACTIVE", campaign.get("failureReason")
+        return arn
 
     return run

@@ -83,16 +83,19 @@ def env(state_dir: StateDirOption = standin.DEFAULT_STATE_DIR) -> None:
 def status(
     state_dir: StateDirOption = standin.DEFAULT_STATE_DIR, json_: JsonOption = False
 ) -> None:
-    """Say what runs where; exit code 1 when the stand-in is not (fully) running.
+    """Say what runs where; exits 1 when the stand-in is not (fully) running.
 
     Example: personalize-movielens local status --json
     """
     report = standin.status(state_dir)
     if json_:
         console.print_json(json.dumps(report.as_json()))
-    elif not report.servers:
-        console.print(f"The local stand-in is not running (state dir {report.state_dir}).")
-    else:
+    if not report.servers:
+        raise standin.NotRunningError(
+            f"The local stand-in is not running (state dir {report.state_dir}).",
+            hint="Start it with `personalize-movielens local up`.",
+        )
+    if not json_:
         for server in report.servers:
             state = "running" if server.running else "stopped"
             health = "" if server.healthy or not server.running else " (not answering)"
@@ -102,7 +105,11 @@ def status(
         if report.outputs_file:
             console.print(f"outputs: {report.outputs_file}")
     if not report.running:
-        raise typer.Exit(1)
+        down_ones = ", ".join(s.name for s in report.servers if not (s.running and s.healthy))
+        raise standin.NotRunningError(
+            f"The local stand-in is only partly running ({down_ones} down).",
+            hint="Restart it: `personalize-movielens local down` then `local up`.",
+        )
 
 
 @app.command()

@@ -1,0 +1,169 @@
+"""Campaigns and the runtime: statuses, recommendations from the trained version, updates."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from botocore.exceptions import ClientError
+from emu_helpers import error_of, interactions, wait_gone, wait_status
+
+
+def clusters() -> list[tuple[str, str, int]]:
+    """Users u00-u29 watch x-items, u30-u59 y-items; user n misses items n and n+1 of theirs."""
+    rows = []
+    for u in range(60):
+        prefix = "x" if u < 30 else "y"
+        missing = {u % 20, (u + 1) % 20}
+        items = [f"{prefix}{k:02d}" for k in range(20) if k not in missing]
+        rows += [(f"u{u:02d}", item, 1_600_000_000 + u * 100 + t) for t, item in enumerate(items)]
+    return rows
+
+
+@pytest.fixture
+def runtime(aws):
+    return aws.client("personalize-runtime")
+
+
+def test_user_personalization_recommends_unseen_neighbours(train, deploy, runtime):
+    rows = clusters()
+    _, version = train("personal", recipe="aws-user-personalization", rows=rows)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    campaign = deploy("personal", version["solutionVersionArn"])
+    answer = runtime.get_recommendations(campaignArn=campaign, userId="u00")
+    items = [i["itemId"] for i in answer["itemList"]]
+    seen = {item for user, item, _ in rows if user == "u00"}
+    assert set(items[:2]) == {"x00", "x01"}  # the two x-items u00 has not seen
+    assert not seen & set(items)
+    assert len(items) == 40 - len(seen)  # fewer than 25 candidates remain
+    assert answer["recommendationId"]
+    scores = [i["score"] for i in answer["itemList"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_unknown_users_get_popular_items_and_num_results_is_honoured(train, deploy, runtime):
+    rows = clusters()
+    _, version = train("personal", recipe="aws-user-personalization-v2", rows=rows)
+    campaign = deploy("personal", version["solutionVersionArn"])
+    answer = runtime.get_recommendations(campaignArn=campaign, userId="stranger")
+    items = [i["itemId"] for i in answer["itemList"]]
+    counts = Counter(item for _, item, _ in rows)
+    by_popularity = sorted(counts, key=lambda item: (-counts[item], item))
+    assert items == by_popularity[:25]  # 25: the default numResults
+    few = runtime.get_recommendations(campaignArn=campaign, userId="stranger", numResults=3)
+    assert [i["itemId"] for i in few["itemList"]] == by_popularity[:3]
+    with pytest.raises(ClientError) as exc:
+        runtime.get_recommendations(campaignArn=campaign, userId="u00", numResults=501)
+    assert error_of(exc)[:2] == ("InvalidInputException", 400)
+    with pytest.raises(ClientError) as exc:
+        runtime.get_recommendations(campaignArn=campaign, itemId="x00")
+    assert error_of(exc)[0] == "InvalidInputException"
+
+
+def test_popularity_count_serves_the_same_list_to_everyone(train, deploy, runtime):
+    rows = interactions(30, 40) + [("u000", "star", 1)] * 100
+    _, version = train("popular", rows=rows)
+    campaign = deploy("popular", version["solutionVersionArn"])
+    for user in ("u000", "u001", "nobody"):
+        top = runtime.get_recommendations(campaignArn=campaign, userId=user)["itemList"]
+        assert top[0]["itemId"] == "star"  # popularity-count does not hide seen items
+        assert top[0]["score"] == pytest.approx(100 / len(rows), abs=1e-6)
+
+
+def test_similar_items_answers_by_item(train, deploy, runtime):
+    _, version = train("similar", recipe="aws-similar-items", rows=clusters())
+    campaign = deploy("similar", version["solutionVersionArn"])
+    answer = runtime.get_recommendations(campaignArn=campaign, itemId="x05", numResults=19)
+    assert {i["itemId"] for i in answer["itemList"]} == {f"x{k:02d}" for k in range(20)} - {"x05"}
+    with pytest.raises(ClientError) as exc:
+        runtime.get_recommendations(campaignArn=campaign, userId="u00")
+    assert error_of(exc)[0] == "InvalidInputException"
+
+
+def test_campaign_statuses_update_and_delete(aws, personalize, train, runtime, slow):
+    rows = clusters()
+    solution, popular = train("popular", rows=rows)
+    _, personal = train("personal", recipe="aws-user-personalization")
+    slow(20)
+    campaign = personalize.create_campaign(
+        name="live", solutionVersionArn=popular["solutionVersionArn"], minProvisionedTPS=1
+    )["campaignArn"]
+    with pytest.raises(ClientError) as exc:  # not ACTIVE yet
+        runtime.get_recommendations(campaignArn=campaign, userId="u00")
+    assert error_of(exc)[0] == "InvalidInputException"
+    with pytest.raises(ClientError) as exc:
+        personalize.update_campaign(campaignArn=campaign)
+    assert error_of(exc)[0] == "ResourceInUseException"
+    seen: list[str] = []
+    wait_status(
+        lambda: personalize.describe_campaign(campaignArn=campaign), "campaign", record=seen
+    )
+    assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+    before = runtime.get_recommendations(campaignArn=campaign, userId="u00")["itemList"]
+    counts = Counter(item for _, item, _ in rows)
+    top = min(counts, key=lambda item: (-counts[item], item))
+    assert before[0]["itemId"] == top  # popularity-count serves it although u00 saw it:
+    assert ("u00", top) in {(user, item) for user, item, _ in rows}
+    personalize.update_campaign(
+        campaignArn=campaign, solutionVersionArn=personal["solutionVersionArn"]
+    )
+    with pytest.raises(ClientError) as exc:  # one update at a time
+        personalize.update_campaign(campaignArn=campaign)
+    assert error_of(exc)[0] == "ResourceInUseException"
+    described = personalize.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["status"] == "ACTIVE"  # keeps serving the old version meanwhile
+    assert described["solutionVersionArn"] == popular["solutionVersionArn"]
+    update = wait_status(
+        lambda: {
+            "u": personalize.describe_campaign(campaignArn=campaign)["campaign"][
+                "latestCampaignUpdate"
+            ]
+        },
+        "u",
+    )
+    assert update["solutionVersionArn"] == personal["solutionVersionArn"]
+    described = personalize.describe_campaign(campaignArn=campaign)["campaign"]
+    assert described["solutionVersionArn"] == personal["solutionVersionArn"]
+    after = runtime.get_recommendations(campaignArn=campaign, userId="u00")["itemList"]
+    assert {i["itemId"] for i in after[:2]} == {"x00", "x01"}
+    listed = personalize.list_campaigns(solutionArn=solution)["campaigns"]
+    assert listed == []  # the campaign now serves the other solution
+    assert [c["campaignArn"] for c in personalize.list_campaigns()["campaigns"]] == [campaign]
+    personalize.delete_campaign(campaignArn=campaign)
+    gone: list[str] = []
+    wait_gone(lambda: personalize.describe_campaign(campaignArn=campaign), record=gone)
+    assert gone[0] == "DELETE PENDING"
+    with pytest.raises(ClientError) as exc:
+        runtime.get_recommendations(campaignArn=campaign, userId="u00")
+    assert error_of(exc)[:2] == ("ResourceNotFoundException", 400)
+
+
+def test_campaigns_need_an_active_version_and_unique_names(aws, personalize, train, deploy):
+    _, failed = train("nodata")
+    with pytest.raises(ClientError) as exc:
+        personalize.create_campaign(name="c", solutionVersionArn=failed["solutionVersionArn"])
+    assert error_of(exc)[0] == "ResourceInUseException"
+    _, version = train("ok", rows=interactions(30, 40))
+    deploy("c", version["solutionVersionArn"])
+    with pytest.raises(ClientError) as exc:
+        personalize.create_campaign(name="c", solutionVersionArn=version["solutionVersionArn"])
+    assert error_of(exc)[0] == "ResourceAlreadyExistsException"
+
+
+def test_forced_campaign_failure_then_update_recovers(personalize, train, stand_in_faults):
+    _, version = train("ok", rows=interactions(30, 40))
+    stand_in_faults(fail_campaigns=True)
+    arn = personalize.create_campaign(
+        name="flaky", solutionVersionArn=version["solutionVersionArn"]
+    )["campaignArn"]
+    campaign = wait_status(lambda: personalize.describe_campaign(campaignArn=arn), "campaign")
+    assert campaign["status"] == "CREATE FAILED" and campaign["failureReason"]
+    stand_in_faults()  # all off
+    personalize.update_campaign(campaignArn=arn, solutionVersionArn=version["solutionVersionArn"])
+    wait_status(
+        lambda: {
+            "u": personalize.describe_campaign(campaignArn=arn)["campaign"]["latestCampaignUpdate"]
+        },
+        "u",
+    )
+    assert personalize.describe_campaign(campaignArn=arn)["campaign"]["status"] == "ACTIVE"

@@ -1,0 +1,98 @@
+"""`personalize-movielens local up/env/status/down` as a user runs them (the console script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from personalize_movielens.local import standin
+from personalize_movielens.outputs import read_outputs_file
+
+CLI = str(Path(sys.executable).parent / "personalize-movielens")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    return subprocess.run(
+        [CLI, "local", *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+
+
+def exports(text: str) -> dict[str, str]:
+    pairs = [line.removeprefix("export ").split("=", 1) for line in text.splitlines()]
+    return {name: value for name, value in pairs}
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path):
+    path = tmp_path / "state"
+    yield path
+    if standin.StandInState.load(path) is not None:  # never leak servers, even on failure
+        standin.down(path)
+
+
+def test_up_status_env_down_lifecycle(state_dir: Path):
+    started = run("up", "--state-dir", str(state_dir), "--speed", "100")
+    assert started.returncode == 0, started.stderr
+    env = exports(started.stdout)
+    assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["AWS_DEFAULT_REGION"] == "us-east-1"
+    state = standin.StandInState.load(state_dir)
+    assert state is not None
+    assert env["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"] == state.personalize.url
+    assert env["AWS_ENDPOINT_URL_S3"] == env["AWS_ENDPOINT_URL_IAM"] == state.moto.url
+    assert state.moto.url.startswith("http://127.0.0.1:")
+    outputs = read_outputs_file(state_dir / "outputs.json")
+    assert outputs.dataset_arns["Interactions"].endswith("/INTERACTIONS")
+
+    status = run("status", "--state-dir", str(state_dir), "--json")
+    assert status.returncode == 0
+    report = json.loads(status.stdout)
+    assert report["running"] is True
+    assert {s["name"]: s["url"] for s in report["servers"]} == {
+        "moto": state.moto.url,
+        "personalize": state.personalize.url,
+    }
+    assert report["emulator"]["speed"] == 100
+
+    assert exports(run("env", "--state-dir", str(state_dir)).stdout) == env
+
+    twice = run("up", "--state-dir", str(state_dir))
+    assert twice.returncode == 1
+    assert twice.stderr.startswith("Error: The local stand-in already runs")
+    assert len(twice.stderr.strip().splitlines()) == 1
+
+    stopped = run("down", "--state-dir", str(state_dir))
+    assert stopped.returncode == 0, stopped.stderr
+    assert not standin.is_alive(state.moto.pid) and not standin.is_alive(state.personalize.pid)
+    assert (state_dir / "outputs.json").exists()  # down keeps the state dir
+    assert run("status", "--state-dir", str(state_dir)).returncode == 1
+
+    again = run("down", "--state-dir", str(state_dir))
+    assert again.returncode == 1 and "Error: The local stand-in is not running" in again.stderr
+    assert run("env", "--state-dir", str(state_dir)).returncode == 1
+
+
+def test_a_taken_port_is_refused_and_nothing_is_left_running(state_dir: Path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("up", "--state-dir", str(state_dir), "--personalize-port", str(port))
+    assert result.returncode == 1
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert standin.StandInState.load(state_dir) is None
+
+
+def test_down_purge_removes_the_state_dir(state_dir: Path):
+    started = run("up", "--state-dir", str(state_dir), "--with-event-value", "--speed", "100")
+    assert started.returncode == 0, started.stderr
+    state = standin.StandInState.load(state_dir)
+    assert state is not None and state.with_event_value
+    assert run("down", "--state-dir", str(state_dir), "--purge").returncode == 0
+    assert not state_dir.exists()
