@@ -1,0 +1,103 @@
+"""The `data` commands through the CLI app; results checked through the files they write."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from personalize_movielens.cli import app
+from personalize_movielens.data.prepare import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from personalize_movielens.errors import DataError
+from personalize_movielens.schemas import load_schema
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["data", *args])
+
+
+def test_synth_then_prepare_then_validate(tmp_path: Path) -> None:
+    zip_path = tmp_path / "ml-25m.zip"
+    result = _run("synth", "--ratings", "2500", "--seed", "5", "--out", str(zip_path))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(zip_path) as zf:
+        ratings = pl.read_csv(zf.read("ml-25m/ratings.csv"))
+    assert ratings.height == 2500
+
+    out = tmp_path / "data"
+    result = _run("prepare", "--source", str(zip_path), "--out-dir", str(out), "--min-rating", "3")
+    assert result.exit_code == 0, result.output
+    interactions = pl.read_csv(out / INTERACTIONS_FILE)
+    assert interactions.columns == load_schema("Interactions").field_names
+    assert interactions.height == ratings.filter(pl.col("rating") >= 3).height
+    assert pl.read_csv(out / ITEMS_FILE).columns == load_schema("Items").field_names
+    report = json.loads((out / REPORT_FILE).read_text())
+    assert report["ok"] and report["files"][0]["stats"]["rows"] == interactions.height
+
+    result = _run("validate", str(out / INTERACTIONS_FILE), str(out / ITEMS_FILE))
+    assert result.exit_code == 0, result.output
+
+
+def test_prepare_with_event_value(synth_zip: Path, tmp_path: Path) -> None:
+    result = _run(
+        "prepare", "--source", str(synth_zip), "--out-dir", str(tmp_path), "--with-event-value"
+    )
+    assert result.exit_code == 0, result.output
+    header = (tmp_path / INTERACTIONS_FILE).read_text().split("\n", 1)[0]
+    assert header.split(",") == load_schema("Interactions", with_event_value=True).field_names
+
+
+def test_prepare_json_is_the_report(synth_zip: Path, tmp_path: Path) -> None:
+    result = _run("prepare", "--source", str(synth_zip), "--out-dir", str(tmp_path), "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads((tmp_path / REPORT_FILE).read_text())
+
+
+def test_validate_fails_with_exit_code_and_named_row(tmp_path: Path) -> None:
+    bad = tmp_path / "interactions.csv"
+    rows = "".join(f"u{u},i{m},1500000000\n" for u in range(30) for m in range(40))
+    bad.write_text("USER_ID,ITEM_ID,TIMESTAMP\n" + rows + "u1,i1,1500000000000\n")
+    result = _run("validate", str(bad), "--json")
+    assert result.exit_code != 0
+    assert isinstance(result.exception, DataError)
+    assert "row 1201" in str(result.exception) and "timestamp-seconds" in str(result.exception)
+    (doc,) = json.loads(result.stdout)
+    assert doc["violations"][0]["row"] == 1201
+
+
+def test_validate_with_explicit_type(tmp_path: Path) -> None:
+    path = tmp_path / "whatever.csv"
+    path.write_text("ITEM_ID,GENRES,YEAR\n1,Comedy,1995\n")
+    assert _run("validate", "--type", "Items", str(path)).exit_code == 0
+    assert _run("validate", "--type", "Interactions", str(path)).exit_code != 0
+
+
+def test_prepare_bad_source_fails_without_output(tmp_path: Path) -> None:
+    bad = tmp_path / "ml-25m.zip"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    out = tmp_path / "out"
+    result = _run("prepare", "--source", str(bad), "--out-dir", str(out))
+    assert result.exit_code != 0
+    assert isinstance(result.exception, DataError)
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_download_offline_fails(tmp_path: Path) -> None:
+    result = _run(
+        "download", "--url", "http://127.0.0.1:9/ml-25m.zip", "--dest", str(tmp_path / "z.zip")
+    )
+    assert result.exit_code != 0
+    assert "DATASET=synthetic" in result.exception.one_line()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_data_command_has_an_example() -> None:
+    for command in ("download", "synth", "prepare", "validate"):
+        result = _run(command, "--help")
+        assert result.exit_code == 0
+        assert "Example: personalize-movielens data " + command in result.output
