@@ -9,7 +9,8 @@
 # missing. Credentials are looked for where the AWS SDK finds them without network calls
 # (environment, AWS_PROFILE, ~/.aws files, web identity, container credentials); on a runner
 # that uses an instance role, set TF_SKIP_CREDENTIALS_CHECK=1. Errors from Terraform about
-# credentials are also reduced to one line. See docs/gitops.md.
+# credentials are also reduced to one line. TF_BACKEND_CONFIG=FILE passes a partial backend
+# configuration to `terraform init`. See docs/gitops.md.
 set -euo pipefail
 
 die() {
@@ -59,7 +60,13 @@ require_credentials
 mkdir -p "$dir/plan"
 
 # Always init: it is quick when nothing changed, and a half-done earlier init is completed.
-run_tf "$dir" init
+# TF_BACKEND_CONFIG names the partial backend configuration (see terraform/backend.tf.example).
+if [[ -n "${TF_BACKEND_CONFIG:-}" ]]; then
+  [[ -f "$TF_BACKEND_CONFIG" ]] || die "TF_BACKEND_CONFIG: no file '$TF_BACKEND_CONFIG'."
+  run_tf "$dir" init "-backend-config=$(cd "$(dirname "$TF_BACKEND_CONFIG")" && pwd)/$(basename "$TF_BACKEND_CONFIG")"
+else
+  run_tf "$dir" init
+fi
 run_tf "$dir" plan -out=plan/tfplan
 TF_IN_AUTOMATION=1 terraform -chdir="$dir" show -no-color -json plan/tfplan >"$dir/plan/tfplan.json" ||
   die "'terraform show -json' failed for $dir/plan/tfplan."

@@ -136,3 +136,37 @@ def test_stale_readme_is_detected(tmp_path: Path) -> None:
     stale = f"# m\n\n{tf_docs.BEGIN}\n| `a` | Old text. |\n{tf_docs.END}\n"
     rendered = tf_docs.render(stale, tmp_path)
     assert rendered != stale and "New text." in rendered and "Old text." not in rendered
+
+
+def test_python_hcl2_layout_is_converted_to_the_checked_layout() -> None:
+    # What python-hcl2 >= 7 returns (it and checkov's bc-python-hcl2 share the `hcl2` module).
+    v8 = {
+        "resource": [
+            {
+                '"aws_s3_bucket_versioning"': {
+                    '"this"': {
+                        "bucket": "${aws_s3_bucket.this.id}",
+                        "versioning_configuration": [{"status": '"Enabled"', "__is_block__": True}],
+                        "tags": {"Team": '"data"'},
+                        "__is_block__": True,
+                    }
+                }
+            }
+        ],
+        "variable": [{'"x"': {"type": "string", "default": None, "__is_block__": True}}],
+        "__comments__": [{"value": "c"}],
+    }
+    assert tf.from_python_hcl2(v8) == {
+        "resource": [
+            {
+                "aws_s3_bucket_versioning": {
+                    "this": {
+                        "bucket": ["${aws_s3_bucket.this.id}"],
+                        "versioning_configuration": [{"status": ["Enabled"]}],
+                        "tags": [{"Team": "data"}],
+                    }
+                }
+            }
+        ],
+        "variable": [{"x": {"type": ["${string}"], "default": [None]}}],
+    }

@@ -112,6 +112,21 @@ def test_plan_writes_saved_plan_json_and_summary(ws: Workspace) -> None:
     assert made[2].split()[1:] == ["show", "-no-color", "-json", "plan/tfplan"]
 
 
+def test_plan_passes_the_partial_backend_configuration(ws: Workspace, tmp_path: Path) -> None:
+    backend = tmp_path / "backend.hcl"
+    backend.write_text('bucket = "state"\n')
+    assert ws.run("tf-plan.sh", {**ws.env, "TF_BACKEND_CONFIG": str(backend)}).returncode == 0
+    assert ws.calls()[0].split()[1:] == [
+        "init",
+        "-input=false",
+        "-no-color",
+        f"-backend-config={backend}",
+    ]
+    missing = ws.run("tf-plan.sh", {**ws.env, "TF_BACKEND_CONFIG": str(tmp_path / "nope.hcl")})
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("Error: TF_BACKEND_CONFIG: no file")
+
+
 def test_apply_applies_only_the_saved_plan(ws: Workspace) -> None:
     assert ws.run("tf-plan.sh").returncode == 0
     result = ws.run("tf-apply.sh")

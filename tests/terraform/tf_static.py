@@ -26,6 +26,7 @@ ROOT = project_root()
 TF_DIR = ROOT / "terraform"
 SCHEMAS_FILE = Path(__file__).with_name("provider_schemas.json")
 
+_PYTHON_HCL2_LAYOUT = False  # set below, once hcl2 is probed
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "lifecycle"})
 _META_KEYS = ("__start_line__", "__end_line__")
 
@@ -39,8 +40,77 @@ def tf_files(root: Path = TF_DIR) -> list[Path]:
 
 
 def parse_text(text: str) -> dict[str, Any]:
-    """Parse HCL text; raises on a syntax error."""
-    return hcl2.loads(text)
+    """Parse HCL text into checkov's hcl2 layout (whichever hcl2 is installed); raises on error."""
+    parsed = hcl2.loads(text)
+    return from_python_hcl2(parsed) if _PYTHON_HCL2_LAYOUT else parsed
+
+
+def _probe_layout() -> bool:
+    """True when `hcl2` is python-hcl2 >= 7 (quoted strings, __is_block__ markers)."""
+    return hcl2.loads('a = "b"\n').get("a") == '"b"'
+
+
+def from_python_hcl2(node: dict[str, Any]) -> dict[str, Any]:
+    """Convert python-hcl2 >= 7 output to the bc-python-hcl2 layout the checks read.
+
+    pip installs both packages into the same `hcl2` folder; which one wins depends on install
+    order, so the checks accept either.
+    """
+    return {
+        key: [_labeled(item) for item in items]
+        for key, items in node.items()
+        if not key.startswith("__") and isinstance(items, list)
+    }
+
+
+def _labeled(item: dict[str, Any]) -> dict[str, Any]:
+    if item.get("__is_block__"):
+        return _body(item)
+    return {
+        _unquote(k): _labeled(v) if isinstance(v, dict) else _value(v)
+        for k, v in item.items()
+        if not k.startswith("__")
+    }
+
+
+def _body(body: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in body.items():
+        if key.startswith("__"):
+            continue
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, dict) for v in value)
+            and all(
+                v.get("__is_block__") or all(isinstance(x, dict) for x in v.values()) for v in value
+            )
+        ):
+            result[key] = [_labeled(v) for v in value]
+        else:
+            result[key] = [_value(value)]
+    return result
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, str):
+        if not value.startswith(('"', "${")):
+            return "${" + value + "}"  # a bare expression such as `string`
+        return _unquote(value)
+    if isinstance(value, list):
+        return [_value(v) for v in value]
+    if isinstance(value, dict):
+        return {_unquote(k): _value(v) for k, v in value.items()}
+    return value
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('\\"', '"')
+    return text
+
+
+_PYTHON_HCL2_LAYOUT = _probe_layout()
 
 
 def parse_file(path: Path) -> dict[str, Any]:

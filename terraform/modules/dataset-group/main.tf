@@ -2,8 +2,8 @@
 # hashicorp/aws has no Personalize resources). Import jobs are run by the tool, not declared here.
 
 locals {
-  # awscc takes tags as a list of {key, value} objects.
-  tags = [for key in sort(keys(var.tags)) : { key = key, value = var.tags[key] }]
+  # awscc takes tags as a list of {key, value} objects; null (not []) when there are none.
+  tags = length(var.tags) == 0 ? null : [for key in sort(keys(var.tags)) : { key = key, value = var.tags[key] }]
 
   # Decode and re-encode each schema: whitespace or key order changes in the file must never
   # change the string awscc compares, or the schema (and its dataset) would be replaced.
