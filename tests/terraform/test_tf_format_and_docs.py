@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,13 @@ def test_python_hcl2_layout_is_converted_to_the_checked_layout() -> None:
         ],
         "variable": [{"x": {"type": ["${string}"], "default": [None]}}],
     }
+
+
+def test_tflint_config_enables_recommended_preset_and_pinned_aws_ruleset() -> None:
+    config = tf.parse_file(tf.ROOT / ".tflint.hcl")
+    plugins = {name: body for entry in config["plugin"] for name, body in entry.items()}
+    assert tf.attr(plugins["terraform"], "enabled") is True
+    assert tf.attr(plugins["terraform"], "preset") == "recommended"
+    assert tf.attr(plugins["aws"], "enabled") is True
+    assert tf.attr(plugins["aws"], "source") == "github.com/terraform-linters/tflint-ruleset-aws"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", str(tf.attr(plugins["aws"], "version")))
