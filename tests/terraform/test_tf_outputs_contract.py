@@ -134,8 +134,9 @@ def test_terraform_omits_null_outputs(tmp_path: Path) -> None:
     assert set(raw) == set(CONTRACT_OUTPUTS) - {"kms_key_arn"}
 
 
+# Known gap in the tool's reader (requested from its owner): remove the marker once it passes.
+# Not strict, so that the fix landing does not turn the suite red before the marker is removed.
 @pytest.mark.xfail(
-    strict=True,
     reason="personalize_movielens.outputs.parse_outputs must read a missing nullable output "
     "(kms_key_arn) as null, since terraform output -json omits null outputs (requested)",
 )
