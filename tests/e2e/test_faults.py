@@ -1,0 +1,113 @@
+"""Faults: throttling and 5xx injected by the emulator are retried; failed imports show why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from e2e_helpers import import_jobs, solutions
+
+from personalize_movielens.errors import CloudError
+from personalize_movielens.workflow import clients as clients_mod
+
+pytestmark = pytest.mark.e2e
+
+
+def count_retries(monkeypatch) -> list[int]:
+    """Count the attempts botocore retried (throttled or 5xx answers) in the tool's clients."""
+    seen = [0]
+    real_get = clients_mod.Clients.get
+
+    def get(self, service):
+        new = service not in self._cache
+        client = real_get(self, service)
+        if new:
+
+            def on_retry(response=None, **kwargs):
+                if (
+                    response
+                    and response[1].get("ResponseMetadata", {}).get("HTTPStatusCode", 200) >= 429
+                ):
+                    seen[0] += 1
+
+            client.meta.events.register("needs-retry", on_retry)
+        return client
+
+    monkeypatch.setattr(clients_mod.Clients, "get", get)
+    return seen
+
+
+def test_throttling_and_server_errors_are_retried(
+    cli, fresh_stand_in, data_dir, monkeypatch
+) -> None:
+    retries = count_retries(monkeypatch)
+    monkeypatch.setenv("PERSONALIZE_MOVIELENS_RETRY_MODE", "standard")
+    cli("upload", "--data-dir", str(data_dir))
+    fresh_stand_in.set_faults(
+        throttle_rate=0.3,
+        error_rate=0.3,
+        error_status=503,
+        seed=11,
+        # The creates and a few reads: enough to prove the retries, few enough to stay fast.
+        operations=[
+            "CreateDatasetImportJob",
+            "ListSolutions",
+            "CreateSolution",
+            "CreateSolutionVersion",
+            "GetSolutionMetrics",
+        ],
+    )
+    cli("import", "--data-dir", str(data_dir))
+    trained = json.loads(cli("train", "--json").stdout)
+    fresh_stand_in.reset_faults()
+    assert trained[0]["status"] == "ACTIVE"
+    assert retries[0] > 0
+    assert {k: len(v) for k, v in import_jobs(fresh_stand_in).items()} == {
+        "Interactions": 1,
+        "Items": 1,
+    }
+    assert len(solutions(fresh_stand_in)) == 1
+
+
+def test_import_failing_for_permissions_shows_the_reason(
+    cli, fresh_stand_in, data_dir, tmp_path: Path
+) -> None:
+    cli("upload", "--data-dir", str(data_dir))
+    outputs = json.loads(fresh_stand_in.outputs_file.read_text())
+    outputs["personalize_role_arn"]["value"] = outputs["personalize_role_arn"]["value"] + "-missing"
+    broken = tmp_path / "outputs-wrong-role.json"
+    broken.write_text(json.dumps(outputs))
+    result = cli("import", "--data-dir", str(data_dir), ok=False, outputs_file=str(broken))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, CloudError)
+    message = result.exception.one_line()
+    assert "Insufficient privileges" in message and "role" in message
+    assert "docs/operations.md" in message
+
+
+def test_import_failing_for_data_shows_the_reason(cli, fresh_stand_in, data_dir) -> None:
+    csv = data_dir / "interactions.csv"
+    lines = csv.read_text().splitlines()
+    user, item, _ = lines[5].split(",")
+    lines[5] = f"{user},{item},yesterday"
+    csv.write_text("\n".join(lines) + "\n")
+    cli("upload", "--data-dir", str(data_dir))
+    result = cli("import", "--data-dir", str(data_dir), ok=False)
+    assert result.exit_code == 1
+    message = result.exception.one_line()
+    assert "CREATE FAILED" in message and "TIMESTAMP" in message
+    assert "data validate" in message
+    jobs = import_jobs(fresh_stand_in)["Interactions"]
+    assert [j["status"] for j in jobs] == ["CREATE FAILED"]
+
+
+def test_forced_training_failure_is_reported(cli, fresh_stand_in, data_dir) -> None:
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir))
+    fresh_stand_in.set_faults(
+        fail_training=True, failure_reason="Training failed: not enough data."
+    )
+    result = cli("train", ok=False)
+    fresh_stand_in.reset_faults()
+    assert "not enough data" in result.exception.one_line()
