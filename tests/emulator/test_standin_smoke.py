@@ -34,3 +34,11 @@ def test_boto3_reaches_every_service_through_the_environment(local_stand_in):
     role = session.client("iam").get_role(RoleName=outputs.personalize_role_arn.rsplit("/", 1)[1])
     assert role["Role"]["Arn"] == outputs.personalize_role_arn
     assert session.client("sts").get_caller_identity()["Account"] == "123456789012"
+
+
+def test_tests_without_the_stand_in_do_not_see_its_endpoints():
+    # Runs after the tests above started the session's stand-in (same file, in order).
+    from personalize_movielens.local import pytest_plugin
+
+    assert pytest_plugin._ACTIVE, "run this file whole: the tests above start the stand-in"
+    assert not any(name.startswith("AWS_ENDPOINT_URL") for name in os.environ)

@@ -8,6 +8,9 @@ Register in a conftest: `pytest_plugins = ["personalize_movielens.local.pytest_p
 - `fresh_stand_in` (function): the same stand-in, reset first (empty bucket, Personalize
   resources recreated, faults off), for tests that need a clean dataset group.
 - `stand_in_faults` (function): `set_faults(**settings)`, reset after the test.
+
+Tests that do not use the stand-in do not see its AWS_ENDPOINT_URL_* variables (an autouse
+fixture hides them), so in-process moto tests and stubbed clients keep working in one session.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +33,8 @@ from . import provision, standin
 #: Status steps take 1/FAST_SPEED seconds: fast enough for tests, slow enough to observe.
 FAST_SPEED = 200.0
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_REGION")
+#: The stand-in of the running session, if any (for `_hide_stand_in_from_other_tests`).
+_ACTIVE: list[LocalStandIn] = []
 
 
 @dataclass
@@ -111,11 +117,29 @@ def running_stand_in(state_dir: Path, speed: float = FAST_SPEED) -> Iterator[Loc
             patch.delenv(name, raising=False)
         for name, value in state.env().items():
             patch.setenv(name, value)
-        yield LocalStandIn(state=state, outputs=read_outputs_file(state.outputs_path))
+        stand_in = LocalStandIn(state=state, outputs=read_outputs_file(state.outputs_path))
+        _ACTIVE.append(stand_in)
+        yield stand_in
     finally:
+        if _ACTIVE:
+            _ACTIVE.pop()
         patch.undo()
         stop()
         atexit.unregister(stop)
+
+
+@pytest.fixture(autouse=True)
+def _hide_stand_in_from_other_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests that do not ask for the stand-in run without its endpoint variables."""
+    if not _ACTIVE or "local_stand_in" in request.fixturenames:
+        yield
+        return
+    patch = pytest.MonkeyPatch()
+    for name, value in _ACTIVE[-1].env.items():
+        if name.startswith("AWS_ENDPOINT_URL") and os.environ.get(name) == value:
+            patch.delenv(name)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
