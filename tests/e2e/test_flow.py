@@ -100,3 +100,24 @@ def test_upload_manifest_matches_the_objects(cli, fresh_stand_in, data_dir) -> N
     cli("upload", "--data-dir", str(data_dir))
     manifest = read_manifest(data_dir)
     assert sorted(e.key for e in manifest.values()) == objects(fresh_stand_in)
+
+
+def test_event_values_set_the_threshold_and_update_retrains_only_new_data(
+    cli, fresh_stand_in, prepared_data, tmp_path
+) -> None:
+    from personalize_movielens.data.prepare import prepare
+
+    fresh_stand_in.reset(with_event_value=True)
+    data_dir = tmp_path / "ev"
+    prepare(prepared_data / "ml-25m.zip", data_dir, with_event_value=True)
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir))
+    cli("train", "--event-value-threshold", "3")
+    [solution] = solutions(fresh_stand_in)
+    detail = fresh_stand_in.client("personalize").describe_solution(
+        solutionArn=solution["solutionArn"]
+    )
+    assert detail["solution"]["solutionConfig"]["eventValueThreshold"] == "3"
+    assert detail["solution"]["performAutoTraining"] is False
+    cli("train", "--update")  # nothing new was imported: the ACTIVE version is reused
+    assert inventory(fresh_stand_in)["versions"] == {solution["name"]: 1}

@@ -123,8 +123,8 @@ def ensure_version(ctx: WorkflowContext, solution_arn: str, training_mode: str) 
             "No dataset has a successful import yet.",
             hint="Run `personalize-movielens import` first.",
         )
-    for version in versions:
-        if version["status"] == "ACTIVE" and training_mode == "FULL":
+    for version in versions:  # FULL or UPDATE: a model newer than the data needs no training
+        if version["status"] == "ACTIVE":
             if data_time is not None and created(version) >= data_time:
                 info(f"Up to date: {version['solutionVersionArn']} is newer than the data.")
                 return version["solutionVersionArn"], False
