@@ -6,9 +6,11 @@ import contextlib
 
 import pytest
 from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ConnectionClosedError
 from e2e_helpers import import_jobs, inventory, objects, solutions, versions
 
 from personalize_movielens.cli import workflow as cli_workflow
+from personalize_movielens.errors import CloudError
 from personalize_movielens.workflow import upload as upload_mod
 from personalize_movielens.workflow.manifest import read_manifest
 
@@ -16,8 +18,11 @@ pytestmark = pytest.mark.e2e
 MB = 1024 * 1024
 
 
-class DroppedConnection(Exception):
-    """Stands for the network going away in the middle of a transfer."""
+class DroppedConnection(ConnectionClosedError):
+    """The network going away in the middle of a transfer, as botocore reports it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(endpoint_url=message)
 
 
 def write_big_interactions(data_dir) -> None:
@@ -69,7 +74,9 @@ def test_upload_interrupted_mid_file_then_rerun(cli, fresh_stand_in, data_dir, m
     monkeypatch.setenv("PERSONALIZE_MOVIELENS_MAX_ATTEMPTS", "2")
     drop_connection_after(monkeypatch, 2 * MB, times=1000)  # the network is gone
     failed = cli("upload", "--data-dir", str(data_dir), ok=False)
-    assert failed.exit_code != 0
+    assert failed.exit_code == 1
+    assert isinstance(failed.exception, CloudError)  # one line for the user, no traceback
+    assert "run the command again" in failed.exception.one_line().lower()
     assert objects(fresh_stand_in) == []  # no half object under the content-addressed key
     assert not (data_dir / "upload-manifest.json").exists()
     s3 = fresh_stand_in.client("s3")

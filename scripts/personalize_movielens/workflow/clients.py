@@ -130,8 +130,12 @@ def aws_errors(operation: str) -> Iterator[None]:
         botocore.exceptions.ConnectionClosedError,
         botocore.exceptions.ReadTimeoutError,
         botocore.exceptions.ConnectTimeoutError,
+        botocore.exceptions.HTTPClientError,
     ) as exc:
         raise CloudError(
             f"{operation}: cannot reach the endpoint ({exc}).",
-            hint="Check the network, or start the stand-in (`personalize-movielens local up`).",
+            hint="Check the network, or start the stand-in (`personalize-movielens local up`). "
+            "Run the command again: it continues where it stopped.",
         ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise CloudError(f"{operation}: {exc}") from None
