@@ -111,3 +111,61 @@ def test_forced_training_failure_is_reported(cli, fresh_stand_in, data_dir) -> N
     result = cli("train", ok=False)
     fresh_stand_in.reset_faults()
     assert "not enough data" in result.exception.one_line()
+
+
+def clone_role(iam, source_name: str, new_name: str) -> None:
+    """Create `new_name` with the trust and permissions of `source_name` (a late `apply`)."""
+    role = iam.get_role(RoleName=source_name)["Role"]
+    iam.create_role(
+        RoleName=new_name, AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"])
+    )
+    for name in iam.list_role_policies(RoleName=source_name)["PolicyNames"]:
+        doc = iam.get_role_policy(RoleName=source_name, PolicyName=name)["PolicyDocument"]
+        iam.put_role_policy(RoleName=new_name, PolicyName=name, PolicyDocument=json.dumps(doc))
+    for attached in iam.list_attached_role_policies(RoleName=source_name)["AttachedPolicies"]:
+        iam.attach_role_policy(RoleName=new_name, PolicyArn=attached["PolicyArn"])
+
+
+def test_privileges_failure_while_the_role_propagates_is_retried(
+    cli, fresh_stand_in, data_dir, tmp_path: Path, monkeypatch
+) -> None:
+    from personalize_movielens.cli import workflow as cli_workflow
+
+    monkeypatch.setenv("PERSONALIZE_MOVIELENS_IAM_WINDOW", "30")
+    cli("upload", "--data-dir", str(data_dir))
+    role_arn = fresh_stand_in.outputs.personalize_role_arn
+    source_name = role_arn.rsplit("/", 1)[-1]
+    late_name = f"{source_name}-late-{tmp_path.name[-6:]}"
+    outputs = json.loads(fresh_stand_in.outputs_file.read_text())
+    outputs["personalize_role_arn"]["value"] = role_arn.rsplit("/", 1)[0] + "/" + late_name
+    late_outputs = tmp_path / "outputs-late-role.json"
+    late_outputs.write_text(json.dumps(outputs))
+
+    iam = fresh_stand_in.client("iam")
+    real_context = cli_workflow._context
+
+    def context(*args, **kwargs):
+        ctx = real_context(*args, **kwargs)
+        real_sleep = ctx.sleep
+
+        def sleep(seconds: float) -> None:
+            failed = any(
+                j["status"] == "CREATE FAILED"
+                for jobs in import_jobs(fresh_stand_in).values()
+                for j in jobs
+            )
+            if failed and late_name not in [r["RoleName"] for r in iam.list_roles()["Roles"]]:
+                clone_role(iam, source_name, late_name)  # IAM "propagates"
+            real_sleep(seconds)
+
+        ctx.sleep = sleep
+        return ctx
+
+    monkeypatch.setattr(cli_workflow, "_context", context)
+    cli("import", "--data-dir", str(data_dir), outputs_file=str(late_outputs))
+    jobs = import_jobs(fresh_stand_in)
+    statuses = {dtype: [j["status"] for j in v] for dtype, v in jobs.items()}
+    assert sorted(statuses["Interactions"]) == ["ACTIVE", "CREATE FAILED"]
+    assert any(
+        j["jobName"].endswith("-r2") and j["status"] == "ACTIVE" for j in jobs["Interactions"]
+    )
