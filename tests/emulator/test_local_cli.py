@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,8 +69,17 @@ def test_up_status_env_down_lifecycle(state_dir: Path):
     assert twice.stderr.startswith("Error: The local stand-in already runs")
     assert len(twice.stderr.strip().splitlines()) == 1
 
+    os.kill(state.personalize.pid, signal.SIGTERM)  # the emulator dies on its own
+    deadline = time.monotonic() + 10
+    while standin.is_alive(state.personalize.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    partly = run("status", "--state-dir", str(state_dir), "--json")
+    assert partly.returncode == 1 and "only partly running (personalize down)" in partly.stderr
+    assert [s["running"] for s in json.loads(partly.stdout)["servers"]] == [True, False]
+
     stopped = run("down", "--state-dir", str(state_dir))
     assert stopped.returncode == 0, stopped.stderr
+    assert "moto" in stopped.stderr and "personalize" not in stopped.stderr
     assert not standin.is_alive(state.moto.pid) and not standin.is_alive(state.personalize.pid)
     assert (state_dir / "outputs.json").exists()  # down keeps the state dir
     assert run("status", "--state-dir", str(state_dir)).returncode == 1
@@ -96,3 +107,15 @@ def test_down_purge_removes_the_state_dir(state_dir: Path):
     assert state is not None and state.with_event_value
     assert run("down", "--state-dir", str(state_dir), "--purge").returncode == 0
     assert not state_dir.exists()
+
+
+def test_stale_state_is_cleared_and_does_not_block_a_new_start(state_dir: Path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    info = standin.ServerInfo(dead.pid, 1, str(state_dir / "x.log"))
+    state_dir.mkdir()
+    standin.StandInState(str(state_dir), "us-east-1", 1.0, False, info, info).save()
+    assert run("status", "--state-dir", str(state_dir)).returncode == 1
+    result = run("down", "--state-dir", str(state_dir))
+    assert result.returncode == 1 and "stale state was cleared" in result.stderr
+    assert standin.StandInState.load(state_dir) is None
