@@ -107,6 +107,10 @@ def test_down_purge_removes_the_state_dir(state_dir: Path):
     assert state is not None and state.with_event_value
     assert run("down", "--state-dir", str(state_dir), "--purge").returncode == 0
     assert not state_dir.exists()
+    state_dir.mkdir()  # purging a stopped stand-in's leftovers still says it was not running
+    again = run("down", "--state-dir", str(state_dir), "--purge")
+    assert again.returncode == 1 and "state dir was removed" in again.stderr
+    assert not state_dir.exists()
 
 
 def test_stale_state_is_cleared_and_does_not_block_a_new_start(state_dir: Path):

@@ -358,24 +358,27 @@ def down(state_dir: Path = DEFAULT_STATE_DIR, purge: bool = False) -> list[str]:
     """Stop both servers; keep the state dir (outputs, logs) unless `purge`; say what stopped."""
     state_dir = Path(state_dir).resolve()
     state = StandInState.load(state_dir)
-    if state is None:
-        raise NotRunningError(
-            f"The local stand-in is not running (no {STATE_FILE} in {state_dir}).",
-            hint="Start it with `personalize-movielens local up`.",
-        )
     stopped = []
-    for name, info in (("personalize", state.personalize), ("moto", state.moto)):
-        if _stop_process(info.pid, MARKERS[name]):
-            stopped.append(name)
-    (state_dir / STATE_FILE).unlink(missing_ok=True)
-    if purge:
+    if state is not None:
+        for name, info in (("personalize", state.personalize), ("moto", state.moto)):
+            if _stop_process(info.pid, MARKERS[name]):
+                stopped.append(name)
+        (state_dir / STATE_FILE).unlink(missing_ok=True)
+    purged = ""
+    if purge and state_dir.is_dir():
         import shutil
 
         shutil.rmtree(state_dir, ignore_errors=True)
+        purged = " The state dir was removed (--purge)."
+    if state is None:
+        raise NotRunningError(
+            f"The local stand-in is not running (no {STATE_FILE} in {state_dir}).{purged}",
+            hint="Start it with `personalize-movielens local up`.",
+        )
     if not stopped:
         raise NotRunningError(
             f"The local stand-in in {state_dir} was not running (its servers had already "
-            "exited); its stale state was cleared."
+            f"exited); its stale state was cleared.{purged}"
         )
     return stopped
 
