@@ -57,11 +57,13 @@ def up(
         ),
     ] = False,
 ) -> None:
-    """Start moto server and the Personalize emulator on 127.0.0.1, create the stack's resources,
-    write STATE_DIR/outputs.json and print the variables to export.
+    """Start the stand-in on 127.0.0.1, provision the stack, print the variables to export.
 
-    Example: eval "$(personalize-movielens local up)" && personalize-movielens upload --outputs
-    .local-aws/outputs.json --data-dir data
+    Starts moto server and the Personalize emulator, creates what the root Terraform stack
+    declares (bucket, role, dataset group, schemas, datasets) and writes STATE_DIR/outputs.json
+    for the workflow commands' --outputs.
+
+    Example: eval "$(personalize-movielens local up --speed 50)"
     """
     state = standin.up(state_dir, moto_port, personalize_port, speed, region, with_event_value)
     info(f"moto server (S3, IAM, STS): {state.moto.url}")
