@@ -99,25 +99,27 @@ def _advance(
     emu: Emulator,
     kind: str,
     arn: str,
-    work: Callable[[], str | None] | None = None,
+    work: Callable[[dict[str, Any]], str | None] | None = None,
     on_active: Callable[[], None] | None = None,
 ) -> None:
     """CREATE PENDING -> CREATE IN_PROGRESS -> (work) -> ACTIVE, or CREATE FAILED with a reason.
 
-    `work` returns a failure reason or None; exceptions it raises become the reason.
+    `work(resource)` returns a failure reason or None; exceptions it raises become the reason.
     """
 
+    store = emu.store
+    me = store.get(kind, arn)
+
     def run() -> None:
-        store = emu.store
         emu.lifecycle.sleep()
-        if not store.transition(kind, arn, {PENDING}, IN_PROGRESS):
+        if not store.transition(kind, arn, {PENDING}, IN_PROGRESS, me):
             return
         started = time.monotonic()
         emu.lifecycle.sleep()
         reason: str | None = None
         if work is not None:
             try:
-                reason = work()
+                reason = work(me)
             except (imports.ImportFailure, training.TrainingFailure) as exc:
                 reason = str(exc)
             except Exception as exc:  # report, do not kill the server
@@ -127,8 +129,8 @@ def _advance(
         if kind == "solution_version":
             extra["trainingHours"] = round((time.monotonic() - started) / 3600, 6)
         if reason:
-            store.transition(kind, arn, {IN_PROGRESS}, FAILED, failureReason=reason, **extra)
-        elif store.transition(kind, arn, {IN_PROGRESS}, ACTIVE, **extra) and on_active:
+            store.transition(kind, arn, {IN_PROGRESS}, FAILED, me, failureReason=reason, **extra)
+        elif store.transition(kind, arn, {IN_PROGRESS}, ACTIVE, me, **extra) and on_active:
             on_active()
 
     emu.lifecycle.spawn(run)
@@ -136,16 +138,19 @@ def _advance(
 
 def _delete(emu: Emulator, kind: str, arn: str, also: Callable[[], None] | None = None) -> None:
     """DELETE PENDING -> DELETE IN_PROGRESS -> gone."""
-    emu.store.transition(kind, arn, None, DELETE_PENDING)
+    me = emu.store.get(kind, arn)
+    emu.store.transition(kind, arn, None, DELETE_PENDING, me)
 
     def run() -> None:
         emu.lifecycle.sleep()
-        if emu.store.transition(kind, arn, {DELETE_PENDING}, DELETE_IN_PROGRESS):
+        if emu.store.transition(kind, arn, {DELETE_PENDING}, DELETE_IN_PROGRESS, me):
             emu.lifecycle.sleep()
             with emu.store.lock:
+                if emu.store.find(kind, arn) is not me:
+                    return
                 if also is not None:
                     also()
-                emu.store.remove(kind, arn)
+                emu.store.remove(kind, arn, me)
 
     emu.lifecycle.spawn(run)
 
@@ -395,8 +400,8 @@ def create_dataset_import_job(emu: Emulator, p: dict[str, Any], region: str) -> 
             },
         )
 
-    def work() -> None:
-        imports.run(emu, arn)
+    def work(job: dict[str, Any]) -> None:
+        imports.run(emu, job)
 
     _advance(emu, "dataset_import_job", arn, work)
     return {"datasetImportJobArn": arn}
@@ -569,8 +574,8 @@ def _interactions(emu: Emulator, group_arn: str) -> tuple[pl.DataFrame, int]:
     return frame, len(items)
 
 
-def _train(emu: Emulator, version_arn: str) -> None:
-    version = emu.store.get("solution_version", version_arn)
+def _train(emu: Emulator, version: dict[str, Any]) -> None:
+    version_arn = version["solutionVersionArn"]
     solution = emu.store.get("solution", version["solutionArn"])
     forced = emu.faults.job_failure("training")
     if forced:
@@ -582,7 +587,7 @@ def _train(emu: Emulator, version_arn: str) -> None:
     scores = metrics.evaluate(frame, catalogue, lambda part: training.fit(part, recipe))
     model = training.fit(frame, recipe)
     with emu.store.lock:
-        if emu.store.find("solution_version", version_arn) is not None:
+        if emu.store.find("solution_version", version_arn) is version:
             emu.store.models[version_arn] = model
             version["_metrics"] = scores
 
@@ -631,7 +636,7 @@ def create_solution_version(emu: Emulator, p: dict[str, Any], region: str) -> di
                 "_tags": p.get("tags", []),
             },
         )
-    _advance(emu, "solution_version", arn, lambda: _train(emu, arn))
+    _advance(emu, "solution_version", arn, lambda version: _train(emu, version))
     return {"solutionVersionArn": arn}
 
 
@@ -677,8 +682,8 @@ def stop_solution_version_creation(emu: Emulator, p: dict[str, Any], region: str
 
     def finish() -> None:
         emu.lifecycle.sleep()
-        emu.store.transition("solution_version", arn, {STOPPING}, STOPPED)
-        emu.store.models.pop(arn, None)
+        if emu.store.transition("solution_version", arn, {STOPPING}, STOPPED, version):
+            emu.store.models.pop(arn, None)
 
     emu.lifecycle.spawn(finish)
     return {}
@@ -720,7 +725,7 @@ def create_campaign(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
                 "_tags": p.get("tags", []),
             },
         )
-    _advance(emu, "campaign", arn, lambda: emu.faults.job_failure("campaigns"))
+    _advance(emu, "campaign", arn, lambda _: emu.faults.job_failure("campaigns"))
     return {"campaignArn": arn}
 
 

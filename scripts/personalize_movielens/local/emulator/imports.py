@@ -179,10 +179,10 @@ def read_data(
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
 
 
-def run(emu: Emulator, job_arn: str) -> None:
+def run(emu: Emulator, job: dict[str, Any]) -> None:
     """The body of an import job (called on a background thread)."""
     store = emu.store
-    job = store.get("dataset_import_job", job_arn)
+    job_arn = job["datasetImportJobArn"]
     dataset = store.get("dataset", job["datasetArn"])
     schema_doc = store.get("schema", dataset["schemaArn"])
     schema = parse_schema(schema_doc["schema"], source=dataset["schemaArn"])
@@ -194,8 +194,8 @@ def run(emu: Emulator, job_arn: str) -> None:
     check_access(emu, job["roleArn"], job_arn, location, keys)
     frame = read_data(emu, location, keys, schema, dataset["datasetType"])
     with store.lock:
-        if store.find("dataset", dataset["datasetArn"]) is None:
-            return
+        if store.find("dataset", dataset["datasetArn"]) is not dataset:
+            return  # deleted (or deleted and created again) meanwhile
         previous = store.data.get(dataset["datasetArn"])
         if job.get("importMode") == "INCREMENTAL" and previous is not None:
             frame = pl.concat([previous, frame], how="vertical")

@@ -70,22 +70,32 @@ class Store:
         with self.lock:
             return list(self.resources[kind].values())
 
-    def remove(self, kind: str, arn: str) -> None:
+    def remove(self, kind: str, arn: str, instance: dict[str, Any] | None = None) -> None:
         with self.lock:
+            if instance is not None and self.resources[kind].get(arn) is not instance:
+                return
             self.resources[kind].pop(arn, None)
             self.data.pop(arn, None)
             self.models.pop(arn, None)
 
     def transition(
-        self, kind: str, arn: str, expected: set[str] | None, status: str, **fields: Any
+        self,
+        kind: str,
+        arn: str,
+        expected: set[str] | None,
+        status: str,
+        instance: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> bool:
         """Move a resource to `status` if it still exists and its status is one of `expected`.
 
         Background jobs use this, so a job never revives a resource deleted or stopped meanwhile.
+        With `instance`, only that very resource moves, not a newer one with the same ARN
+        (names are reused after a delete or a reset).
         """
         with self.lock:
             resource = self.resources[kind].get(arn)
-            if resource is None:
+            if resource is None or (instance is not None and resource is not instance):
                 return False
             if expected is not None and resource.get("status") not in expected:
                 return False
