@@ -189,6 +189,11 @@ def run(emu: Emulator, job: dict[str, Any]) -> None:
     forced = emu.faults.job_failure("imports")
     if forced:
         raise ImportFailure(forced)
+    if not emu.aws_endpoint:
+        raise ImportFailure(
+            "The emulator has no S3/IAM endpoint to read from; start it with --aws-endpoint "
+            "(personalize-movielens local up does)."
+        )
     location = Location.parse(job["dataSource"]["dataLocation"])
     keys = list_keys(emu, location)
     check_access(emu, job["roleArn"], job_arn, location, keys)
