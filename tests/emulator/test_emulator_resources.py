@@ -58,6 +58,11 @@ def test_requests_are_validated_against_the_service_model(personalize):
         personalize.create_dataset_group(name="ok", domain="GAMES")
     assert "enum value set: [ECOMMERCE, VIDEO_ON_DEMAND]" in error_of(exc)[2]
     with pytest.raises(ClientError) as exc:
+        personalize.create_dataset_group(
+            name="ok", kmsKeyArn="arn:aws:kms:us-east-1:123456789012:key/k"
+        )
+    assert "roleArn is required" in error_of(exc)[2]
+    with pytest.raises(ClientError) as exc:
         personalize.list_dataset_groups(maxResults=101)
     assert "less than or equal to 100" in error_of(exc)[2]
 

@@ -172,6 +172,11 @@ def _name_from_arn(arn: str) -> str:
 @operation("CreateDatasetGroup")
 def create_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
     arn = emu.arn(region, f"dataset-group/{p['name']}")
+    if p.get("kmsKeyArn") and not p.get("roleArn"):
+        raise InvalidInput(
+            "roleArn is required when kmsKeyArn is given: Personalize uses the role to "
+            "access the key."
+        )
     with emu.store.lock:
         _unique_name(emu, "dataset_group", arn)
         emu.store.add(
