@@ -290,3 +290,23 @@ def test_forced_import_failures(put_csv, run_import, stand_in_faults):
     stand_in_faults(fail_imports=True, failure_reason="Injected by the test.")
     job = run_import(put_csv("ok.csv", csv_text(INTERACTIONS_HEADER, interactions(2, 3))))
     assert (job["status"], job["failureReason"]) == ("CREATE FAILED", "Injected by the test.")
+
+
+def test_import_job_status_paths(aws, personalize, put_csv, slow):
+    good = put_csv("ok.csv", csv_text(INTERACTIONS_HEADER, interactions(2, 3)))
+    bad = put_csv("bad.csv", "USER_ID,ITEM_ID\nu,i\n")
+    slow(20)
+    for name, url, end in (("good", good, "ACTIVE"), ("bad", bad, "CREATE FAILED")):
+        arn = personalize.create_dataset_import_job(
+            jobName=name,
+            datasetArn=aws.outputs.dataset_arns["Interactions"],
+            dataSource={"dataLocation": url},
+            roleArn=aws.outputs.personalize_role_arn,
+        )["datasetImportJobArn"]
+        seen: list[str] = []
+        wait_status(
+            lambda arn=arn: personalize.describe_dataset_import_job(datasetImportJobArn=arn),
+            "datasetImportJob",
+            record=seen,
+        )
+        assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", end]
