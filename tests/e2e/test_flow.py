@@ -83,10 +83,11 @@ def test_dry_run_prints_calls_and_creates_nothing(cli, fresh_stand_in, data_dir)
     imported = cli("import", "--data-dir", str(data_dir), "--dry-run")
     assert imported.stdout.count("CreateDatasetImportJob") == 2
     assert all(jobs == [] for jobs in import_jobs(fresh_stand_in).values())
+    cli("import", "--data-dir", str(data_dir))
     trained = cli("train", "--baseline", "--dry-run")
     assert trained.stdout.count("personalize.CreateSolution ") == 2
+    assert trained.stdout.count("personalize.CreateSolutionVersion ") == 2
     assert solutions(fresh_stand_in) == []
-    cli("import", "--data-dir", str(data_dir))
     cli("train")
     deployed = cli("deploy", "--dry-run")
     assert "personalize.CreateCampaign" in deployed.stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from wf_helpers import DSG, make_outputs
+from wf_helpers import DSG, INTERACTIONS, ITEMS, make_outputs
 
 from personalize_movielens.cli import app
 from personalize_movielens.cli import workflow as cli_workflow
@@ -78,6 +78,16 @@ def test_train_dry_run_prints_the_calls_and_makes_none(stubbed, monkeypatch) -> 
         },
         {"schemaArn": make_outputs().schema_arns["Interactions"]},
     )
+    for dataset_arn in (INTERACTIONS, ITEMS):
+        stub.add_response(
+            "list_dataset_import_jobs",
+            {
+                "datasetImportJobs": [
+                    {"jobName": "j", "datasetImportJobArn": "arn:j", "status": "ACTIVE"}
+                ]
+            },
+            {"datasetArn": dataset_arn},
+        )
     result = CliRunner().invoke(app, ["train", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "DRY RUN would call personalize.CreateSolution" in result.stdout

@@ -223,7 +223,9 @@ def test_dry_run_baseline_plans_two_solutions_and_versions(stubbed) -> None:
     ctx.dry_run = True
     expect_solutions(stub, [])
     expect_schema(stub, with_event_value=False)
+    expect_imports(stub, 10)
     expect_solutions(stub, [])
+    expect_imports(stub, 10)
     planned = train(ctx, baseline=True)
     ops = [c.operation for c in ctx.planned]
     assert ops == ["CreateSolution", "CreateSolutionVersion"] * 2

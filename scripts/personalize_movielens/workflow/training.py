@@ -117,15 +117,15 @@ def ensure_version(ctx: WorkflowContext, solution_arn: str, training_mode: str) 
         if version["status"] in IN_PROGRESS:
             info(f"Training already in progress ({version['solutionVersionArn']}); waiting for it.")
             return version["solutionVersionArn"], False
-    data_time = None if ctx.dry_run and not versions else latest_import_time(ctx)
-    if data_time is None and not ctx.dry_run:
+    data_time = latest_import_time(ctx)
+    if data_time is None:  # also under --dry-run: the real run would stop here
         raise ConfigError(
             "No dataset has a successful import yet.",
             hint="Run `personalize-movielens import` first.",
         )
     for version in versions:  # FULL or UPDATE: a model newer than the data needs no training
         if version["status"] == "ACTIVE":
-            if data_time is not None and created(version) >= data_time:
+            if created(version) >= data_time:
                 info(f"Up to date: {version['solutionVersionArn']} is newer than the data.")
                 return version["solutionVersionArn"], False
             break
