@@ -27,24 +27,13 @@ app.add_typer(workflow.app)
 
 
 def main() -> None:
-    """Console-script entry point: run the app, report domain errors on one line."""
+    """Console-script entry point: run the app, report domain errors on one line.
+
+    Click's standalone mode handles usage errors, `typer.Exit` and Ctrl-C with their own exit
+    codes; what reaches here is the domain exception, printed without a traceback.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except PersonalizeMovielensError as exc:
         err_console.print(f"Error: {exc.one_line()}", markup=False, soft_wrap=True)
         sys.exit(1)
-    except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err_console.print("Interrupted: nothing half-written was kept; run the command again to resume.")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors carry their own exit codes
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
