@@ -77,10 +77,11 @@ def interactions_plan(ratings: pl.LazyFrame, schema: DatasetSchema) -> pl.LazyFr
 
 
 def figures_plan(ratings: pl.LazyFrame) -> pl.LazyFrame:
-    """One row with every figure the rules need, from the numeric columns.
+    """One row with the figures the rules need, from one group-by on users.
 
-    Users come from a group-by (which also gives rows, time span, users with two or more and
-    empty values), items from a second; both read the same cached scan as the sink.
+    rows, users, users with two or more, time span and empty values all come from the per-user
+    aggregate, so a single group-by shares the cached scan with the sink. (A second group-by
+    on the same cache makes polars buffer rows and memory grow with the input; see bench/.)
     """
     per_user = ratings.group_by("userId").agg(
         pl.len().alias("n"),
@@ -88,7 +89,7 @@ def figures_plan(ratings: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("timestamp").max().alias("last"),
         *[pl.col(c).null_count().alias(f"null_{c}") for c in ("movieId", "rating", "timestamp")],
     )
-    users = per_user.select(
+    return per_user.select(
         pl.col("n").sum().alias("rows"),
         pl.len().alias("users"),
         (pl.col("n") >= 2).sum().alias("users_with_two"),
@@ -97,8 +98,11 @@ def figures_plan(ratings: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("userId").null_count().alias("null_userId"),
         *[pl.col(f"null_{c}").sum() for c in ("movieId", "rating", "timestamp")],
     )
-    items = ratings.group_by("movieId").len().select(pl.len().alias("items"))
-    return pl.concat([users, items], how="horizontal")
+
+
+def items_count_plan(ratings: pl.LazyFrame) -> pl.LazyFrame:
+    """Distinct items, on its own scan of one column (flat memory; see `figures_plan`)."""
+    return ratings.select("movieId").group_by("movieId").len().select(pl.len().alias("items"))
 
 
 def _scan_ratings(path: Path) -> pl.LazyFrame:
@@ -211,17 +215,18 @@ def prepare(
         check_ratings_header(files)
         items = items_frame(files.movies, files.movies_name, items_schema)
         with atomic_paths(targets) as (inter_tmp, items_tmp, report_tmp):
-            # One scan, cached, feeds the sink and the figures: the file is parsed once.
+            # One scan, cached, feeds the sink and the per-user figures: parsed once.
             ratings = _scan_ratings(files.ratings)
             if min_rating is not None:
                 ratings = ratings.filter(pl.col("rating") >= min_rating)
-            ratings = ratings.cache()
-            sink = interactions_plan(ratings, inter_schema).sink_csv(inter_tmp, lazy=True)
+            cached = ratings.cache()
+            sink = interactions_plan(cached, inter_schema).sink_csv(inter_tmp, lazy=True)
             try:
-                _, figures_df = pl.collect_all([sink, figures_plan(ratings)], engine="streaming")
+                _, figures_df = pl.collect_all([sink, figures_plan(cached)], engine="streaming")
+                items_df = items_count_plan(ratings).collect(engine="streaming")
             except pl.exceptions.PolarsError as exc:
                 raise DataError(f"{files.ratings_name}: {_locate_bad_value(files)}.") from exc
-            figures = figures_df.row(0, named=True)
+            figures = figures_df.row(0, named=True) | items_df.row(0, named=True)
             checks = _interaction_checks(figures, ",".join(inter_schema.field_names))
             _raise_first_failure(files.ratings_name, checks, figures)
             items.write_csv(items_tmp)
