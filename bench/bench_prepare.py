@@ -1,0 +1,316 @@
+"""Benchmark `data prepare` against the seed guide's pandas script and a bare polars floor.
+
+Run with `make bench` (not part of `make test`). It generates a 25M-rating synthetic
+MovieLens set once (cached under bench/.work/, gitignored), then measures, in one run, the
+wall time and peak RSS of each contender in its own subprocess (peak RSS of that child from
+os.wait4, so contenders never share a high-water mark):
+
+  (a) pandas baseline: what the seed guide's script does (read_csv, select the three columns,
+      rename, cast IDs to str, to_csv);
+  (b) bare polars: streaming scan, select, sink of the same columns (the floor);
+  (c) the project's full `personalize-movielens data prepare` (interactions, items, figures,
+      rules, report), from the extracted directory (same input as a and b) and from the zip.
+
+Then it repeats (b) and (c) on a larger set (100M ratings by default) to show that memory stays
+flat as the input grows, and writes everything with the machine into bench/results.md.
+
+    python bench/bench_prepare.py                 # 25M vs 100M
+    python bench/bench_prepare.py --big 50000000  # 25M vs 50M (less disk and time)
+    python bench/bench_prepare.py --ratings 2000000 --big 0 --out /tmp/r.md   # quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work"
+ROOT = HERE.parent
+CLI = Path(sys.executable).with_name("personalize-movielens")
+#: Targets from issue 2: (c) vs (a) speed and memory, (c) vs (b) speed.
+SPEEDUP_TARGET = 10.0
+MEMORY_FRACTION_TARGET = 1 / 5
+FLOOR_RATIO_TARGET = 1.5
+
+
+# --- contenders, run in a child process -----------------------------------------------------
+
+
+def child_pandas(src: Path, out: Path) -> None:
+    """The seed guide's script: read_csv, select, rename, IDs to str, to_csv."""
+    import pandas as pd
+
+    df = pd.read_csv(src / "ratings.csv")
+    df = df[["userId", "movieId", "timestamp"]]
+    df = df.rename(columns={"userId": "USER_ID", "movieId": "ITEM_ID", "timestamp": "TIMESTAMP"})
+    df["USER_ID"] = df["USER_ID"].astype(str)
+    df["ITEM_ID"] = df["ITEM_ID"].astype(str)
+    df.to_csv(out / "interactions.csv", index=False)
+
+
+def child_polars(src: Path, out: Path) -> None:
+    """The floor: a streaming scan-select-sink of the same columns, schema pinned."""
+    import polars as pl
+
+    schema = {"userId": pl.Int64, "movieId": pl.Int64, "rating": pl.Float64, "timestamp": pl.Int64}
+    pl.scan_csv(src / "ratings.csv", schema=schema).select(
+        pl.col("userId").alias("USER_ID"),
+        pl.col("movieId").alias("ITEM_ID"),
+        pl.col("timestamp").alias("TIMESTAMP"),
+    ).sink_csv(out / "interactions.csv", engine="streaming")
+
+
+CHILDREN = {"pandas": child_pandas, "polars": child_polars}
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    name: str
+    rows: int
+    seconds: float
+    peak_mb: float
+
+
+def measure(name: str, rows: int, argv: list[str]) -> Run:
+    """Wall time and the child's own peak RSS (ru_maxrss from wait4, in KiB on Linux)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed with exit code {proc.returncode}: {argv}")
+    run = Run(name, rows, seconds, usage.ru_maxrss / 1024)
+    print(f"  {name:<28} {rows:>12,} rows {seconds:8.2f} s {run.peak_mb:9.0f} MB", flush=True)
+    return run
+
+
+def best_of(name: str, rows: int, argv: list[str], repeat: int, out: Path) -> Run:
+    """The fastest of `repeat` runs (and its peak memory): the least disturbed by other load."""
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        runs.append(measure(name, rows, argv))
+    shutil.rmtree(out, ignore_errors=True)
+    return min(runs, key=lambda r: r.seconds)
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+SYNTH_SOURCE = ROOT / "scripts" / "personalize_movielens" / "data" / "synth.py"
+
+
+def _synth_version() -> str:
+    """Cache key: the generator's source, so a changed generator makes new data."""
+    return hashlib.md5(SYNTH_SOURCE.read_bytes(), usedforsecurity=False).hexdigest()[:8]
+
+
+def _generate(out: Path, ratings: int) -> None:
+    """Generate in a child process: this process stays small, because a child's ru_maxrss
+    starts from its parent's resident size at fork and would hide the contenders' own peak."""
+    print(f"generating {out} ...", flush=True)
+    start = time.perf_counter()
+    code = (
+        "import sys; from pathlib import Path; "
+        "from personalize_movielens.data.synth import write_synthetic_movielens as w; "
+        "w(Path(sys.argv[1]), ratings=int(sys.argv[2]), seed=0)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(out), str(ratings)], check=True)
+    print(f"  took {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def dataset(ratings: int, with_zip: bool) -> tuple[Path | None, Path]:
+    """(zip or None, extracted directory with ratings.csv and movies.csv), generated once."""
+    stem = f"synth-{ratings}-{_synth_version()}"
+    directory = WORK / stem
+    zip_path = WORK / f"{stem}.zip"
+    if with_zip and not zip_path.exists():
+        _generate(zip_path, ratings)
+    if not (directory / "ratings.csv").exists():
+        if with_zip:
+            print(f"extracting to {directory} ...", flush=True)
+            tmp = directory.with_name(directory.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            with zipfile.ZipFile(zip_path) as zf:
+                for name in ("ratings.csv", "movies.csv"):
+                    with zf.open(f"ml-25m/{name}") as s, (tmp / name).open("wb") as d:
+                        shutil.copyfileobj(s, d, 8 << 20)
+            tmp.rename(directory)
+        else:
+            _generate(directory, ratings)
+    return (zip_path if with_zip else None), directory
+
+
+# --- machine and report ---------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    with Path("/proc/cpuinfo").open() as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with Path("/proc/meminfo").open() as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {
+        "CPU": cpu,
+        "cores": str(os.cpu_count()),
+        "RAM": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "polars": version("polars"),
+        "pandas": version("pandas"),
+        "numpy": version("numpy"),
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def report(main: dict[str, Run], big: dict[str, Run], n: int, big_n: int) -> str:
+    a, b, c, cz = main["pandas"], main["polars"], main["prepare"], main.get("prepare-zip")
+    speedup = a.seconds / c.seconds
+    mem_fraction = c.peak_mb / a.peak_mb
+    floor_ratio = c.seconds / b.seconds
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines = [
+        "# Benchmark: `data prepare` on synthetic MovieLens",
+        "",
+        f"Generated by `make bench` (bench/bench_prepare.py) on {when}.",
+        "Each contender runs in its own subprocess; time is wall clock, memory the child's peak",
+        "RSS (ru_maxrss from wait4). (b) and (c) are the best of several runs, (a) one run.",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in machine().items()],
+        "",
+        f"## {n:,} ratings",
+        "",
+        "| contender | time (s) | peak RSS (MB) |",
+        "| --- | ---: | ---: |",
+    ]
+    labels = {
+        "pandas": "(a) pandas baseline (seed guide's script)",
+        "polars": "(b) bare polars scan-select-sink (floor)",
+        "prepare": "(c) `data prepare` from the extracted directory",
+        "prepare-zip": "(c') `data prepare` from ml-25m.zip (includes unzipping ratings.csv)",
+    }
+    for key, run in main.items():
+        lines.append(f"| {labels[key]} | {run.seconds:.2f} | {run.peak_mb:,.0f} |")
+    lines += [
+        "",
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+        f"| (c) at least {SPEEDUP_TARGET:.0f}x faster than (a) | {speedup:.1f}x "
+        f"| {verdict(speedup >= SPEEDUP_TARGET)} |",
+        f"| (c) peak memory at most 1/5 of (a) | {mem_fraction:.2f} of (a) "
+        f"(1/{1 / mem_fraction:.1f}) | {verdict(mem_fraction <= MEMORY_FRACTION_TARGET)} |",
+        f"| (c) within {FLOOR_RATIO_TARGET}x of (b) | {floor_ratio:.2f}x "
+        f"| {verdict(floor_ratio <= FLOOR_RATIO_TARGET)} |",
+    ]
+    if cz:
+        lines.append(
+            f"| (c') from the zip, vs (a) | {a.seconds / cz.seconds:.1f}x faster, "
+            f"{cz.peak_mb / a.peak_mb:.2f} of its memory | (a) reads the already extracted CSV |"
+        )
+    if big:
+        lines += [
+            "",
+            f"## Memory as the input grows: {n:,} vs {big_n:,} ratings",
+            "",
+            "| contender | rows | time (s) | peak RSS (MB) |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for key in ("polars", "prepare"):
+            for run in (main[key], big[key]):
+                lines.append(
+                    f"| {labels[key]} | {run.rows:,} | {run.seconds:.2f} | {run.peak_mb:,.0f} |"
+                )
+        growth = big["prepare"].peak_mb / main["prepare"].peak_mb
+        lines += [
+            "",
+            f"`data prepare` peak memory grows {growth:.2f}x for {big_n / n:.0f}x the rows "
+            f"({'flat' if growth < 1.25 else 'NOT flat'}). (a) is not run on the larger set: "
+            "its memory grows with the rows and would not fit.",
+        ]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--ratings", type=int, default=25_000_000)
+    parser.add_argument("--big", type=int, default=100_000_000, help="0 to skip")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (b) and (c); best kept")
+    parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dest", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        CHILDREN[args.child](args.src, args.dest)
+        return
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    out = WORK / "out"
+    me = [sys.executable, str(Path(__file__).resolve())]
+
+    def contenders(
+        zip_path: Path | None, src: Path, rows: int, with_pandas: bool
+    ) -> dict[str, Run]:
+        runs: dict[str, Run] = {}
+        runs["polars"] = best_of(
+            "(b) polars", rows, [*me, "--child", "polars", "--src", str(src), "--dest", str(out)],
+            args.repeat, out,
+        )  # fmt: skip
+        if with_pandas:
+            pandas = [*me, "--child", "pandas", "--src", str(src), "--dest", str(out)]
+            runs["pandas"] = best_of("(a) pandas", rows, pandas, 1, out)
+        prepare = [str(CLI), "data", "prepare", "--out-dir", str(out), "--json", "--source"]
+        runs["prepare"] = best_of(
+            "(c) data prepare (dir)", rows, [*prepare, str(src)], args.repeat, out
+        )
+        if zip_path:
+            runs["prepare-zip"] = best_of(
+                "(c') data prepare (zip)", rows, [*prepare, str(zip_path)], args.repeat, out
+            )
+        return runs
+
+    zip_path, src = dataset(args.ratings, with_zip=True)
+    print(f"{args.ratings:,} ratings:", flush=True)
+    main_runs = contenders(zip_path, src, args.ratings, with_pandas=True)
+    big_runs: dict[str, Run] = {}
+    if args.big:
+        _, big_src = dataset(args.big, with_zip=False)
+        print(f"{args.big:,} ratings:", flush=True)
+        big_runs = contenders(None, big_src, args.big, with_pandas=False)
+    args.out.write_text(report(main_runs, big_runs, args.ratings, args.big), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
