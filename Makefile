@@ -44,11 +44,11 @@ format: setup ## Apply ruff fixes and formatting
 
 data: setup ## Prepare MovieLens (or DATASET=synthetic), upload and import it
 	@if [ "$(DATASET)" = "synthetic" ]; then \
-	  $(CLI) data synth --ratings $(SYNTH_RATINGS) --out $(DATA_DIR)/ml-25m.zip; \
+	  $(CLI) data synth --ratings $(SYNTH_RATINGS) --out $(DATA_DIR)/synthetic-ml-25m.zip; \
 	elif [ ! -e $(DATA_DIR)/ml-25m.zip ]; then \
 	  $(CLI) data download --dest $(DATA_DIR)/ml-25m.zip; \
 	fi
-	$(CLI) data prepare --source $(DATA_DIR)/ml-25m.zip --out-dir $(DATA_DIR)
+	$(CLI) data prepare --source $(DATA_DIR)/$(if $(filter synthetic,$(DATASET)),synthetic-ml-25m.zip,ml-25m.zip) --out-dir $(DATA_DIR)
 	$(CLI) upload --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 	$(CLI) import --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 
