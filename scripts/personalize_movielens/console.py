@@ -34,7 +34,9 @@ def info(message: str) -> None:
 class ProgressReporter:
     """Progress of one long task: a bar on a terminal, a line every ~10% otherwise."""
 
-    def __init__(self, progress: Progress | None, task: TaskID | None, label: str, total: float | None):
+    def __init__(
+        self, progress: Progress | None, task: TaskID | None, label: str, total: float | None
+    ):
         self._progress = progress
         self._task = task
         self._label = label
@@ -66,7 +68,9 @@ class ProgressReporter:
 
 
 @contextmanager
-def progress(label: str, total: float | None = None, bytes_: bool = False) -> Iterator[ProgressReporter]:
+def progress(
+    label: str, total: float | None = None, bytes_: bool = False
+) -> Iterator[ProgressReporter]:
     """A progress reporter for `label`; `bytes_` shows sizes and speed (downloads, uploads)."""
     if not is_interactive():
         info(f"{label}...")

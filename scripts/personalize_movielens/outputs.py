@@ -69,6 +69,9 @@ def parse_outputs(raw: dict[str, Any], source: str) -> StackOutputs:
     values: dict[str, Any] = {}
     for name, entry in raw.items():
         values[name] = entry["value"] if isinstance(entry, dict) and "value" in entry else entry
+    # Terraform leaves null outputs out of `terraform output -json`: absent means null there.
+    for name in NULLABLE_OUTPUTS:
+        values.setdefault(name, None)
     missing = [name for name in CONTRACT_OUTPUTS if name not in values]
     if missing:
         raise ConfigError(
@@ -96,7 +99,8 @@ def read_outputs_file(path: Path) -> StackOutputs:
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: outputs file not found.",
-            hint="Write it with `terraform output -json > FILE` or `personalize-movielens local up`.",
+            hint="Write it with `terraform output -json > FILE` "
+            "or `personalize-movielens local up`.",
         ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}).") from None

@@ -101,7 +101,9 @@ def schema_path(dataset_type: str, with_event_value: bool = False) -> Path:
         return schemas_dir() / SCHEMA_FILES[dataset_type]
     except KeyError:
         known = ", ".join(SCHEMA_FILES)
-        raise DataError(f"No schema file for dataset type {dataset_type!r} (known: {known}).") from None
+        raise DataError(
+            f"No schema file for dataset type {dataset_type!r} (known: {known})."
+        ) from None
 
 
 def load_schema(dataset_type: str, with_event_value: bool = False) -> DatasetSchema:

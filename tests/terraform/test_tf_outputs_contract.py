@@ -134,12 +134,6 @@ def test_terraform_omits_null_outputs(tmp_path: Path) -> None:
     assert set(raw) == set(CONTRACT_OUTPUTS) - {"kms_key_arn"}
 
 
-# Known gap in the tool's reader (requested from its owner): remove the marker once it passes.
-# Not strict, so that the fix landing does not turn the suite red before the marker is removed.
-@pytest.mark.xfail(
-    reason="personalize_movielens.outputs.parse_outputs must read a missing nullable output "
-    "(kms_key_arn) as null, since terraform output -json omits null outputs (requested)",
-)
 def test_tool_reads_real_terraform_output_json_without_a_key(tmp_path: Path) -> None:
     outputs = parse_outputs(terraform_output_json(tmp_path, "null"), source="terraform")
     assert outputs.kms_key_arn is None

@@ -18,7 +18,9 @@ OutputsOption = Annotated[
 ]
 TerraformDirOption = Annotated[
     Path | None,
-    typer.Option("--terraform-dir", help="Root Terraform stack to read outputs from.", file_okay=False),
+    typer.Option(
+        "--terraform-dir", help="Root Terraform stack to read outputs from.", file_okay=False
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 DryRunOption = Annotated[
