@@ -119,15 +119,15 @@ def validate(
     Example: personalize-movielens data validate data/interactions.csv data/items.csv
     """
     from ..data.report import reports_table
-    from ..data.validate import infer_dataset_type, validate_file
+    from ..data.validate import infer_dataset_type, read_header, validate_file
 
     results = []
     for path in files:
         if not path.is_file():
             raise DataError(f"{path}: no such file.")
         if dataset_type:
-            header = path.open("rb").readline().decode("utf-8", "replace")
-            schema = load_schema(dataset_type, with_event_value="EVENT_VALUE" in header)
+            event = "EVENT_VALUE" in read_header(path).split(",")
+            schema = load_schema(dataset_type, with_event_value=event)
             kind = dataset_type
         else:
             kind, event = infer_dataset_type(path)
