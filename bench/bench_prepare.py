@@ -71,7 +71,14 @@ def child_polars(src: Path, out: Path) -> None:
     ).sink_csv(out / "interactions.csv", engine="streaming")
 
 
-CHILDREN = {"pandas": child_pandas, "polars": child_polars}
+def child_prepare_lib(src: Path, out: Path) -> None:
+    """(c) without the CLI's start-up (Typer, rich and the other command groups' imports)."""
+    from personalize_movielens.data.prepare import prepare
+
+    prepare(src, out)
+
+
+CHILDREN = {"pandas": child_pandas, "polars": child_polars, "prepare-lib": child_prepare_lib}
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -215,6 +222,7 @@ def report(main: dict[str, Run], big: dict[str, Run], n: int, big_n: int) -> str
         "pandas": "(a) pandas baseline (seed guide's script)",
         "polars": "(b) bare polars scan-select-sink (floor)",
         "prepare": "(c) `data prepare` from the extracted directory",
+        "prepare-lib": "(c) the same, as a library call (`prepare()`, no CLI start-up)",
         "prepare-zip": "(c') `data prepare` from ml-25m.zip (includes unzipping ratings.csv)",
     }
     for key, run in main.items():
@@ -245,7 +253,7 @@ def report(main: dict[str, Run], big: dict[str, Run], n: int, big_n: int) -> str
             "| contender | rows | time (s) | peak RSS (MB) |",
             "| --- | ---: | ---: | ---: |",
         ]
-        for key in ("polars", "prepare"):
+        for key in ("polars", "prepare", "prepare-lib"):
             for run in (main[key], big[key]):
                 lines.append(
                     f"| {labels[key]} | {run.rows:,} | {run.seconds:.2f} | {run.peak_mb:,.0f} |"
@@ -294,6 +302,8 @@ def main() -> None:
         runs["prepare"] = best_of(
             "(c) data prepare (dir)", rows, [*prepare, str(src)], args.repeat, out
         )
+        library = [*me, "--child", "prepare-lib", "--src", str(src), "--dest", str(out)]
+        runs["prepare-lib"] = best_of("(c) prepare() library", rows, library, args.repeat, out)
         if zip_path:
             runs["prepare-zip"] = best_of(
                 "(c') data prepare (zip)", rows, [*prepare, str(zip_path)], args.repeat, out
