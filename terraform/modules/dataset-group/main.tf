@@ -16,6 +16,13 @@ resource "awscc_personalize_dataset_group" "this" {
   kms_key_arn = var.kms_key_arn
   role_arn    = var.role_arn
   tags        = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.kms_key_arn == null || var.role_arn != null
+      error_message = "kms_key_arn needs role_arn: Personalize uses the key through that role."
+    }
+  }
 }
 
 resource "awscc_personalize_schema" "this" {

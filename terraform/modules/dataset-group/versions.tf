@@ -1,10 +1,10 @@
 terraform {
-  required_version = ">= 1.0"
+  required_version = ">= 1.3.0"
 
   required_providers {
     awscc = {
       source  = "hashicorp/awscc"
-      version = "~> 1.0"
+      version = ">= 1.106.0, < 2.0.0"
     }
   }
 }
