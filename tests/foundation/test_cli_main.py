@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import typer
 
 from personalize_movielens.cli import app
@@ -25,10 +26,20 @@ def test_domain_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_unknown_command_is_a_usage_error() -> None:
-    result = run_cli("no-such-command")
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("no-such-command",), "no-such-command"),
+        (("status", "--outputs", "."), "--outputs"),
+        (("data", "prepare", "--min-rating", "high"), "--min-rating"),
+    ],
+)
+def test_usage_error_is_one_line_with_exit_code_2(args: tuple[str, ...], named: str) -> None:
+    result = run_cli(*args)
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ")
+    assert named in lines[0] and "--help" in lines[0]
 
 
 def _command_paths(group: typer.Typer, prefix: str = "") -> list[str]:

@@ -26,14 +26,37 @@ app.add_typer(local.app, name="local")
 app.add_typer(workflow.app)
 
 
-def main() -> None:
-    """Console-script entry point: run the app, report domain errors on one line.
+def _is_usage_error(exc: BaseException) -> bool:
+    """Click's ClickException (vendored inside newer Typer, so matched by its interface)."""
+    return hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int)
 
-    Click's standalone mode handles usage errors, `typer.Exit` and Ctrl-C with their own exit
-    codes; what reaches here is the domain exception, printed without a traceback.
+
+def main() -> None:
+    """Console-script entry point: every failure a user can fix is reported on one line.
+
+    Domain errors exit 1; usage errors (unknown command, bad option value) keep click's exit
+    code 2; `typer.Exit` keeps its code; Ctrl-C exits 130. No traceback reaches the user.
     """
     try:
-        app()
+        # Without standalone mode click returns (not raises) the code of typer.Exit.
+        exit_code = app(standalone_mode=False)
     except PersonalizeMovielensError as exc:
         err_console.print(f"Error: {exc.one_line()}", markup=False, soft_wrap=True)
         sys.exit(1)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("Interrupted: run the command again to resume.", markup=False)
+        sys.exit(130)
+    except Exception as exc:
+        if not _is_usage_error(exc):
+            raise
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "personalize-movielens"
+        message = " ".join(exc.format_message().split())
+        if not message.endswith((".", "!", "?")):
+            message += "."
+        err_console.print(
+            f"Error: {message} Run `{command} --help` for usage.", markup=False, soft_wrap=True
+        )
+        sys.exit(exc.exit_code)
+    if isinstance(exit_code, int) and exit_code:
+        sys.exit(exit_code)
