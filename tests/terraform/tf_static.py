@@ -306,6 +306,61 @@ def _check_object(label: str, value: dict[str, Any], schema: dict[str, Any]) -> 
     return problems
 
 
+def check_value_shapes(module: Module, schemas: dict[str, Any]) -> list[str]:
+    """Values reaching a list-of-objects attribute through var./local. have that shape.
+
+    `check_conformance` reads literals only; `tags = var.tags` (a map) or a local holding an
+    object literal would pass it, and awscc would reject them at plan time. Values built by
+    expressions (for-expressions) are checked by evaluating them (tf_harness).
+    """
+    problems: list[str] = []
+    for (type_name, name), body in module.resources.items():
+        schema = _schema_for(schemas, "resource", type_name)
+        if schema is None:
+            continue
+        for key in strip_meta(body):
+            spec = schema["attributes"].get(key)
+            if not spec or spec.get("nested") is None or spec["syntax"] == "block":
+                continue
+            if spec["kind"] not in ("list", "set"):
+                continue
+            label = f"{module.path.name}: {type_name}.{name}.{key}"
+            problems.extend(_list_shape(label, module, attr(body, key), spec["nested"], set()))
+    return problems
+
+
+_REF_ONLY = re.compile(r"^\$\{(var|local)\.([a-z0-9_]+)\}$")
+
+
+def _list_shape(
+    label: str, module: Module, value: Any, nested: dict[str, Any], seen: set[str]
+) -> list[str]:
+    if isinstance(value, dict):
+        return [f"{label}: an object is given where a list of objects is expected"]
+    if isinstance(value, list):
+        problems = []
+        for item in value:
+            if isinstance(item, dict):
+                problems.extend(_check_object(label, item, nested))
+            elif not (isinstance(item, str) and item.startswith("${")):
+                problems.append(f"{label}: item {item!r} is not an object")
+        return problems
+    match = _REF_ONLY.match(str(value))
+    if not match or match.group(0) in seen:
+        return []
+    seen.add(match.group(0))
+    kind, name = match.groups()
+    if kind == "var":
+        body = module.variables.get(name)
+        declared = str(attr(body, "type", "")) if body else ""
+        if re.match(r"^\$\{(map|object)\(", declared) or re.match(r"^(map|object)\(", declared):
+            return [f"{label}: var.{name} is a {declared.strip('${}')}, not a list of objects"]
+        return []
+    if name not in module.locals:
+        return []
+    return _list_shape(label, module, attr(module.locals, name), nested, seen)
+
+
 # --- Module calls ----------------------------------------------------------------------------
 
 
