@@ -1,6 +1,11 @@
-# Complete reuse of the modules: a customer managed KMS key (created here, with a key policy
-# that lets Personalize and its role use it), SSE-KMS on the bucket and the dataset group,
-# batch inference output on, Interactions with event values plus Items.
+# Complete reuse of the modules: a customer managed KMS key, SSE-KMS on the bucket and the
+# dataset group, batch inference output on, Interactions with event values plus Items.
+#
+# Order matters: KMS rejects a key policy naming a principal that does not exist yet
+# (MalformedPolicyDocumentException), and the role needs the key's ARN for its own policy. So
+# the key is created with the account and Personalize statements only; once the role exists,
+# aws_kms_key_policy.this sets the full policy (adding the role) and the dataset group waits
+# for it.
 
 provider "aws" {
   region = var.region
@@ -19,13 +24,14 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  name       = "personalize-complete"
+  name = "personalize-complete"
+  # What Personalize and its role need on the key (developer guide, key policy example).
+  personalize_key_actions = [
+    "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants",
+  ]
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
   tags       = { Example = local.name }
-  # Built from the name, not the module output: the key policy and the role refer to each other.
-  role_name = "${local.name}-role"
-  role_arn  = "arn:${local.partition}:iam::${local.account_id}:role/${local.role_name}"
 }
 
 # --- Customer managed key ------------------------------------------------------------------
@@ -57,34 +63,38 @@ data "aws_iam_policy_document" "key" {
   }
 
   statement {
-    # What Personalize needs (developer guide, "Giving Amazon Personalize permission to use
-    # your AWS KMS key"), for this account's requests only.
+    # The documented key policy (developer guide, "Giving Amazon Personalize permission to use
+    # your AWS KMS key"): the service principal with exactly these actions and no condition.
+    # An aws:SourceAccount condition is not in that policy and Personalize does not document
+    # sending it on its KMS calls, so adding one risks denying Personalize its own key.
     sid       = "PersonalizeUsesKey"
     effect    = "Allow"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"]
+    actions   = local.personalize_key_actions
     resources = ["*"]
 
     principals {
       type        = "Service"
       identifiers = ["personalize.amazonaws.com"]
     }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
   }
+}
+
+# The role's statement, added once the role exists (see the header comment).
+data "aws_iam_policy_document" "key_with_role" {
+  #checkov:skip=CKV_AWS_356:A key policy is attached to one key: its Resource "*" means that key only.
+  #checkov:skip=CKV_AWS_111:Write actions are granted on this key only (key policy), to this account, Personalize and its role.
+  #checkov:skip=CKV_AWS_109:Key administration (PutKeyPolicy, CreateGrant) stays with the account that owns the key.
+  source_policy_documents = [data.aws_iam_policy_document.key.json]
 
   statement {
     sid       = "PersonalizeRoleUsesKey"
     effect    = "Allow"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"]
+    actions   = local.personalize_key_actions
     resources = ["*"]
 
     principals {
       type        = "AWS"
-      identifiers = [local.role_arn]
+      identifiers = [module.personalize_role.role_arn]
     }
   }
 }
@@ -94,6 +104,17 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.key.json
+
+  lifecycle {
+    # From the first apply on, aws_kms_key_policy.this owns the policy (the same statements
+    # plus the role's); without this the two resources would undo each other on every apply.
+    ignore_changes = [policy]
+  }
+}
+
+resource "aws_kms_key_policy" "this" {
+  key_id = aws_kms_key.this.id
+  policy = data.aws_iam_policy_document.key_with_role.json
 }
 
 resource "aws_kms_alias" "this" {
@@ -117,7 +138,7 @@ module "data_bucket" {
 module "personalize_role" {
   source = "../../modules/personalize-role"
 
-  name                = local.role_name
+  name                = "${local.name}-role"
   bucket_arn          = module.data_bucket.bucket_arn
   data_prefix         = module.data_bucket.data_prefix
   batch_output_prefix = module.data_bucket.batch_output_prefix
@@ -135,4 +156,7 @@ module "dataset_group" {
   kms_key_arn = aws_kms_key.this.arn
   role_arn    = module.personalize_role.role_arn
   tags        = local.tags
+
+  # Personalize checks the key policy when it creates the dataset group.
+  depends_on = [aws_kms_key_policy.this]
 }
