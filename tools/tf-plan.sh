@@ -10,7 +10,8 @@
 # (environment, AWS_PROFILE, ~/.aws files, web identity, container credentials); on a runner
 # that uses an instance role, set TF_SKIP_CREDENTIALS_CHECK=1. Errors from Terraform about
 # credentials are also reduced to one line. TF_BACKEND_CONFIG=FILE passes a partial backend
-# configuration to `terraform init`. See docs/gitops.md.
+# configuration to `terraform init`. TF_PLAN_LOCK=false plans without taking the state lock (for
+# a plan role that may not write the lock; see docs/gitops.md).
 set -euo pipefail
 
 die() {
@@ -67,7 +68,11 @@ if [[ -n "${TF_BACKEND_CONFIG:-}" ]]; then
 else
   run_tf "$dir" init
 fi
-run_tf "$dir" plan -out=plan/tfplan
+case "${TF_PLAN_LOCK:-}" in
+  "") run_tf "$dir" plan -out=plan/tfplan ;;
+  true | false) run_tf "$dir" plan -out=plan/tfplan "-lock=$TF_PLAN_LOCK" ;;
+  *) die "TF_PLAN_LOCK must be true or false, not '$TF_PLAN_LOCK'." ;;
+esac
 TF_IN_AUTOMATION=1 terraform -chdir="$dir" show -no-color -json plan/tfplan >"$dir/plan/tfplan.json" ||
   die "'terraform show -json' failed for $dir/plan/tfplan."
 

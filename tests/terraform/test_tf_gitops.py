@@ -127,6 +127,20 @@ def test_plan_passes_the_partial_backend_configuration(ws: Workspace, tmp_path: 
     assert missing.stderr.strip().startswith("Error: TF_BACKEND_CONFIG: no file")
 
 
+def test_plan_can_skip_the_state_lock_for_a_read_only_plan_role(ws: Workspace) -> None:
+    assert ws.run("tf-plan.sh", {**ws.env, "TF_PLAN_LOCK": "false"}).returncode == 0
+    assert ws.calls()[1].split()[1:] == [
+        "plan",
+        "-input=false",
+        "-no-color",
+        "-out=plan/tfplan",
+        "-lock=false",
+    ]
+    wrong = ws.run("tf-plan.sh", {**ws.env, "TF_PLAN_LOCK": "no"})
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip().startswith("Error: TF_PLAN_LOCK must be true or false")
+
+
 def test_apply_applies_only_the_saved_plan(ws: Workspace) -> None:
     assert ws.run("tf-plan.sh").returncode == 0
     result = ws.run("tf-apply.sh")
