@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from e2e_helpers import campaigns, import_jobs, inventory, objects, solutions
 
+from personalize_movielens.local.pytest_plugin import FAST_SPEED
 from personalize_movielens.workflow.manifest import read_manifest
 
 pytestmark = pytest.mark.e2e
@@ -57,13 +58,25 @@ def test_full_flow_then_every_step_again_creates_nothing_new(cli, fresh_stand_in
         cli(*step)
     assert inventory(fresh_stand_in) == before
 
-    cli("clean-cloud", "--yes")
+    kept = cli("clean-cloud", "--yes")
     assert solutions(fresh_stand_in) == [] and campaigns(fresh_stand_in) == []
+    assert "clean-cloud --data" in kept.output  # says the uploaded data is still there
+    assert len(object_versions(fresh_stand_in)) == 2
+    cli("clean-cloud", "--yes", "--data")
     assert_terraform_destroy_would_succeed(fresh_stand_in)
 
 
+def object_versions(stand_in) -> list[tuple[str, str]]:
+    """Every object version and delete marker in the stack's (versioned) bucket."""
+    listing = stand_in.client("s3").list_object_versions(Bucket=stand_in.outputs.bucket_name)
+    entries = listing.get("Versions", []) + listing.get("DeleteMarkers", [])
+    return [(e["Key"], e["VersionId"]) for e in entries]
+
+
 def assert_terraform_destroy_would_succeed(stand_in) -> None:
-    """What `terraform destroy` does to the dataset group: datasets, then the group."""
+    """What `terraform destroy` needs: an empty bucket (it is versioned and not force-destroyed),
+    then it deletes the datasets and the group."""
+    assert object_versions(stand_in) == []
     client = stand_in.client("personalize")
     for arn in stand_in.outputs.dataset_arns.values():
         client.delete_dataset(datasetArn=arn)
@@ -122,3 +135,41 @@ def test_event_values_set_the_threshold_and_update_retrains_only_new_data(
     assert detail["solution"]["performAutoTraining"] is False
     cli("train", "--update")  # nothing new was imported: the ACTIVE version is reused
     assert inventory(fresh_stand_in)["versions"] == {solution["name"]: 1}
+
+
+def test_clean_cloud_data_deletes_old_versions_and_delete_markers(
+    cli, fresh_stand_in, data_dir
+) -> None:
+    cli("upload", "--data-dir", str(data_dir))
+    s3 = fresh_stand_in.client("s3")
+    bucket = fresh_stand_in.outputs.bucket_name
+    [key, *_] = objects(fresh_stand_in)
+    s3.put_object(Bucket=bucket, Key=key, Body=b"an older upload")  # a second version
+    s3.delete_object(Bucket=bucket, Key=key)  # and a delete marker on top
+    before = object_versions(fresh_stand_in)
+    assert len(before) == 4
+    planned = cli("clean-cloud", "--data", "--dry-run")
+    assert "s3.DeleteObjects" in planned.stdout
+    assert object_versions(fresh_stand_in) == before
+    cli("clean-cloud", "--data", "--yes")
+    assert object_versions(fresh_stand_in) == []
+
+
+def test_clean_cloud_waits_for_a_solution_still_being_created(cli, fresh_stand_in) -> None:
+    """`train` interrupted right after CreateSolution: the solution is CREATE PENDING."""
+    from personalize_movielens.workflow.naming import solution_name
+
+    client = fresh_stand_in.client("personalize")
+    group = fresh_stand_in.outputs.dataset_group_arn
+    fresh_stand_in.set_speed(5)  # 0.2 s per status step: clean-cloud sees it pending
+    try:
+        client.create_solution(
+            name=solution_name(group, "aws-popularity-count"),
+            datasetGroupArn=group,
+            recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
+        )
+        assert solutions(fresh_stand_in)[0]["status"] == "CREATE PENDING"
+        cli("clean-cloud", "--yes")
+    finally:
+        fresh_stand_in.set_speed(FAST_SPEED)
+    assert solutions(fresh_stand_in) == []

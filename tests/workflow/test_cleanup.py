@@ -98,9 +98,53 @@ def test_interrupted_cleanup_reruns_past_what_is_already_gone(stubbed) -> None:
     stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": SOL})
     stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
     plan = plan_cleanup(ctx)
+    assert [s["solutionArn"] for s in plan.solutions] == [SOL] and not plan.campaigns
     not_found(stub, "delete_solution", {"solutionArn": SOL})  # deleted meanwhile
     not_found(stub, "describe_solution", {"solutionArn": SOL})
+    done = clean_cloud(ctx, plan)  # no error: what is gone already counts as deleted
+    stub.assert_no_pending_responses()  # both the delete and the wait for it were made
+    assert done is plan and not done.foreign
+
+
+def test_a_campaign_that_failed_to_create_is_deleted_then_its_solution(stubbed) -> None:
+    ctx, stub, _ = stubbed
+    stub.add_response(
+        "list_solutions",
+        {"solutions": [{"name": "movielens-x", "solutionArn": SOL, "status": "ACTIVE"}]},
+        {"datasetGroupArn": DSG},
+    )
+    failed = {"name": "c", "campaignArn": CAMPAIGN, "status": "CREATE FAILED"}
+    stub.add_response("list_campaigns", {"campaigns": [failed]}, {"solutionArn": SOL})
+    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
+    plan = plan_cleanup(ctx)
+    assert [c["status"] for c in plan.campaigns] == ["CREATE FAILED"]
+    detail = dict(failed, solutionVersionArn=SOL + "/v1", failureReason="no capacity")
+    stub.add_response("describe_campaign", {"campaign": detail}, {"campaignArn": CAMPAIGN})
+    stub.add_response("delete_campaign", {}, {"campaignArn": CAMPAIGN})
+    not_found(stub, "describe_campaign", {"campaignArn": CAMPAIGN})
+    stub.add_response("delete_solution", {}, {"solutionArn": SOL})
+    not_found(stub, "describe_solution", {"solutionArn": SOL})
     clean_cloud(ctx, plan)
+    stub.assert_no_pending_responses()
+
+
+def test_a_solution_still_being_created_is_waited_for_before_its_delete(stubbed, clock) -> None:
+    ctx, stub, _ = stubbed
+    pending = {"name": "movielens-x", "solutionArn": SOL, "status": "CREATE PENDING"}
+    stub.add_response("list_solutions", {"solutions": [pending]}, {"datasetGroupArn": DSG})
+    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": SOL})
+    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
+    plan = plan_cleanup(ctx)
+    for status in ("CREATE IN_PROGRESS", "ACTIVE"):
+        stub.add_response(
+            "describe_solution",
+            {"solution": dict(pending, status=status)},
+            {"solutionArn": SOL},
+        )
+    stub.add_response("delete_solution", {}, {"solutionArn": SOL})
+    not_found(stub, "describe_solution", {"solutionArn": SOL})
+    clean_cloud(ctx, plan)
+    stub.assert_no_pending_responses()
 
 
 def test_dry_run_lists_deletes_without_waiting(stubbed) -> None:

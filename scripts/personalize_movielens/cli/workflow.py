@@ -220,25 +220,40 @@ def clean_cloud(
     all_: Annotated[
         bool, typer.Option("--all", help="Also delete solutions this tool did not create.")
     ] = False,
+    data: Annotated[
+        bool,
+        typer.Option(
+            "--data",
+            help="Also delete every version of the uploaded objects under the data prefix "
+            "(needed before terraform destroy: the bucket is versioned).",
+        ),
+    ] = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Delete the campaigns and solutions the tool created, so terraform destroy succeeds.
+    """Delete the campaigns and solutions the tool created (and with --data the uploaded data),
+    so terraform destroy succeeds and nothing keeps billing.
 
-    Example: personalize-movielens clean-cloud --yes
+    Example: personalize-movielens clean-cloud --yes --data
     """
     ctx = _context(outputs, terraform_dir, dry_run)
-    plan = cleanup.plan_cleanup(ctx, include_foreign=all_)
+    plan = cleanup.plan_cleanup(ctx, include_foreign=all_, include_data=data)
     if plan.empty:
         info("Nothing to delete: no campaigns or solutions made by this tool.")
         cleanup.clean_cloud(ctx, plan)  # still reports solutions left alone
-        return
-    info("Will delete:")
-    for line in plan.describe():
-        info(f"  {line}")
-    if not yes and not dry_run:
-        typer.confirm("Delete these?", abort=True)
-    cleanup.clean_cloud(ctx, plan)
-    if not dry_run:
-        info("Done: the dataset group has no campaigns or solutions from this tool.")
+    else:
+        info("Would delete:" if dry_run else "Will delete:")
+        for line in plan.describe():
+            info(f"  {line}")
+        if not yes and not dry_run:
+            typer.confirm("Delete these?", abort=True)
+        cleanup.clean_cloud(ctx, plan)
+        if not dry_run:
+            info("Done: the dataset group has no campaigns or solutions from this tool.")
+    if not data:
+        info(
+            f"The uploaded data stays in {plan.data_location} (billed as S3 storage, and "
+            "`terraform destroy` fails while the versioned bucket holds it); remove it with "
+            "`personalize-movielens clean-cloud --data`."
+        )

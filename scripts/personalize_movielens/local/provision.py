@@ -124,6 +124,8 @@ def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
     if region != "us-east-1":
         create["CreateBucketConfiguration"] = {"LocationConstraint": region}
     s3.create_bucket(**create)
+    # Versioned like the Terraform bucket, so a plain delete leaves versions behind here too.
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     s3.put_public_access_block(
         Bucket=BUCKET,
         PublicAccessBlockConfiguration={

@@ -86,9 +86,10 @@ class LocalStandIn:
         """Forget every Personalize resource and object, then provision the stack again."""
         self.admin("POST", "/_emulator/reset")
         s3 = self.client("s3")
-        paginator = s3.get_paginator("list_objects_v2")
+        paginator = s3.get_paginator("list_object_versions")  # the bucket is versioned
         for page in paginator.paginate(Bucket=self.outputs.bucket_name):
-            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            entries = page.get("Versions", []) + page.get("DeleteMarkers", [])
+            keys = [{"Key": o["Key"], "VersionId": o["VersionId"]} for o in entries]
             if keys:
                 s3.delete_objects(Bucket=self.outputs.bucket_name, Delete={"Objects": keys})
         group, datasets, schemas = provision.provision_personalize(
