@@ -188,3 +188,27 @@ def test_tflint_config_enables_recommended_preset_and_pinned_aws_ruleset() -> No
     assert tf.attr(plugins["aws"], "enabled") is True
     assert tf.attr(plugins["aws"], "source") == "github.com/terraform-linters/tflint-ruleset-aws"
     assert re.fullmatch(r"\d+\.\d+\.\d+", str(tf.attr(plugins["aws"], "version")))
+
+
+def plan_file_problems(paths: list[Path]) -> list[str]:
+    """Saved plans in the docs go to plan/tfplan, the git-ignored path the scripts use."""
+    problems = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        for target in re.findall(r"-out=(\S+)", text):
+            if target.strip("`'\"),") != "plan/tfplan":
+                problems.append(f"{path.name}: plan saved to {target}, not plan/tfplan")
+        for target in re.findall(r"terraform apply ([\w./-]*tfplan\w*)", text):
+            if target != "plan/tfplan":
+                problems.append(f"{path.name}: applies {target}, not plan/tfplan")
+    return problems
+
+
+def test_docs_save_plans_under_the_ignored_plan_folder(tmp_path: Path) -> None:
+    docs = [*sorted(tf.TF_DIR.rglob("README.md")), tf.ROOT / "docs" / "gitops.md"]
+    assert plan_file_problems(docs) == []
+    ignored = (tf.ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "plan/" in ignored and "tfplan" in ignored
+    seeded = tmp_path / "README.md"
+    seeded.write_text("terraform plan -out=tfplan && terraform apply tfplan\n")
+    assert len(plan_file_problems([seeded])) == 2
