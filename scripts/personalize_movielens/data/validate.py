@@ -246,49 +246,50 @@ def _check_rows(
     lf = _scan(path, schema)
     exprs = _row_rules(schema)
     keys = list(exprs)
-    counts_q = lf.select(
-        pl.len().alias("__rows"),
-        *[e.sum().alias(f"{r}\t{f}") for (r, f), e in exprs.items()],
-    )
-    queries = [counts_q]
     interactions = dataset_type == "Interactions" and {"USER_ID", "ITEM_ID"} <= set(
         schema.field_names
     )
+    ts = pl.col("TIMESTAMP").cast(pl.Int64, strict=False)
+    with_ts = interactions and schema.has("TIMESTAMP")
+    # Separate streaming passes, not one shared scan: polars buffers rows between consumers
+    # of a shared scan that run at different speeds, and memory would grow with the file.
+    queries = {
+        "counts": lf.select(
+            pl.len().alias("__rows"),
+            *[e.sum().alias(f"{r}\t{f}") for (r, f), e in exprs.items()],
+            *([ts.min().alias("min_ts"), ts.max().alias("max_ts")] if with_ts else []),
+        )
+    }
     if interactions:
-        ts = pl.col("TIMESTAMP").cast(pl.Int64, strict=False) if schema.has("TIMESTAMP") else None
-        queries.append(
-            lf.select(
-                pl.col("USER_ID").n_unique().alias("users"),
-                pl.col("ITEM_ID").n_unique().alias("items"),
-                *([ts.min().alias("min_ts"), ts.max().alias("max_ts")] if ts is not None else []),
-            )
+        queries["users"] = (
+            lf.group_by("USER_ID")
+            .len()
+            .select(pl.len().alias("users"), (pl.col("len") >= 2).sum().alias("two"))
         )
-        queries.append(
-            lf.group_by("USER_ID").len().filter(pl.col("len") >= 2).select(pl.len().alias("n"))
-        )
-    elif schema.has("ITEM_ID"):
-        queries.append(lf.select(pl.col("ITEM_ID").n_unique().alias("items")))
+    if schema.has("ITEM_ID"):
+        queries["items"] = lf.group_by("ITEM_ID").len().select(pl.len().alias("items"))
     try:
-        frames = pl.collect_all(queries, engine="streaming")
+        figures = {}
+        for query in queries.values():
+            figures |= query.collect(engine="streaming").row(0, named=True)
     except (pl.exceptions.PolarsError, OSError) as exc:
         _locate_parse_error(path, schema, exc, out)
         return
-    counts = frames[0].row(0, named=True)
+    counts = figures
     rows = counts["__rows"]
     stats: dict[str, Any] = {"rows": rows}
     if interactions:
-        figures = frames[1].row(0, named=True)
         stats |= {"users": figures["users"], "items": figures["items"]}
-        if "min_ts" in figures:
+        if with_ts:
             stats |= {
                 "first_timestamp": figures["min_ts"],
                 "last_timestamp": figures["max_ts"],
                 "time_span": f"{iso_time(_seconds(figures['min_ts']))} .. "
                 f"{iso_time(_seconds(figures['max_ts']))}",
             }
-        stats["users_with_2plus_interactions"] = frames[2].item()
-    elif len(frames) > 1:
-        stats["items"] = frames[1].item()
+        stats["users_with_2plus_interactions"] = figures["two"]
+    elif "items" in figures:
+        stats["items"] = figures["items"]
     out.result.stats = stats
 
     # One record per line: rows + header == lines, unless a quoted field spans lines.
