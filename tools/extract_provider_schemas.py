@@ -7,7 +7,9 @@ are generated from the providers' own schemas and carry them, one JavaScript mod
 resource type, with every argument's required/optional/computed flags and nesting. This script
 reads only the resource and data-source types that `terraform/**/*.tf` declares (plus any named
 on the command line) and writes them to a small JSON file that is committed and read by
-`tests/terraform/test_provider_schemas.py`.
+`tests/terraform/test_tf_provider_schemas.py`. The type list is not kept by hand: a new
+`resource`/`data` block in the tree (e.g. `aws_kms_key_policy` in examples/complete) is picked
+up by the next run, and `test_schema_file_covers_every_type_the_code_declares` fails until then.
 
 The package versions are pinned in pyproject.toml's `schemas` extra; each carries one provider
 version (recorded in the package's package.json, `cdktn.provider`):

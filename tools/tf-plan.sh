@@ -19,9 +19,21 @@ die() {
   exit 1
 }
 
+# The stacks' required_version. .venv/bin holds Terraform 1.0.3 for the offline checks (fmt, the
+# locals harness) only; planning and applying need a newer Terraform ahead of it on PATH.
+MIN_TERRAFORM="1.3.0"
+
 require_terraform() {
   command -v terraform >/dev/null 2>&1 ||
-    die "terraform not found on PATH: run 'make setup' (Terraform 1.0.3 in .venv/bin) or install Terraform >= 1.0."
+    die "terraform not found on PATH: install Terraform >= $MIN_TERRAFORM."
+  local version
+  version="$(CHECKPOINT_DISABLE=1 terraform version 2>/dev/null | head -n1 |
+    sed -nE 's/^Terraform v([0-9]+\.[0-9]+\.[0-9]+).*/\1/p' || true)"
+  # An unrecognised banner is left to Terraform's own required_version check.
+  [[ -z "$version" ]] && return 0
+  if [[ "$(printf '%s\n%s\n' "$MIN_TERRAFORM" "$version" | sort -V | head -n1)" != "$MIN_TERRAFORM" ]]; then
+    die "terraform $version on PATH is older than $MIN_TERRAFORM, which the stacks require: put Terraform >= $MIN_TERRAFORM ahead of .venv/bin on PATH (its 1.0.3 is only for the offline checks)."
+  fi
 }
 
 require_credentials() {

@@ -19,6 +19,7 @@ from personalize_movielens.paths import project_root
 
 TOOLS = project_root() / "tools"
 STUB = """#!/usr/bin/env bash
+if [[ "$1" == "version" ]]; then echo "Terraform v${FAKE_TF_VERSION:-1.9.8}"; exit 0; fi
 echo "$*" >> "$FAKE_TF_LOG"
 dir="${1#-chdir=}"
 case "$2" in
@@ -159,10 +160,21 @@ def test_fails_fast_without_terraform(ws: Workspace, script: str) -> None:
     result = ws.run(script, {**ws.env, "PATH": "/usr/bin:/bin"})
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: terraform not found on PATH: run 'make setup' (Terraform 1.0.3 in .venv/bin) "
-        "or install Terraform >= 1.0."
+        "Error: terraform not found on PATH: install Terraform >= 1.3.0."
     ]
     assert ws.calls() == []
+
+
+@pytest.mark.parametrize("script", ["tf-plan.sh", "tf-apply.sh"])
+def test_fails_fast_with_a_terraform_older_than_the_stacks_require(
+    ws: Workspace, script: str
+) -> None:
+    result = ws.run(script, {**ws.env, "FAKE_TF_VERSION": "1.0.3"})
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: terraform 1.0.3 on PATH is older than 1.3.0")
+    assert ws.calls() == []
+    assert ws.run("tf-plan.sh", {**ws.env, "FAKE_TF_VERSION": "1.3.0"}).returncode == 0
 
 
 @pytest.mark.parametrize("script", ["tf-plan.sh", "tf-apply.sh"])
