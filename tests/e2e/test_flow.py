@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import campaigns, import_jobs, inventory, objects, solutions
+from e2e_helpers import campaigns, import_jobs, inventory, objects, solutions, versions
 
 from personalize_movielens.local.pytest_plugin import FAST_SPEED
 from personalize_movielens.workflow.manifest import read_manifest
@@ -133,8 +133,36 @@ def test_event_values_set_the_threshold_and_update_retrains_only_new_data(
     )
     assert detail["solution"]["solutionConfig"]["eventValueThreshold"] == "3"
     assert detail["solution"]["performAutoTraining"] is False
-    cli("train", "--update")  # nothing new was imported: the ACTIVE version is reused
+    refused = cli("train", "--update", ok=False)  # v2 has no UPDATE training
+    assert refused.exit_code == 1 and "aws-user-personalization-v2" in str(refused.exception)
     assert inventory(fresh_stand_in)["versions"] == {solution["name"]: 1}
+
+
+def test_update_training_after_an_incremental_import(cli, fresh_stand_in, data_dir) -> None:
+    """User-Personalization (v1): FULL, then new interactions appended, then an UPDATE version."""
+    recipe = ("--recipe", "aws-user-personalization")
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir))
+    cli("train", *recipe)
+    cli("train", *recipe, "--update")  # nothing new was imported: the ACTIVE version is reused
+    [solution] = solutions(fresh_stand_in)
+    assert len(versions(fresh_stand_in, solution["solutionArn"])) == 1
+    interactions = data_dir / "interactions.csv"
+    header, *rows = interactions.read_text().splitlines()
+    new_rows = [",".join([*row.split(",")[:2], "1700000000"]) for row in rows[:50]]
+    interactions.write_text("\n".join([header, *new_rows]) + "\n")  # only the new events
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir), "--incremental")
+    cli("train", *recipe, "--update")
+    modes = [v["trainingMode"] for v in versions(fresh_stand_in, solution["solutionArn"])]
+    assert sorted(modes) == ["FULL", "UPDATE"]
+    client = fresh_stand_in.client("personalize")
+    newest = max(
+        versions(fresh_stand_in, solution["solutionArn"]), key=lambda v: v["creationDateTime"]
+    )
+    detail = client.describe_solution_version(solutionVersionArn=newest["solutionVersionArn"])
+    assert detail["solutionVersion"]["trainingMode"] == "UPDATE"
+    assert detail["solutionVersion"]["status"] == "ACTIVE"
 
 
 def test_clean_cloud_data_deletes_old_versions_and_delete_markers(

@@ -184,7 +184,13 @@ def test_update_training_mode_rules(personalize, train):
     with pytest.raises(ClientError) as exc:
         personalize.create_solution_version(solutionArn=solution, trainingMode="UPDATE")
     assert error_of(exc)[0] == "InvalidInputException"
-    solution, _ = train("personal", recipe="aws-user-personalization-v2")
+    solution, _ = train("personal-v2", recipe="aws-user-personalization-v2")
+    with pytest.raises(ClientError) as exc:  # only User-Personalization (v1) and HRNN-Coldstart
+        personalize.create_solution_version(solutionArn=solution, trainingMode="UPDATE")
+    code, status, message = error_of(exc)
+    assert (code, status) == ("InvalidInputException", 400)
+    assert "aws-user-personalization-v2" in message and "User-Personalization recipe" in message
+    solution, _ = train("personal", recipe="aws-user-personalization")
     arn = personalize.create_solution_version(solutionArn=solution, trainingMode="UPDATE")[
         "solutionVersionArn"
     ]

@@ -195,11 +195,19 @@ def test_failed_training_reports_the_reason(stubbed) -> None:
     stub.add_response(
         "create_solution_version",
         {"solutionVersionArn": VERSION},
-        {"solutionArn": SOL, "trainingMode": "UPDATE"},
+        {"solutionArn": SOL, "trainingMode": "FULL"},
     )
     expect_version_status(stub, VERSION, "CREATE FAILED", "There are not enough interactions.")
     with pytest.raises(CloudError, match="not enough interactions"):
-        train(ctx, update=True)
+        train(ctx)
+
+
+def test_update_is_refused_for_recipes_without_update_training(stubbed) -> None:
+    ctx, _, _ = stubbed  # no call is made: the stubs would fail on any
+    for recipe in ("aws-user-personalization-v2", "aws-popularity-count", "aws-similar-items"):
+        with pytest.raises(ConfigError, match="only with aws-user-personalization") as exc:
+            train(ctx, recipe=recipe, update=True)
+        assert recipe in exc.value.message and exc.value.hint is None  # one line
 
 
 def test_train_before_any_import_says_to_import(stubbed) -> None:

@@ -31,6 +31,8 @@ BASELINE_RECIPE = "aws-popularity-count"
 #: Recipes that take no event-value threshold (they count events, not weigh them).
 NO_EVENT_VALUE_RECIPES = frozenset({"aws-popularity-count", "aws-similar-items", "aws-sims"})
 DEFAULT_EVENT_VALUE_THRESHOLD = "3.5"
+#: Recipes whose solutions accept trainingMode UPDATE (CreateSolutionVersion reference).
+UPDATE_RECIPES = frozenset({"aws-user-personalization", "aws-hrnn-coldstart"})
 
 
 @dataclass
@@ -170,6 +172,11 @@ def train(
     event_value_threshold: str | None = None,
 ) -> list[TrainResult]:
     """Train `recipe` (and the popularity baseline if asked); wait and fetch metrics if `wait`."""
+    if update and recipe_name(recipe) not in UPDATE_RECIPES:
+        raise ConfigError(
+            f"--update: trainingMode UPDATE works only with aws-user-personalization (or legacy "
+            f"aws-hrnn-coldstart), not {recipe_name(recipe)}; train it without --update."
+        )
     plans = [(recipe, "UPDATE" if update else "FULL", auto_training)]
     if baseline and recipe_name(recipe) != BASELINE_RECIPE:
         plans.append((BASELINE_RECIPE, "FULL", False))

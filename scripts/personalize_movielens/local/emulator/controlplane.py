@@ -617,8 +617,12 @@ def create_solution_version(emu: Emulator, p: dict[str, Any], region: str) -> di
         if mode == "AUTOTRAIN":
             raise InvalidInput("trainingMode AUTOTRAIN is set by the service, not by requests.")
         if mode == "UPDATE":
-            if recipe not in ("aws-user-personalization", "aws-user-personalization-v2"):
-                raise InvalidInput(f"trainingMode UPDATE is not supported for recipe {recipe}.")
+            if recipe not in training.UPDATE_RECIPES:
+                raise InvalidInput(
+                    "The UPDATE training mode is supported only for solutions created with the "
+                    "User-Personalization recipe or the legacy HRNN-Coldstart recipe; solution "
+                    f"{solution_arn} uses {recipe}. Use trainingMode FULL."
+                )
             if not any(v["status"] == ACTIVE for v in versions):
                 raise InvalidInput("trainingMode UPDATE needs an ACTIVE solution version (FULL).")
         arn = f"{solution_arn}/{uuid.uuid4().hex[:8]}"

@@ -31,6 +31,9 @@ RECIPES: dict[str, tuple[str, str]] = {
     ),
     "aws-similar-items": ("RELATED_ITEMS", "Emulated: co-occurrence neighbours of an item."),
 }
+#: Recipes whose solutions accept trainingMode UPDATE (CreateSolutionVersion reference:
+#: User-Personalization and the legacy HRNN-Coldstart; not User-Personalization-v2).
+UPDATE_RECIPES = frozenset({"aws-user-personalization", "aws-hrnn-coldstart"})
 #: Recipes the real service has but the emulator does not train (CreateSolution refuses them).
 UNSUPPORTED_RECIPES = (
     "aws-personalized-ranking",
