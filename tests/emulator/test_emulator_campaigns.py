@@ -135,7 +135,7 @@ def test_campaign_statuses_update_and_delete(aws, personalize, train, runtime, s
     assert gone[0] == "DELETE PENDING"
     with pytest.raises(ClientError) as exc:
         runtime.get_recommendations(campaignArn=campaign, userId="u00")
-    assert error_of(exc)[:2] == ("ResourceNotFoundException", 400)
+    assert error_of(exc)[:2] == ("ResourceNotFoundException", 404)  # the runtime model says 404
 
 
 def test_campaigns_need_an_active_version_and_unique_names(aws, personalize, train, deploy):

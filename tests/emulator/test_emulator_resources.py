@@ -202,3 +202,28 @@ def test_unimplemented_operations_say_so(personalize):
         personalize.list_filters()
     code, status, message = error_of(exc)
     assert code == "UnknownOperationException" and "ListFilters" in message and status == 400
+
+
+def test_every_error_status_follows_the_botocore_models():
+    """Each modelled error is answered with the HTTP status botocore's model names (400 when it
+    names none, as for the JSON control plane): the runtime's ResourceNotFoundException is 404."""
+    import botocore.loaders
+
+    from personalize_movielens.local.emulator import server
+    from personalize_movielens.local.emulator.errors import ApiError
+
+    loader = botocore.loaders.create_loader()
+    for service, rest, statuses in (
+        ("personalize", False, server.CONTROL_STATUSES),
+        ("personalize-runtime", True, server.RUNTIME_STATUSES),
+    ):
+        shapes = loader.load_service_model(service, "service-2")["shapes"]
+        for name, shape in shapes.items():
+            if shape.get("exception"):
+                expected = shape.get("error", {}).get("httpStatusCode", 400)
+                answer = server._error(ApiError("m", code=name), rest, statuses)
+                assert (name, answer.status_code) == (name, expected), service
+    assert server.RUNTIME_STATUSES == {
+        "ResourceNotFoundException": 404,
+        "InvalidInputException": 400,
+    }

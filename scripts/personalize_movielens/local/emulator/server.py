@@ -21,12 +21,15 @@ from . import controlplane, runtime
 from .errors import ApiError, InvalidInput
 from .faults import FaultConfig
 from .service import Emulator
-from .validation import validate
+from .validation import error_statuses, validate
 
 CONTROL_SERVICE, RUNTIME_SERVICE = "personalize", "personalize-runtime"
 TARGET_PREFIX = "AmazonPersonalize."
 #: REST-JSON runtime routes: path -> operation.
 RUNTIME_ROUTES = {"/recommendations": "GetRecommendations"}
+#: HTTP status of each error whose shape names one in botocore's models (see validation.py).
+CONTROL_STATUSES = error_statuses(CONTROL_SERVICE)
+RUNTIME_STATUSES = error_statuses(RUNTIME_SERVICE)
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 
 
@@ -44,10 +47,11 @@ def _json(
     return response
 
 
-def _error(exc: ApiError, rest: bool) -> Response:
+def _error(exc: ApiError, rest: bool, statuses: dict[str, int] | None = None) -> Response:
+    """The error answer; a modelled error gets the HTTP status its service model names."""
     body = {"__type": exc.code, "message": exc.message}
     content_type = "application/json" if rest else "application/x-amz-json-1.1"
-    response = _json(body, exc.status, content_type)
+    response = _json(body, (statuses or {}).get(exc.code, exc.status), content_type)
     response.headers["x-amzn-ErrorType"] = exc.code
     return response
 
@@ -101,7 +105,7 @@ class EmulatorApp:
                 runtime.get_recommendations(self.emu, params), content_type="application/json"
             )
         except ApiError as exc:
-            return _error(exc, rest)
+            return _error(exc, rest, RUNTIME_STATUSES if rest else CONTROL_STATUSES)
         except Exception as exc:  # a bug in the emulator: answer 500, log the traceback
             traceback.print_exc()
             return _error(

@@ -25,6 +25,20 @@ def service_model(service: str) -> ServiceModel:
 
 
 @functools.cache
+def error_statuses(service: str) -> dict[str, int]:
+    """Error code -> HTTP status, for the errors whose shape in the model names one (the
+    REST-JSON runtime: ResourceNotFoundException is 404); the JSON control plane names none."""
+    model = service_model(service)
+    statuses = {}
+    for name in model.shape_names:
+        shape = model.shape_for(name)
+        error = shape.metadata.get("error") or {}
+        if shape.metadata.get("exception") and "httpStatusCode" in error:
+            statuses[error.get("code", name)] = int(error["httpStatusCode"])
+    return statuses
+
+
+@functools.cache
 def _regex(pattern: str) -> re.Pattern[str]:
     # The service matches the whole value (Java's matches()); Python lacks \p{ASCII}.
     return re.compile(pattern.replace(r"\p{ASCII}", r"[\x00-\x7F]"), re.DOTALL)
