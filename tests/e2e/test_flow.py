@@ -100,10 +100,14 @@ def test_dry_run_prints_calls_and_creates_nothing(cli, fresh_stand_in, data_dir)
     trained = cli("train", "--baseline", "--dry-run")
     assert trained.stdout.count("personalize.CreateSolution ") == 2
     assert trained.stdout.count("personalize.CreateSolutionVersion ") == 2
+    assert trained.output.count("Would create solution personalize-") == 2  # not "Creating"
+    assert "Creating" not in trained.output
     assert solutions(fresh_stand_in) == []
     cli("train")
     deployed = cli("deploy", "--dry-run")
     assert "personalize.CreateCampaign" in deployed.stdout
+    assert ": planned" in deployed.output and ": created (" not in deployed.output
+    assert "Would create campaign" in deployed.output
     assert campaigns(fresh_stand_in) == []
     cleaned = cli("clean-cloud", "--dry-run")
     assert "personalize.DeleteSolution" in cleaned.stdout

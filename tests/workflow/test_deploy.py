@@ -58,7 +58,9 @@ def test_first_deploy_creates_a_campaign_on_the_latest_active_version(stubbed, c
     expect_campaign(stub, 2, 2, "ACTIVE")
     result = deploy(ctx, min_tps=2)
     assert result.action == "created" and result.solution_version_arn == f"{SOL}/v2"
-    assert f"${campaign_hourly(2):.2f}/hour" in capsys.readouterr().err
+    stated = capsys.readouterr().err  # the default recipe, v2, has its own pricing model
+    assert "price unknown" in stated and "/TPS-hour" not in stated
+    assert campaign_hourly(2, "aws-user-personalization-v2") is None
 
 
 def test_deploy_moves_the_campaign_to_a_newer_version(stubbed) -> None:

@@ -147,7 +147,10 @@ def deploy(
     """
     ctx = _context(outputs, terraform_dir, dry_run)
     result = deploy_mod.deploy(ctx, recipe=recipe, min_tps=min_tps)
-    info(f"Campaign {result.campaign_name}: {result.action} ({result.campaign_arn}).")
+    if result.action == "planned":
+        info(f"Campaign {result.campaign_name}: planned; dry run, nothing was created or changed.")
+    else:
+        info(f"Campaign {result.campaign_name}: {result.action} ({result.campaign_arn}).")
     info(f"Prices: {PRICING_URL}")
 
 

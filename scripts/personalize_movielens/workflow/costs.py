@@ -3,9 +3,17 @@
 Approximate on-demand prices of Amazon Personalize in us-east-1 as published on
 https://aws.amazon.com/personalize/pricing/ (checked 2024-11; other regions cost more, tiers
 drop with volume). They are for statements to the user, never for billing decisions.
+
+Prices depend on the recipe: most custom recipes bill training by the training hour and
+campaigns by the TPS-hour, but User-Personalization-v2 and Personalized-Ranking-v2 "use a
+different pricing model than other recipes" (their recipe pages in the developer guide). This
+tool does not carry those prices, so for them it says the price is unknown and points to the
+pricing page rather than quote a number that would be wrong.
 """
 
 from __future__ import annotations
+
+from .naming import recipe_name
 
 PRICES_AS_OF = "2024-11, us-east-1, first pricing tier"
 PRICING_URL = "https://aws.amazon.com/personalize/pricing/"
@@ -16,8 +24,24 @@ INGESTION_PER_GB = 0.05
 TRAINING_PER_HOUR = 0.24
 #: USD per TPS-hour of real-time recommendations (first 20K TPS-hours a month).
 CAMPAIGN_PER_TPS_HOUR = 0.20
-#: Typical training hours billed for MovieLens 25M with user-personalization-v2 (observed range).
-TYPICAL_TRAINING_HOURS = (2, 8)
+#: USD per GB-month of S3 Standard storage (us-east-1, first 50 TB).
+S3_STORAGE_PER_GB_MONTH = 0.023
+#: Recipes with their own pricing model, whose prices this tool does not know.
+OWN_PRICING_RECIPES = frozenset({"aws-user-personalization-v2", "aws-personalized-ranking-v2"})
+#: Typical training hours billed for MovieLens 25M, where observed (other recipes: unknown).
+TYPICAL_TRAINING_HOURS = {"aws-user-personalization": (2, 8)}
+
+
+def prices_known(recipe: str) -> bool:
+    """Whether the per-training-hour and per-TPS-hour prices above apply to `recipe`."""
+    return recipe_name(recipe) not in OWN_PRICING_RECIPES
+
+
+def unknown_price(recipe: str) -> str:
+    return (
+        f"price unknown to this tool: {recipe_name(recipe)} has its own pricing model, "
+        f"not the per-training-hour / per-TPS-hour prices of other recipes; see {PRICING_URL}"
+    )
 
 
 def import_cost(size_bytes: int) -> str:
@@ -26,26 +50,47 @@ def import_cost(size_bytes: int) -> str:
     return f"~${usd:.2f} ingestion (${INGESTION_PER_GB}/GB, approx., {PRICES_AS_OF})"
 
 
-def training_cost() -> str:
-    """A sentence on the cost of one solution version (training is billed by training hour)."""
-    low, high = TYPICAL_TRAINING_HOURS
+def storage_cost(size_bytes: int) -> str:
+    """A sentence on what keeping `size_bytes` in S3 costs until it is deleted."""
+    usd = S3_STORAGE_PER_GB_MONTH * size_bytes / 1e9
     return (
-        f"billed ${TRAINING_PER_HOUR}/training hour, typically {low}-{high} training hours "
-        f"(~${TRAINING_PER_HOUR * low:.2f}-${TRAINING_PER_HOUR * high:.2f}) for MovieLens 25M "
-        f"(approx., {PRICES_AS_OF})"
+        f"~${usd:.3f}/month of S3 storage until deleted (${S3_STORAGE_PER_GB_MONTH}/GB-month, "
+        "S3 Standard, us-east-1, approx.; `clean-cloud --data` deletes it)"
     )
 
 
-def campaign_hourly(min_tps: int) -> float:
-    """USD per hour a campaign costs while it exists, at its minimum provisioned TPS."""
+def training_cost(recipe: str) -> str:
+    """A sentence on the cost of one solution version of `recipe`."""
+    if not prices_known(recipe):
+        return unknown_price(recipe)
+    text = f"billed ${TRAINING_PER_HOUR}/training hour"
+    hours = TYPICAL_TRAINING_HOURS.get(recipe_name(recipe))
+    if hours:
+        low, high = hours
+        text += (
+            f", typically {low}-{high} training hours "
+            f"(~${TRAINING_PER_HOUR * low:.2f}-${TRAINING_PER_HOUR * high:.2f}) for MovieLens 25M"
+        )
+    else:
+        text += ", how many depends on the data"
+    return f"{text} (approx., {PRICES_AS_OF})"
+
+
+def campaign_hourly(min_tps: int, recipe: str) -> float | None:
+    """USD per hour a campaign of `recipe` costs while it exists at its minimum TPS, or None
+    when the recipe's price is unknown."""
+    if not prices_known(recipe):
+        return None
     return CAMPAIGN_PER_TPS_HOUR * max(1, min_tps)
 
 
-def campaign_cost(min_tps: int) -> str:
+def campaign_cost(min_tps: int, recipe: str) -> str:
     """A sentence on the running cost of a campaign: it bills every hour, used or not."""
-    hourly = campaign_hourly(min_tps)
+    hourly = campaign_hourly(min_tps, recipe)
+    delete = "delete it with `personalize-movielens clean-cloud`"
+    if hourly is None:
+        return f"bills every hour while it exists, used or not ({unknown_price(recipe)}); {delete}"
     return (
         f"~${hourly:.2f}/hour (~${hourly * 24 * 30:.0f}/month) while it exists, used or not "
-        f"({min_tps} TPS x ${CAMPAIGN_PER_TPS_HOUR}/TPS-hour, approx., {PRICES_AS_OF}); "
-        "delete it with `personalize-movielens clean-cloud`"
+        f"({min_tps} TPS x ${CAMPAIGN_PER_TPS_HOUR}/TPS-hour, approx., {PRICES_AS_OF}); {delete}"
     )

@@ -25,7 +25,7 @@ class DeployResult:
     campaign_arn: str
     solution_version_arn: str
     min_tps: int
-    action: str  # created | updated | unchanged
+    action: str  # created | updated | unchanged | planned (dry run: nothing was changed)
 
 
 def latest_active_version(ctx: WorkflowContext, solution_arn: str, name: str) -> str:
@@ -77,7 +77,7 @@ def deploy(ctx: WorkflowContext, recipe: str = DEFAULT_RECIPE, min_tps: int = 1)
         (c for c in list_campaigns(ctx, solution["solutionArn"]) if c["name"] == name), None
     )
     if existing is None:
-        ctx.billable(f"campaign {name} ({min_tps} min TPS)", campaign_cost(min_tps))
+        ctx.billable(f"campaign {name} ({min_tps} min TPS)", campaign_cost(min_tps, recipe))
         arn = ctx.call(
             "personalize",
             "create_campaign",
@@ -87,13 +87,13 @@ def deploy(ctx: WorkflowContext, recipe: str = DEFAULT_RECIPE, min_tps: int = 1)
         )["campaignArn"]
         if not ctx.dry_run:
             wait_campaign(ctx, name, arn)
-        return DeployResult(name, arn, version_arn, min_tps, "created")
+        return DeployResult(name, arn, version_arn, min_tps, _done(ctx, "created"))
     arn = existing["campaignArn"]
     campaign = wait_campaign(ctx, name, arn)  # finish any create/update an earlier run started
     if campaign["solutionVersionArn"] == version_arn and campaign["minProvisionedTPS"] == min_tps:
         info(f"Campaign {name} already serves {version_arn} at {min_tps} TPS; nothing to do.")
         return DeployResult(name, arn, version_arn, min_tps, "unchanged")
-    ctx.billable(f"update of campaign {name} to {version_arn}", campaign_cost(min_tps))
+    ctx.billable(f"update of campaign {name} to {version_arn}", campaign_cost(min_tps, recipe))
     ctx.call(
         "personalize",
         "update_campaign",
@@ -103,4 +103,9 @@ def deploy(ctx: WorkflowContext, recipe: str = DEFAULT_RECIPE, min_tps: int = 1)
     )
     if not ctx.dry_run:
         wait_campaign(ctx, name, arn)
-    return DeployResult(name, arn, version_arn, min_tps, "updated")
+    return DeployResult(name, arn, version_arn, min_tps, _done(ctx, "updated"))
+
+
+def _done(ctx: WorkflowContext, action: str) -> str:
+    """What happened to the campaign; under dry-run nothing did, it is only planned."""
+    return "planned" if ctx.dry_run else action

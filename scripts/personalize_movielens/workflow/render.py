@@ -112,6 +112,8 @@ def status_table(report: StatusReport) -> Table:
             table.add_row("  metrics", "", "", text)
     for camp in report.campaigns:
         cost = f", ~${camp.hourly_usd:.2f}/hour" if camp.hourly_usd is not None else ""
+        if camp.billing and camp.hourly_usd is None:
+            cost = ", bills hourly (price unknown to this tool)"
         table.add_row(
             "campaign",
             _without_group(camp.name, group),

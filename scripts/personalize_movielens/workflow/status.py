@@ -12,7 +12,7 @@ from typing import Any
 
 from .clients import AwsCallError
 from .context import WorkflowContext
-from .costs import PRICES_AS_OF, TRAINING_PER_HOUR, campaign_hourly
+from .costs import PRICES_AS_OF, TRAINING_PER_HOUR, campaign_hourly, prices_known, unknown_price
 from .naming import recipe_name
 from .resources import (
     describe_campaign,
@@ -74,7 +74,9 @@ class CampaignInfo:
     status: str
     solution_version_arn: str | None
     min_tps: int | None
-    hourly_usd: float | None
+    hourly_usd: float | None  # None when not billing, or when the recipe's price is unknown
+    billing: bool = False
+    recipe: str = ""
 
 
 @dataclass
@@ -146,7 +148,7 @@ def _solution(ctx: WorkflowContext, summary: dict[str, Any]) -> SolutionInfo:
     )
 
 
-def _campaign(ctx: WorkflowContext, summary: dict[str, Any]) -> CampaignInfo:
+def _campaign(ctx: WorkflowContext, summary: dict[str, Any], recipe: str) -> CampaignInfo:
     detail = describe_campaign(ctx, summary["campaignArn"]) or {}
     min_tps = detail.get("minProvisionedTPS")
     status = summary["status"]
@@ -160,7 +162,9 @@ def _campaign(ctx: WorkflowContext, summary: dict[str, Any]) -> CampaignInfo:
         status,
         detail.get("solutionVersionArn"),
         min_tps,
-        campaign_hourly(min_tps or 1) if billing else None,
+        campaign_hourly(min_tps or 1, recipe) if billing else None,
+        billing,
+        recipe,
     )
 
 
@@ -172,12 +176,20 @@ def billing_lines(report: StatusReport) -> list[str]:
                 f"campaign {campaign.name}: ~${campaign.hourly_usd:.2f}/hour "
                 f"({campaign.min_tps or 1} min TPS), until deleted"
             )
+        elif campaign.billing:
+            lines.append(
+                f"campaign {campaign.name}: every hour until deleted "
+                f"({campaign.min_tps or 1} min TPS; {unknown_price(campaign.recipe)})"
+            )
     for solution in report.solutions:
         for version in solution.versions:
             if version.status in IN_PROGRESS:
-                lines.append(
-                    f"training {solution.name}: ${TRAINING_PER_HOUR}/training hour while it runs"
+                price = (
+                    f"${TRAINING_PER_HOUR}/training hour while it runs"
+                    if prices_known(solution.recipe)
+                    else f"while it runs ({unknown_price(solution.recipe)})"
                 )
+                lines.append(f"training {solution.name}: {price}")
         if solution.auto_training:
             lines.append(f"solution {solution.name}: automatic training every 7 days")
     for dataset in report.datasets:
@@ -206,6 +218,9 @@ def fetch_status(ctx: WorkflowContext) -> StatusReport:
     ]
     for summary in list_solutions(ctx):
         report.solutions.append(_solution(ctx, summary))
-        report.campaigns += [_campaign(ctx, c) for c in list_campaigns(ctx, summary["solutionArn"])]
+        recipe = report.solutions[-1].recipe
+        report.campaigns += [
+            _campaign(ctx, c, recipe) for c in list_campaigns(ctx, summary["solutionArn"])
+        ]
     report.billing_now = billing_lines(report)
     return report

@@ -96,10 +96,11 @@ def ensure_solution(
         if auto_training:
             ctx.billable(
                 f"solution {name} with automatic training",
-                "a new version every 7 days, " + training_cost(),
+                "a new version every 7 days, " + training_cost(recipe),
             )
         else:
-            info(f"Creating solution {name} ({recipe_name(recipe)}); a solution itself is free.")
+            verb = "Would create" if ctx.dry_run else "Creating"
+            info(f"{verb} solution {name} ({recipe_name(recipe)}); a solution itself is free.")
         arn = ctx.call("personalize", "create_solution", **params)["solutionArn"]
         if ctx.dry_run:
             return arn
@@ -112,7 +113,9 @@ def ensure_solution(
     return arn
 
 
-def ensure_version(ctx: WorkflowContext, solution_arn: str, training_mode: str) -> tuple[str, bool]:
+def ensure_version(
+    ctx: WorkflowContext, solution_arn: str, training_mode: str, recipe: str = DEFAULT_RECIPE
+) -> tuple[str, bool]:
     """The version to wait for: one in progress, one newer than the data, or a new one."""
     versions = [] if is_placeholder(solution_arn) else list_versions(ctx, solution_arn)
     for version in versions:
@@ -131,7 +134,7 @@ def ensure_version(ctx: WorkflowContext, solution_arn: str, training_mode: str) 
                 info(f"Up to date: {version['solutionVersionArn']} is newer than the data.")
                 return version["solutionVersionArn"], False
             break
-    ctx.billable(f"solution version ({training_mode}) of {solution_arn}", training_cost())
+    ctx.billable(f"solution version ({training_mode}) of {solution_arn}", training_cost(recipe))
     response = ctx.call(
         "personalize",
         "create_solution_version",
@@ -183,7 +186,7 @@ def train(
     results = []
     for plan_recipe, mode, auto in plans:
         arn = ensure_solution(ctx, plan_recipe, auto, event_value_threshold)
-        version_arn, created_version = ensure_version(ctx, arn, mode)
+        version_arn, created_version = ensure_version(ctx, arn, mode, plan_recipe)
         results.append(
             TrainResult(
                 solution_name(ctx.outputs.dataset_group_arn, plan_recipe),
