@@ -57,7 +57,9 @@ step "Deploy a campaign"
 "$CLI" deploy "${OUTPUTS[@]}"
 
 step "Recommendations for a few users, with titles"
-USERS="$(tail -n +2 "$DATA/interactions.csv" | cut -d, -f1 | tr -d '"' | sort -u | head -n 3)"
+# awk reads the file itself and stops after three distinct users: no pipe a `head` would close
+# early (which fails the step with exit 141 under pipefail on bigger DEMO_RATINGS).
+USERS="$(awk -F, 'NR > 1 { u = $1; gsub(/"/, "", u); if (!(u in seen)) { seen[u] = 1; print u; if (++n == 3) exit } }' "$DATA/interactions.csv")"
 for user in $USERS; do
   "$CLI" recommend "$user" -n 5 --data-dir "$DATA" "${OUTPUTS[@]}"
 done
@@ -66,5 +68,5 @@ step "Status of the whole stack"
 "$CLI" status "${OUTPUTS[@]}"
 
 step "Clean up what the tool created"
-"$CLI" clean-cloud --yes "${OUTPUTS[@]}"
+"$CLI" clean-cloud --yes --data "${OUTPUTS[@]}"
 "$CLI" status "${OUTPUTS[@]}"

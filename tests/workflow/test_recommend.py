@@ -37,9 +37,8 @@ def test_catalog_joins_items_with_titles_from_the_zip(tmp_path: Path) -> None:
     assert catalog["3"].title == "Heat (1995)"
 
 
-def test_recommend_returns_ranked_movies_with_titles(stubbed, tmp_path: Path) -> None:
+def expect_campaign_answer(stubbed) -> None:
     ctx, stub, _ = stubbed
-    write_prepared(tmp_path)
     name = "movielens-user-personalization-v2"
     stub.add_response(
         "list_solutions",
@@ -56,11 +55,26 @@ def test_recommend_returns_ranked_movies_with_titles(stubbed, tmp_path: Path) ->
         {"itemList": [{"itemId": "1", "score": 0.9}, {"itemId": "99", "score": 0.1}]},
         {"campaignArn": CAMPAIGN, "userId": "42", "numResults": 2},
     )
-    items = recommend(ctx, "42", 2, data_dir=tmp_path)
+
+
+def test_recommend_returns_ranked_movies_with_titles(stubbed, tmp_path: Path, capsys) -> None:
+    write_prepared(tmp_path)
+    expect_campaign_answer(stubbed)
+    items = recommend(stubbed[0], "42", 2, data_dir=tmp_path)
     assert [(r.rank, r.item_id, r.title) for r in items] == [
         (1, "1", "Toy Story, The (1995)"),
         (2, "99", None),
     ]
+    assert "showing IDs only" not in capsys.readouterr().err
+
+
+def test_recommend_without_prepared_data_says_it_shows_ids(stubbed, tmp_path: Path, capsys):
+    expect_campaign_answer(stubbed)
+    items = recommend(stubbed[0], "42", 2, data_dir=tmp_path)  # an empty directory
+    assert [(r.item_id, r.title) for r in items] == [("1", None), ("99", None)]
+    captured = capsys.readouterr()
+    assert f"No items.csv/titles in {tmp_path}: showing IDs only" in captured.err
+    assert "showing IDs" not in captured.out  # stdout stays clean for --json
 
 
 def test_similar_without_a_related_items_campaign_explains(stubbed) -> None:

@@ -58,11 +58,14 @@ def test_upload_uses_content_hash_keys_and_writes_manifest(s3_ctx, tmp_path: Pat
     assert body["Body"].read() == (tmp_path / "interactions.csv").read_bytes()
 
 
-def test_unchanged_file_is_not_uploaded_twice(s3_ctx, tmp_path: Path) -> None:
+def test_unchanged_file_is_not_uploaded_twice(s3_ctx, tmp_path: Path, capsys) -> None:
     write_data(tmp_path)
     upload(s3_ctx, tmp_path)
+    stated = capsys.readouterr().err
+    assert stated.count("/GB-month") == 2  # the storage cost, before each new object
     again = upload(s3_ctx, tmp_path)
     assert [r.uploaded for r in again] == [False, False]
+    assert "/GB-month" not in capsys.readouterr().err  # nothing new is stored
     (tmp_path / "interactions.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\n1,2,3\n")
     third = upload(s3_ctx, tmp_path)
     assert [r.uploaded for r in third] == [True, False]

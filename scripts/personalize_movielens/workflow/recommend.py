@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..console import info
 from ..errors import ConfigError
 from .catalog import Movie, load_catalog
 from .context import WorkflowContext
@@ -79,6 +80,14 @@ def _join(items: list[dict[str, Any]], catalog: dict[str, Movie]) -> list[Recomm
     return results
 
 
+def catalog_or_note(data_dir: Path | None) -> dict[str, Movie]:
+    """The catalog; when the data directory has none, one note (stderr) rather than silence."""
+    catalog = load_catalog(data_dir)
+    if not catalog:
+        info(f"No items.csv/titles in {data_dir}: showing IDs only.")
+    return catalog
+
+
 def recommend(
     ctx: WorkflowContext,
     user_id: str,
@@ -100,7 +109,7 @@ def recommend(
         userId=str(user_id),
         numResults=num_results,
     )
-    return _join(response.get("itemList", []), load_catalog(data_dir))
+    return _join(response.get("itemList", []), catalog_or_note(data_dir))
 
 
 def similar(
@@ -120,4 +129,4 @@ def similar(
         itemId=str(item_id),
         numResults=num_results,
     )
-    return _join(response.get("itemList", []), load_catalog(data_dir))
+    return _join(response.get("itemList", []), catalog_or_note(data_dir))

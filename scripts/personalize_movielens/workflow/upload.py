@@ -19,6 +19,7 @@ from ..console import info, progress
 from ..errors import CloudError, DataError
 from .clients import AwsCallError, aws_errors
 from .context import WorkflowContext
+from .costs import storage_cost
 from .manifest import DATA_FILES, UploadedFile, read_manifest, write_manifest
 from .naming import file_sha256, s3_key
 
@@ -144,6 +145,10 @@ def upload(
             info(f"{path.name}: already in s3://{bucket}/{key} (same content), not uploaded again.")
             results.append(UploadResult(entry, uploaded=False))
         else:
+            # Stored data bills every month until deleted: say so before it is created.
+            ctx.billable(
+                f"s3://{bucket}/{key} ({stat.st_size:,} bytes)", storage_cost(stat.st_size)
+            )
             upload_file(ctx, path, bucket, key, sha256, config)
             results.append(UploadResult(entry, uploaded=not ctx.dry_run))
         manifest[dtype] = entry
