@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from e2e_helpers import import_jobs, solutions
+from e2e_helpers import campaigns, import_jobs, solutions
 
 from personalize_movielens.errors import CloudError
 from personalize_movielens.workflow import clients as clients_mod
@@ -111,6 +111,19 @@ def test_forced_training_failure_is_reported(cli, fresh_stand_in, data_dir) -> N
     result = cli("train", ok=False)
     fresh_stand_in.reset_faults()
     assert "not enough data" in result.exception.one_line()
+
+
+def test_clean_cloud_deletes_a_campaign_that_failed_to_create(cli, fresh_stand_in, data_dir):
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir))
+    cli("train", "--recipe", "aws-popularity-count")
+    fresh_stand_in.set_faults(fail_campaigns=True, failure_reason="No capacity.")
+    failed = cli("deploy", "--recipe", "aws-popularity-count", ok=False)
+    fresh_stand_in.reset_faults()
+    assert "No capacity" in failed.exception.one_line()
+    assert [c["status"] for c in campaigns(fresh_stand_in)] == ["CREATE FAILED"]
+    cli("clean-cloud", "--yes")
+    assert campaigns(fresh_stand_in) == [] and solutions(fresh_stand_in) == []
 
 
 def clone_role(iam, source_name: str, new_name: str) -> None:

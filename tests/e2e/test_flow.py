@@ -205,3 +205,19 @@ def test_clean_cloud_waits_for_a_solution_still_being_created(cli, fresh_stand_i
     finally:
         fresh_stand_in.set_speed(FAST_SPEED)
     assert solutions(fresh_stand_in) == []
+
+
+def test_similar_through_the_cli_on_a_similar_items_campaign(cli, fresh_stand_in, data_dir) -> None:
+    cli("upload", "--data-dir", str(data_dir))
+    cli("import", "--data-dir", str(data_dir))
+    cli("train", "--recipe", "aws-similar-items")
+    cli("deploy", "--recipe", "aws-similar-items")
+    [campaign] = campaigns(fresh_stand_in)
+    assert campaign["status"] == "ACTIVE"
+    item = (data_dir / "interactions.csv").read_text().splitlines()[1].split(",")[1].strip('"')
+    similar = json.loads(
+        cli("similar", item, "-n", "5", "--data-dir", str(data_dir), "--json").stdout
+    )
+    assert similar["item_id"] == item and len(similar["items"]) == 5
+    assert item not in [i["item_id"] for i in similar["items"]]  # neighbours, not itself
+    assert all(i["title"] for i in similar["items"])
