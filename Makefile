@@ -59,8 +59,8 @@ train: setup ## Create the solution and a solution version; show offline metrics
 deploy: setup ## Create (or update) the campaign on the latest trained version
 	$(CLI) deploy $(OUTPUTS_FLAG)
 
-clean-cloud: setup ## Delete what the tool created (campaigns, solutions) so terraform destroy succeeds
-	$(CLI) clean-cloud $(OUTPUTS_FLAG)
+clean-cloud: setup ## Delete what the tool created (campaigns, solutions, uploaded data) so terraform destroy succeeds
+	$(CLI) clean-cloud --data $(OUTPUTS_FLAG)
 
 plan: setup ## terraform plan -out, plus the plan's JSON and a summary for review
 	@bash tools/tf-plan.sh $(TF_DIR)
