@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -35,11 +34,3 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def source_dir(synth_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the synthetic directory that a test may break."""
     return Path(shutil.copytree(synth_dir, tmp_path / "src"))
-
-
-def zip_with(path: Path, members: dict[str, bytes]) -> Path:
-    """A zip holding exactly `members` (name -> bytes)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return path

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from data_helpers import zip_with
 
-from conftest import zip_with
 from personalize_movielens.data.prepare import (
     EVENT_TYPE,
     INTERACTIONS_FILE,
