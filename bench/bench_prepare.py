@@ -205,8 +205,9 @@ NOTES = """## Notes
   (1) one per-user group-by for the figures and the rules (rows, users, users with two or
   more interactions, time span, empty values), first, so a broken rule stops before anything
   is written; (2) the interactions sink, the same work as (b); (3) distinct items, on one
-  column. Then movies.csv -> items.csv, the JSON report, and the CLI's start-up (Typer, rich
-  and, through the other command groups' imports, boto3: compare the library-call row).
+  column. Then movies.csv -> items.csv and the JSON report. The CLI's start-up (Typer, rich,
+  and boto3 through the other command groups) is within the noise: see the library-call row.
+  So (c) is about (b) plus one group-by pass plus one one-column pass.
 - Design history: a first version shared one cached scan between the sink and the figures
   (`collect_all` with a lazy sink). On this machine it ran in 3.14 s at 25M (10.3x faster
   than (a), 2.0x of (b), 437 MB), but its peak memory grew to 690-1,690 MB at 100M rows:
@@ -216,7 +217,8 @@ NOTES = """## Notes
   has no bounded-buffer fan-out of one scan yet; with one, (c) would be about (b) plus the
   group-by); more cores (the CSV parse and the group-by scale with threads; the issue's
   figures for (b), 2.7 s, were from another machine); dropping the distinct-items figure
-  (one pass, ~0.5 s at 25M); lazy imports in `cli/__init__.py` (the start-up).
+  (one pass, ~0.5 s at 25M); parsing only the columns each pass needs for its null checks
+  (users and timestamps in one, items and ratings in the other).
 - From the zip, (c') first inflates ratings.csv to a temporary file (single-threaded zlib,
   a few seconds for 650 MB): polars cannot scan a deflated zip member lazily. (a) and (b)
   start from the already extracted CSV, like the seed guide.
