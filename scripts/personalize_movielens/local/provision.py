@@ -14,9 +14,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from ..errors import CloudError
 from ..outputs import StackOutputs
 from ..schemas import load_schema
@@ -47,6 +44,8 @@ _CLIENTS: dict[tuple[str, str, str], Any] = {}
 
 def client(service: str, endpoints: Endpoints, region: str) -> Any:
     """A boto3 client of the stand-in, independent of the caller's environment (cached)."""
+    from botocore.config import Config  # imported when first used, not at every CLI start
+
     key = (service, endpoints.for_service(service), region)
     with _SESSION_LOCK:
         if key not in _CLIENTS:
@@ -63,6 +62,8 @@ def client(service: str, endpoints: Endpoints, region: str) -> Any:
 @functools.cache
 def _session() -> Any:
     """One botocore session: its loader caches the service models across clients."""
+    import boto3
+
     return boto3.session.Session()
 
 

@@ -12,11 +12,11 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.exceptions
-from botocore.config import Config
+if TYPE_CHECKING:  # boto3 is imported when first used: it costs ~0.1 s of every CLI start
+    import boto3
+    from botocore.config import Config
 
 from ..errors import CloudError, ConfigError
 
@@ -54,6 +54,8 @@ def _hint_for(code: str) -> str | None:
 
 def retry_config() -> Config:
     """botocore retry settings: mode and attempts from the environment, sane defaults otherwise."""
+    from botocore.config import Config
+
     mode = os.environ.get(RETRY_MODE_ENV, DEFAULT_RETRY_MODE)
     if mode not in {"standard", "adaptive", "legacy"}:
         raise ConfigError(f"{RETRY_MODE_ENV}={mode!r}: must be standard or adaptive.")
@@ -103,6 +105,8 @@ def make_clients(region: str, check_credentials: bool = True) -> Clients:
     """A session in the stack's region; fails early, in one line, when credentials are missing."""
     if not region:
         raise ConfigError("No AWS region: the Terraform output `region` is empty.")
+    import boto3
+
     session = boto3.session.Session(region_name=region)
     if check_credentials and session.get_credentials() is None:
         raise ConfigError("No AWS credentials found.", hint=SETUP_HINT)
@@ -112,6 +116,8 @@ def make_clients(region: str, check_credentials: bool = True) -> Clients:
 @contextlib.contextmanager
 def aws_errors(operation: str) -> Iterator[None]:
     """Turn botocore exceptions into the tool's one-line errors (kept: the service's code)."""
+    import botocore.exceptions
+
     try:
         yield
     except botocore.exceptions.ClientError as exc:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3.exceptions
-from boto3.s3.transfer import TransferConfig
+if TYPE_CHECKING:  # boto3 is imported when first used, not at every CLI start
+    from boto3.s3.transfer import TransferConfig
 
 from ..console import info, progress
 from ..errors import CloudError, DataError
@@ -37,6 +38,8 @@ class UploadResult:
 
 
 def transfer_config() -> TransferConfig:
+    from boto3.s3.transfer import TransferConfig
+
     return TransferConfig(
         multipart_threshold=MULTIPART_THRESHOLD,
         multipart_chunksize=MULTIPART_CHUNKSIZE,
@@ -106,6 +109,8 @@ def upload_file(
     args = extra_args(ctx, sha256)
     if ctx.would("s3", "UploadFile", Filename=str(path), Bucket=bucket, Key=key, ExtraArgs=args):
         return
+    import boto3.exceptions
+
     size = path.stat().st_size
     lock = threading.Lock()
     with progress(f"Uploading {path.name}", total=size, bytes_=True) as reporter:
