@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from ...data import rules
+
 RECIPE_PREFIX = "arn:aws:personalize:::recipe/"
 
 #: recipe name -> (recipeType, description) for the recipes the emulator trains.
@@ -46,8 +48,6 @@ UNSUPPORTED_RECIPES = (
     "aws-semantic-similarity",
 )
 
-MIN_INTERACTIONS = 1000
-MIN_USERS = 25
 NEIGHBOURS = 50
 #: Upper bound on co-occurrence pairs, so training stays fast on MovieLens 25M.
 MAX_PAIRS = 20_000_000
@@ -145,16 +145,17 @@ def apply_solution_filters(frame: pl.DataFrame, solution: dict[str, Any]) -> pl.
 def check_minimums(frame: pl.DataFrame) -> None:
     """The service's training minimums, after filters: 1000 interactions, 25 users with 2+."""
     count = frame.height
-    if count < MIN_INTERACTIONS:
+    if count < rules.MIN_INTERACTIONS:
         raise TrainingFailure(
-            f"Insufficient data for training: there must be at least {MIN_INTERACTIONS} "
+            f"Insufficient data for training: there must be at least {rules.MIN_INTERACTIONS} "
             f"interactions after filtering (eventType, eventValueThreshold), found {count}."
         )
     users = frame.group_by("USER_ID").len().filter(pl.col("len") >= 2).height if count else 0
-    if users < MIN_USERS:
+    if users < rules.MIN_USERS_WITH_TWO:
         raise TrainingFailure(
-            f"Insufficient data for training: there must be at least {MIN_USERS} unique users "
-            f"with at least 2 interactions each, found {users}."
+            "Insufficient data for training: there must be at least "
+            f"{rules.MIN_USERS_WITH_TWO} unique users with at least 2 interactions each, "
+            f"found {users}."
         )
 
 
