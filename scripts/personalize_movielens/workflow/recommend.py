@@ -96,37 +96,32 @@ def recommend(
     data_dir: Path | None = None,
 ) -> list[Recommendation]:
     """Top-N movies for a user, with titles and genres when the prepared data is at hand."""
-    if num_results < 1 or num_results > 500:
-        raise ConfigError(f"-n {num_results}: must be between 1 and 500.")
+    _check_num_results(num_results)
     arn = campaign_for_recipe(ctx, recipe)
     request = {"campaignArn": arn, "userId": str(user_id), "numResults": num_results}
-    if ctx.would("personalize-runtime", "GetRecommendations", **request):
-        return []
-    response = ctx.call(
-        "personalize-runtime",
-        "get_recommendations",
-        campaignArn=arn,
-        userId=str(user_id),
-        numResults=num_results,
-    )
-    return _join(response.get("itemList", []), catalog_or_note(data_dir))
+    return _get_recommendations(ctx, request, data_dir)
 
 
 def similar(
     ctx: WorkflowContext, item_id: str, num_results: int = 10, data_dir: Path | None = None
 ) -> list[Recommendation]:
     """Movies like `item_id`, from a related-items campaign."""
-    if num_results < 1 or num_results > 500:
-        raise ConfigError(f"-n {num_results}: must be between 1 and 500.")
+    _check_num_results(num_results)
     arn = related_items_campaign(ctx)
     request = {"campaignArn": arn, "itemId": str(item_id), "numResults": num_results}
+    return _get_recommendations(ctx, request, data_dir)
+
+
+def _check_num_results(num_results: int) -> None:
+    if num_results < 1 or num_results > 500:
+        raise ConfigError(f"-n {num_results}: must be between 1 and 500.")
+
+
+def _get_recommendations(
+    ctx: WorkflowContext, request: dict[str, str | int], data_dir: Path | None
+) -> list[Recommendation]:
+    """One GetRecommendations call (for a user or an item), joined with titles and genres."""
     if ctx.would("personalize-runtime", "GetRecommendations", **request):
         return []
-    response = ctx.call(
-        "personalize-runtime",
-        "get_recommendations",
-        campaignArn=arn,
-        itemId=str(item_id),
-        numResults=num_results,
-    )
+    response = ctx.call("personalize-runtime", "get_recommendations", **request)
     return _join(response.get("itemList", []), catalog_or_note(data_dir))
