@@ -5,17 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TransferSpeedColumn,
-)
+
+if TYPE_CHECKING:  # rich.progress is imported when a bar is shown, not at every start-up
+    from rich.progress import Progress, TaskID
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -77,6 +72,15 @@ def progress(
         yield ProgressReporter(None, None, label, total)
         info(f"{label}: done")
         return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
+
     columns = [TextColumn("{task.description}"), BarColumn()]
     if bytes_:
         columns += [DownloadColumn(), TransferSpeedColumn()]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..console import console, info
-from ..local import standin
+from ..local import DEFAULT_REGION, DEFAULT_STATE_DIR
 from .options import JsonOption
 
 app = typer.Typer(
@@ -29,7 +29,7 @@ StateDirOption = Annotated[
 
 @app.command()
 def up(
-    state_dir: StateDirOption = standin.DEFAULT_STATE_DIR,
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
     moto_port: Annotated[
         int | None, typer.Option("--moto-port", help="Port for moto server (default: a free one).")
     ] = None,
@@ -47,7 +47,7 @@ def up(
         ),
     ] = 1.0,
     region: Annotated[str, typer.Option("--region", help="Region of the stand-in.")] = (
-        standin.DEFAULT_REGION
+        DEFAULT_REGION
     ),
     with_event_value: Annotated[
         bool,
@@ -65,6 +65,8 @@ def up(
 
     Example: eval "$(personalize-movielens local up --speed 50)"
     """
+    from ..local import standin
+
     state = standin.up(state_dir, moto_port, personalize_port, speed, region, with_event_value)
     info(f"moto server (S3, IAM, STS): {state.moto.url}")
     info(f"Personalize emulator (control plane and runtime): {state.personalize.url}")
@@ -73,22 +75,24 @@ def up(
 
 
 @app.command()
-def env(state_dir: StateDirOption = standin.DEFAULT_STATE_DIR) -> None:
+def env(state_dir: StateDirOption = DEFAULT_STATE_DIR) -> None:
     """Print the `export AWS_ENDPOINT_URL_...` lines of the running stand-in.
 
     Example: eval "$(personalize-movielens local env)"
     """
+    from ..local import standin
+
     console.print(standin.export_lines(standin.env_for(state_dir)), markup=False, soft_wrap=True)
 
 
 @app.command()
-def status(
-    state_dir: StateDirOption = standin.DEFAULT_STATE_DIR, json_: JsonOption = False
-) -> None:
+def status(state_dir: StateDirOption = DEFAULT_STATE_DIR, json_: JsonOption = False) -> None:
     """Say what runs where; exits 1 when the stand-in is not (fully) running.
 
     Example: personalize-movielens local status --json
     """
+    from ..local import standin
+
     report = standin.status(state_dir)
     if json_:
         console.print_json(json.dumps(report.as_json()))
@@ -116,7 +120,7 @@ def status(
 
 @app.command()
 def down(
-    state_dir: StateDirOption = standin.DEFAULT_STATE_DIR,
+    state_dir: StateDirOption = DEFAULT_STATE_DIR,
     purge: Annotated[
         bool, typer.Option("--purge", help="Also delete the state dir (logs, outputs.json).")
     ] = False,
@@ -125,5 +129,7 @@ def down(
 
     Example: personalize-movielens local down --purge
     """
+    from ..local import standin
+
     stopped = standin.down(state_dir, purge=purge)
     info(f"Stopped: {', '.join(stopped)}.")

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..console import console, info
-from ..workflow import cleanup, imports, render, training
-from ..workflow import deploy as deploy_mod
-from ..workflow import recommend as rec_mod
-from ..workflow import status as status_mod
-from ..workflow import upload as upload_mod
-from ..workflow.context import WorkflowContext, open_context
-from ..workflow.costs import PRICING_URL
+from ..workflow.naming import DEFAULT_RECIPE
 from .options import (
     DataDirOption,
     DryRunOption,
@@ -27,6 +21,11 @@ from .options import (
     YesOption,
 )
 
+if TYPE_CHECKING:
+    from ..workflow.context import WorkflowContext
+
+# The workflow modules are imported inside each command, so that `data prepare` and the other
+# commands start without loading them (start-up time is part of the prepare benchmark).
 app = typer.Typer(no_args_is_help=True)
 
 RecipeOption = Annotated[
@@ -39,6 +38,8 @@ NumResultsOption = Annotated[int, typer.Option("-n", "--num-results", help="How 
 def _context(
     outputs: Path | None, terraform_dir: Path | None, dry_run: bool = False
 ) -> WorkflowContext:
+    from ..workflow.context import open_context
+
     return open_context(outputs, terraform_dir, dry_run=dry_run)
 
 
@@ -57,6 +58,8 @@ def upload(
 
     Example: personalize-movielens upload --data-dir data --outputs outputs.json
     """
+    from ..workflow import upload as upload_mod
+
     ctx = _context(outputs, terraform_dir, dry_run)
     for result in upload_mod.upload(ctx, data_dir):
         state = "uploaded" if result.uploaded else ("planned" if dry_run else "already there")
@@ -77,6 +80,8 @@ def import_(
 
     Example: personalize-movielens import --data-dir data
     """
+    from ..workflow import imports
+
     ctx = _context(outputs, terraform_dir, dry_run)
     for result in imports.import_data(ctx, data_dir, incremental=incremental):
         reused = " (reused)" if result.reused else ""
@@ -85,7 +90,7 @@ def import_(
 
 @app.command()
 def train(
-    recipe: RecipeOption = training.DEFAULT_RECIPE,
+    recipe: RecipeOption = DEFAULT_RECIPE,
     auto_training: Annotated[
         bool,
         typer.Option("--auto-training", help="Let Personalize retrain (and bill) every 7 days."),
@@ -115,6 +120,8 @@ def train(
 
     Example: personalize-movielens train --baseline
     """
+    from ..workflow import render, training
+
     ctx = _context(outputs, terraform_dir, dry_run)
     results = training.train(
         ctx,
@@ -133,7 +140,7 @@ def train(
 
 @app.command()
 def deploy(
-    recipe: RecipeOption = training.DEFAULT_RECIPE,
+    recipe: RecipeOption = DEFAULT_RECIPE,
     min_tps: Annotated[
         int, typer.Option("--min-tps", help="minProvisionedTPS: the billed minimum.")
     ] = 1,
@@ -145,6 +152,9 @@ def deploy(
 
     Example: personalize-movielens deploy --min-tps 1
     """
+    from ..workflow import deploy as deploy_mod
+    from ..workflow.costs import PRICING_URL
+
     ctx = _context(outputs, terraform_dir, dry_run)
     result = deploy_mod.deploy(ctx, recipe=recipe, min_tps=min_tps)
     if result.action == "planned":
@@ -158,7 +168,7 @@ def deploy(
 def recommend(
     user_id: Annotated[str, typer.Argument(help="USER_ID as in interactions.csv.")],
     num_results: NumResultsOption = 10,
-    recipe: RecipeOption = training.DEFAULT_RECIPE,
+    recipe: RecipeOption = DEFAULT_RECIPE,
     data_dir: DataDirOption = Path("data"),
     json_: JsonOption = False,
     outputs: OutputsOption = None,
@@ -169,6 +179,9 @@ def recommend(
 
     Example: personalize-movielens recommend 42 -n 5
     """
+    from ..workflow import recommend as rec_mod
+    from ..workflow import render
+
     ctx = _context(outputs, terraform_dir, dry_run)
     items = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
     if json_:
@@ -191,6 +204,9 @@ def similar(
 
     Example: personalize-movielens similar 1 -n 5
     """
+    from ..workflow import recommend as rec_mod
+    from ..workflow import render
+
     ctx = _context(outputs, terraform_dir, dry_run)
     items = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
     if json_:
@@ -209,6 +225,9 @@ def status(
 
     Read-only, so there is no --dry-run. Example: personalize-movielens status --json
     """
+    from ..workflow import render
+    from ..workflow import status as status_mod
+
     ctx = _context(outputs, terraform_dir)
     report = status_mod.fetch_status(ctx)
     if json_:
@@ -240,6 +259,8 @@ def clean_cloud(
 
     Example: personalize-movielens clean-cloud --yes --data
     """
+    from ..workflow import cleanup
+
     ctx = _context(outputs, terraform_dir, dry_run)
     plan = cleanup.plan_cleanup(ctx, include_foreign=all_, include_data=data)
     if plan.empty:

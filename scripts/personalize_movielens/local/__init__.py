@@ -3,3 +3,10 @@
 `standin` starts and stops both as background processes, `provision` creates in them what the
 root Terraform stack declares, and `pytest_plugin` gives the test suite the same stand-in.
 """
+
+from pathlib import Path
+
+#: Where `local up` keeps pids, ports, logs and outputs.json (here, so the CLI can show it
+#: without importing the stand-in's machinery).
+DEFAULT_STATE_DIR = Path(".local-aws")
+DEFAULT_REGION = "us-east-1"

@@ -24,13 +24,11 @@ from typing import Any
 from ..atomic import write_text_atomic
 from ..errors import CloudError, PersonalizeMovielensError
 from ..outputs import StackOutputs, read_outputs_file
-from . import provision
+from . import DEFAULT_REGION, DEFAULT_STATE_DIR, provision
 
 HOST = "127.0.0.1"
-DEFAULT_STATE_DIR = Path(".local-aws")
 STATE_FILE = "state.json"
 OUTPUTS_FILE = "outputs.json"
-DEFAULT_REGION = "us-east-1"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 #: The commands of the two servers, also used to recognise our pids (never someone else's).

@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 NAME_MAX = 63
+#: The recipe `train`, `deploy` and `recommend` use unless told otherwise.
+DEFAULT_RECIPE = "aws-user-personalization-v2"
 _CHUNK = 8 * 1024 * 1024
 #: Prefix of the recipe ARNs Personalize publishes.
 RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/"

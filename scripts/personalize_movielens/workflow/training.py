@@ -15,7 +15,7 @@ from ..errors import CloudError, ConfigError
 from ..schemas import parse_schema
 from .context import WorkflowContext, is_placeholder
 from .costs import training_cost
-from .naming import recipe_arn, recipe_name, solution_name
+from .naming import DEFAULT_RECIPE, recipe_arn, recipe_name, solution_name
 from .resources import (
     created,
     describe_solution,
@@ -26,7 +26,6 @@ from .resources import (
 )
 from .waiting import IN_PROGRESS, Observation, wait_until
 
-DEFAULT_RECIPE = "aws-user-personalization-v2"
 BASELINE_RECIPE = "aws-popularity-count"
 #: Recipes that take no event-value threshold (they count events, not weigh them).
 NO_EVENT_VALUE_RECIPES = frozenset({"aws-popularity-count", "aws-similar-items", "aws-sims"})
