@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -10,11 +11,13 @@ import polars as pl
 import pytest
 from data_helpers import zip_with
 
+from personalize_movielens.data import prepare as prepare_module
 from personalize_movielens.data.prepare import (
     EVENT_TYPE,
     INTERACTIONS_FILE,
     ITEMS_FILE,
     REPORT_FILE,
+    CsvWriterThread,
     prepare,
 )
 from personalize_movielens.data.rules import polars_schema
@@ -114,6 +117,76 @@ def test_event_value_variant_follows_its_schema(synth_dir: Path, tmp_path: Path)
     out = pl.read_csv(result.interactions)
     assert out["EVENT_TYPE"].unique().to_list() == [EVENT_TYPE]
     assert out["EVENT_VALUE"].to_list() == _input_ratings(synth_dir)["rating"].to_list()
+
+
+def _count_puts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many frames reach the writer thread (to prove a run really was split in batches)."""
+    puts: list[int] = []
+    real_put = CsvWriterThread.put
+
+    def counting_put(self: CsvWriterThread, frame: pl.DataFrame) -> None:
+        puts.append(frame.height)
+        real_put(self, frame)
+
+    monkeypatch.setattr(CsvWriterThread, "put", counting_put)
+    return puts
+
+
+def test_many_batches_give_the_same_output_as_one(
+    synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches go through the writer thread in file order, the header once, same figures."""
+    one = prepare(synth_dir, tmp_path / "one")
+    monkeypatch.setattr(prepare_module, "BATCH_ROWS", 97)
+    puts = _count_puts(monkeypatch)
+    many = prepare(synth_dir, tmp_path / "many")
+    assert len(puts) > 20
+    assert many.interactions.read_bytes() == one.interactions.read_bytes()
+    assert many.report_file.read_bytes() == one.report_file.read_bytes()
+
+
+def test_ids_outside_the_dense_range_are_counted(
+    source_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Negative and huge IDs (hashed counts, merged across batches) count like the others."""
+    odd_rows = (
+        "-3,1,4.0,1200000001\n-3,2,4.0,1200000002\n"  # a negative user with two ratings
+        "10000000000,1099511627776,4.0,1200000003\n"  # a huge user and item, one rating each
+        "-3,1099511627776,4.0,1200000004\n"
+    )
+    text = GOOD_HEADER + odd_rows + _many_rows() + odd_rows.replace("-3,", "-4,")
+    monkeypatch.setattr(prepare_module, "BATCH_ROWS", 50)
+    monkeypatch.setattr(prepare_module, "MERGE_EVERY", 2)
+    result = prepare(_replace_ratings(source_dir, text), tmp_path / "out")
+    stats = json.loads(result.report_file.read_text())["files"][0]["stats"]
+    ratings = pl.read_csv(io.StringIO(text))
+    per_user = ratings.group_by("userId").len()
+    assert stats["users"] == per_user.height == 33
+    assert stats["items"] == ratings["movieId"].n_unique() == 41
+    assert stats["users_with_2plus_interactions"] == per_user.filter(pl.col("len") >= 2).height
+    assert stats["rows"] == ratings.height
+
+
+class _FullDisk(io.RawIOBase):
+    """A file whose every write fails as on a full disk."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        self.writes += 1
+        raise OSError(28, "No space left on device")
+
+
+def test_a_failed_write_reaches_the_caller_and_stops_writing() -> None:
+    disk = _FullDisk()
+    with pytest.raises(OSError, match="No space left"), CsvWriterThread(disk) as writer:
+        for _ in range(10):
+            writer.put(pl.DataFrame({"a": [1, 2]}))
+    assert disk.writes == 1
 
 
 # --- bad input: a one-line DataError, and nothing written ---------------------------------------
