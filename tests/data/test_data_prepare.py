@@ -319,3 +319,17 @@ def test_zip_without_ratings(synth_dir: Path, tmp_path: Path) -> None:
 def test_missing_source(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
         prepare(tmp_path / "nope.zip", tmp_path / "out")
+
+
+def test_rating_is_read_and_checked_only_where_it_is_written(
+    source_dir: Path, tmp_path: Path
+) -> None:
+    """A plain Interactions file has no rating, so an empty one there cannot hurt the import."""
+    _replace_ratings(source_dir, GOOD_HEADER + _many_rows() + "7,5,,1200000000\n")
+    plain = prepare(source_dir, tmp_path / "plain")
+    checks = json.loads(plain.report_file.read_text())["files"][0]["checks"]
+    required = next(c for c in checks if c["rule"] == "required")
+    assert required["passed"] and "rating not written" in required["detail"]
+    with pytest.raises(DataError, match=r"rule required failed: .*empty rating: 1"):
+        prepare(source_dir, tmp_path / "event-value", with_event_value=True)
+    _assert_nothing_written(tmp_path / "event-value")
