@@ -231,30 +231,41 @@ def verdict(ok: bool) -> str:
 
 NOTES = """## Notes
 
-- What (c) does beyond (b): one streaming read of ratings.csv, taken in batches of 1M rows
-  (`collect_batches`); each batch is appended to the interactions file (`write_csv` into one
-  open file, header once) and folded into the figures the rules need: rows, distinct users and
-  items and users with two or more interactions (np.bincount into arrays indexed by ID, whose
-  size follows the largest ID, not the rows; IDs outside [0, 4M) go to a hashed polars frame),
-  time span and empty values. Then movies.csv -> items.csv, the rules and the JSON report.
-  The output is byte-identical to the earlier three-pass version (checked by checksum on the
-  25M set and on small sets with negative, huge, and one-rating IDs). Since the figures come
-  from the rows being written, a broken rule is now found after the write, and the temporary
-  file is then discarded (nothing appears in the output directory).
-- Design history, on this machine at 25M: three streaming passes (figures, sink, distinct
-  items) ran in 3.77 s / 488 MB (2.5x of (b)), flat at 100M; one cached scan shared by the
-  sink and a group-by ran in 3.14 s but its memory grew to 690-1,690 MB at 100M (polars'
-  cache buffers rows when its consumers run at different speeds). Batches of the default
-  size (324 at 25M) were ~45% slower than 1M-row batches: each batch's CSV is written by a
-  separate call. A side-effecting `LazyFrame.map_batches` before a native sink was as fast,
-  but polars documents that UDFs must be pure (it calls them from several threads at once).
-- The CLI's start-up (Typer, rich, and boto3 through the other command groups' imports) is
-  part of (c): compare the library-call row, which runs `prepare()` in a bare interpreter.
+- What (c) does beyond (b): one streaming read of ratings.csv, projected to the columns the
+  Interactions schema's fields come from (userId, movieId, timestamp: the same three (b)
+  reads; rating as well with --with-event-value or --min-rating), taken in batches of 1M
+  rows (`collect_batches`). A writer thread appends each batch to the interactions file
+  (`write_csv` into one open file, header once; polars releases the GIL while it serialises)
+  while the main thread folds the batch into the figures the rules need: rows, distinct
+  users and items and users with two or more interactions (np.bincount into arrays indexed
+  by ID, whose size follows the largest ID, not the rows; IDs outside [0, 4M) go to a hashed
+  polars frame), time span and empty values. Then movies.csv -> items.csv, the rules and the
+  JSON report. The CSVs are the same, byte for byte, as the earlier one-thread version's
+  (checksums on the 25M set: plain, --with-event-value and --min-rating 4; the report differs
+  only in the required rule's detail, which now says rating was not read), and tests compare
+  many small batches with one and count negative and huge IDs. The figures come from the
+  rows being written, so a broken rule is found after the write, and the temporary file is
+  then discarded (nothing appears in the output directory).
+- How it got here (25M rows, the ratio to (b) of the CLI run): three streaming passes
+  (figures, sink, distinct items) 2.5x; one cached scan shared by the sink and a group-by
+  was faster, but its memory grew to 690-1,690 MB at 100M (polars' cache buffers rows when
+  its consumers run at different speeds); one read in 1M-row batches, written and folded on
+  one thread, 1.65x (1.46x as a library call); then, on 2026-11-30: the CLI imports the
+  workflow, stand-in and progress-bar modules only inside the commands that use them
+  (importing the CLI: 0.32 s -> 0.14 s), the writer thread, and rating left unparsed when
+  it is not written (a batch read of three columns took 1.4-1.8 s, of all four 2.2-2.6 s).
+  Batches of polars' default size (324 at 25M) were ~45% slower than 1M-row batches. A
+  side-effecting `LazyFrame.map_batches` before a native sink was as fast, but polars
+  documents that UDFs must be pure (it calls them from several threads at once).
+- The CLI's start-up (Python, Typer with its pydantic adapters, rich) is part of (c):
+  compare the library-call row, which runs `prepare()` in a bare interpreter.
 - From the zip, (c') first inflates ratings.csv to a temporary file (single-threaded zlib,
   a few seconds for 650 MB): polars cannot scan a deflated zip member lazily. (a) and (b)
   start from the already extracted CSV, like the seed guide.
-- The machine is shared with other jobs (tests of other parts ran at the same time), so
-  timings are noisy: (b) and (c) are the best of several runs, (a) is one run.
+- The machine is shared with other jobs, so timings are noisy: the same floor (b) took
+  1.63 s at 25M on 2026-11-28 and 2.8-4.0 s on 2026-11-30 on a machine of the same kind.
+  Hence the interleaved rounds, the median beside the fastest run, and the CPU column,
+  which shows the work done whatever the wall clock.
 """
 
 
@@ -274,7 +285,8 @@ def report(main: dict[str, Run], big: dict[str, Run], n: int, big_n: int) -> str
         "slow spell of the shared machine slows them alike; the targets use the fastest run of",
         "each, the median is shown beside it. (a) runs once.",
         f"Load average (1 min) when the run started: {LOAD['start']:.2f}, when it ended: "
-        f"{LOAD.get('end', 0.0):.2f} (2 cores: above ~0.5, other jobs were competing).",
+        f"{LOAD.get('end', 0.0):.2f} (2 cores; the start reflects what ran just before, such as",
+        "generating the data, the end mostly the benchmark's own children).",
         "",
         "## Machine",
         "",
