@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 from emu_helpers import error_of, interactions, wait_gone, wait_status
 
@@ -167,3 +168,42 @@ def test_forced_campaign_failure_then_update_recovers(personalize, train, stand_
         "u",
     )
     assert personalize.describe_campaign(campaignArn=arn)["campaign"]["status"] == "ACTIVE"
+
+
+#: List operation -> (the Describe operation, the ARN member it takes, the key of its answer).
+LISTINGS = {
+    "ListDatasetGroups": ("DescribeDatasetGroup", "datasetGroupArn", "datasetGroup"),
+    "ListSchemas": ("DescribeSchema", "schemaArn", "schema"),
+    "ListDatasets": ("DescribeDataset", "datasetArn", "dataset"),
+    "ListDatasetImportJobs": (
+        "DescribeDatasetImportJob",
+        "datasetImportJobArn",
+        "datasetImportJob",
+    ),
+    "ListSolutions": ("DescribeSolution", "solutionArn", "solution"),
+    "ListSolutionVersions": ("DescribeSolutionVersion", "solutionVersionArn", "solutionVersion"),
+    "ListCampaigns": ("DescribeCampaign", "campaignArn", "campaign"),
+    "ListRecipes": ("DescribeRecipe", "recipeArn", "recipe"),
+}
+
+
+def test_list_summaries_are_the_described_resources_cut_to_the_models_shape(
+    train, deploy, personalize
+):
+    """Each List* item holds what Describe says of the resource, in the members of the summary
+    shape that botocore's model gives that list (recipeArn for solutions, importMode, ...)."""
+    _, version = train("listed", rows=clusters())
+    deploy("listed", version["solutionVersionArn"])
+    model = personalize.meta.service_model
+    for operation, (describe, arn_member, key) in LISTINGS.items():
+        output = model.operation_model(operation).output_shape
+        list_key = next(n for n, s in output.members.items() if s.type_name == "list")
+        members = set(output.members[list_key].member.members)
+        items = getattr(personalize, xform_name(operation))()[list_key]
+        assert items, operation
+        for item in items:
+            described = getattr(personalize, xform_name(describe))(
+                **{arn_member: item[arn_member]}
+            )[key]
+            expected = {m: described[m] for m in members if m in described}
+            assert item == expected, operation

@@ -29,6 +29,7 @@ from .errors import (
 )
 from .service import Emulator
 from .store import public
+from .validation import service_model
 
 Handler = Callable[[Emulator, dict[str, Any], str], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
@@ -88,7 +89,12 @@ def _page(items: list[dict[str, Any]], params: dict[str, Any], fields: tuple[str
     return summaries, token
 
 
-def _listing(key: str, summaries: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
+def _listing(operation: str, items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """A List* answer: one page of `items`, each cut to the summary shape that botocore's model
+    gives the operation's list (so the fields follow the API, not a hand-kept copy)."""
+    output = service_model("personalize").operation_model(operation).output_shape
+    key = next(name for name, shape in output.members.items() if shape.type_name == "list")
+    summaries, token = _page(items, params, tuple(output.members[key].member.members))
     result: dict[str, Any] = {key: summaries}
     if token:
         result["nextToken"] = token
@@ -206,16 +212,7 @@ def describe_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dic
 
 @operation("ListDatasetGroups")
 def list_dataset_groups(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
-    fields = (
-        "name",
-        "datasetGroupArn",
-        "status",
-        "creationDateTime",
-        "lastUpdatedDateTime",
-        "failureReason",
-        "domain",
-    )
-    return _listing("datasetGroups", *_page(emu.store.all("dataset_group"), p, fields))
+    return _listing("ListDatasetGroups", emu.store.all("dataset_group"), p)
 
 
 @operation("DeleteDatasetGroup")
@@ -267,8 +264,7 @@ def describe_schema(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
 
 @operation("ListSchemas")
 def list_schemas(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
-    fields = ("name", "schemaArn", "creationDateTime", "lastUpdatedDateTime", "domain")
-    return _listing("schemas", *_page(emu.store.all("schema"), p, fields))
+    return _listing("ListSchemas", emu.store.all("schema"), p)
 
 
 @operation("DeleteSchema")
@@ -339,15 +335,7 @@ def list_datasets(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, An
     if p.get("datasetGroupArn"):
         emu.store.get("dataset_group", p["datasetGroupArn"])
         items = [d for d in items if d["datasetGroupArn"] == p["datasetGroupArn"]]
-    fields = (
-        "name",
-        "datasetArn",
-        "datasetType",
-        "status",
-        "creationDateTime",
-        "lastUpdatedDateTime",
-    )
-    return _listing("datasets", *_page(items, p, fields))
+    return _listing("ListDatasets", items, p)
 
 
 @operation("DeleteDataset")
@@ -423,16 +411,7 @@ def list_dataset_import_jobs(emu: Emulator, p: dict[str, Any], region: str) -> d
     items = emu.store.all("dataset_import_job")
     if p.get("datasetArn"):
         items = [j for j in items if j["datasetArn"] == p["datasetArn"]]
-    fields = (
-        "datasetImportJobArn",
-        "jobName",
-        "status",
-        "creationDateTime",
-        "lastUpdatedDateTime",
-        "failureReason",
-        "importMode",
-    )
-    return _listing("datasetImportJobs", *_page(items, p, fields))
+    return _listing("ListDatasetImportJobs", items, p)
 
 
 # --- solutions -------------------------------------------------------------------------------
@@ -518,15 +497,7 @@ def list_solutions(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, A
     items = emu.store.all("solution")
     if p.get("datasetGroupArn"):
         items = [s for s in items if s["datasetGroupArn"] == p["datasetGroupArn"]]
-    fields = (
-        "name",
-        "solutionArn",
-        "status",
-        "creationDateTime",
-        "lastUpdatedDateTime",
-        "recipeArn",
-    )
-    return _listing("solutions", *_page(items, p, fields))
+    return _listing("ListSolutions", items, p)
 
 
 @operation("DeleteSolution")
@@ -661,16 +632,7 @@ def list_solution_versions(emu: Emulator, p: dict[str, Any], region: str) -> dic
     if p.get("solutionArn"):
         emu.store.get("solution", p["solutionArn"])
         items = [v for v in items if v["solutionArn"] == p["solutionArn"]]
-    fields = (
-        "solutionVersionArn",
-        "status",
-        "trainingMode",
-        "trainingType",
-        "creationDateTime",
-        "lastUpdatedDateTime",
-        "failureReason",
-    )
-    return _listing("solutionVersions", *_page(items, p, fields))
+    return _listing("ListSolutionVersions", items, p)
 
 
 @operation("StopSolutionVersionCreation")
@@ -750,15 +712,7 @@ def list_campaigns(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, A
         emu.store.get("solution", p["solutionArn"])
         prefix = p["solutionArn"] + "/"
         items = [c for c in items if c["solutionVersionArn"].startswith(prefix)]
-    fields = (
-        "name",
-        "campaignArn",
-        "status",
-        "creationDateTime",
-        "lastUpdatedDateTime",
-        "failureReason",
-    )
-    return _listing("campaigns", *_page(items, p, fields))
+    return _listing("ListCampaigns", items, p)
 
 
 @operation("UpdateCampaign")
@@ -838,11 +792,9 @@ def _recipe_doc(name: str) -> dict[str, Any]:
 def list_recipes(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
     if p.get("domain"):
         return {"recipes": []}
-    items = [_recipe_doc(name) for name in training.RECIPES]
-    fields = ("name", "recipeArn", "status", "creationDateTime", "lastUpdatedDateTime")
-    summaries, token = _page(items, p, fields)
-    summaries.sort(key=lambda r: r["name"])
-    return _listing("recipes", summaries, token)
+    result = _listing("ListRecipes", [_recipe_doc(name) for name in training.RECIPES], p)
+    result["recipes"].sort(key=lambda r: r["name"])
+    return result
 
 
 @operation("DescribeRecipe")
