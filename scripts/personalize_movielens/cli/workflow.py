@@ -23,6 +23,7 @@ from .options import (
 
 if TYPE_CHECKING:
     from ..workflow.context import WorkflowContext
+    from ..workflow.recommend import Recommendation
 
 # The workflow modules are imported inside each command, so that `data prepare` and the other
 # commands start without loading them (start-up time is part of the prepare benchmark).
@@ -45,6 +46,21 @@ def _context(
 
 def _print_json(value: object) -> None:
     console.print_json(json.dumps(value, default=str))
+
+
+def _show_items(
+    items: list[Recommendation], json_: bool, dry_run: bool, title: str, **subject: str
+) -> None:
+    """recommend's and similar's answer: JSON with the subject's ID, or a table of titles.
+
+    A dry run made no GetRecommendations call, so it shows no table.
+    """
+    from ..workflow import render
+
+    if json_:
+        _print_json({**subject, "items": [r.to_json() for r in items]})
+    elif not dry_run:
+        console.print(render.recommendations_table(title, items))
 
 
 @app.command()
@@ -180,14 +196,10 @@ def recommend(
     Example: personalize-movielens recommend 42 -n 5
     """
     from ..workflow import recommend as rec_mod
-    from ..workflow import render
 
     ctx = _context(outputs, terraform_dir, dry_run)
     items = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
-    if json_:
-        _print_json({"user_id": user_id, "items": [r.to_json() for r in items]})
-    elif not dry_run:
-        console.print(render.recommendations_table(f"Recommended for user {user_id}", items))
+    _show_items(items, json_, dry_run, f"Recommended for user {user_id}", user_id=user_id)
 
 
 @app.command()
@@ -205,14 +217,10 @@ def similar(
     Example: personalize-movielens similar 1 -n 5
     """
     from ..workflow import recommend as rec_mod
-    from ..workflow import render
 
     ctx = _context(outputs, terraform_dir, dry_run)
     items = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
-    if json_:
-        _print_json({"item_id": item_id, "items": [r.to_json() for r in items]})
-    elif not dry_run:
-        console.print(render.recommendations_table(f"Similar to item {item_id}", items))
+    _show_items(items, json_, dry_run, f"Similar to item {item_id}", item_id=item_id)
 
 
 @app.command()
