@@ -2,53 +2,32 @@
 
 from __future__ import annotations
 
-from wf_helpers import DSG
+from wf_helpers import (
+    CAMPAIGN,
+    SOL,
+    campaign_summary,
+    expect_campaigns,
+    expect_solutions,
+    expect_versions,
+    solution_summary,
+)
 
 from personalize_movielens.workflow.cleanup import clean_cloud, plan_cleanup
 
-SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
 OTHER = "arn:aws:personalize:eu-west-1:123456789012:solution/someone-elses"
-CAMPAIGN = "arn:aws:personalize:eu-west-1:123456789012:campaign/movielens-user-personalization-v2"
 TRAINING = SOL + "/v2"
 
 
 def expect_plan(stub) -> None:
-    stub.add_response(
-        "list_solutions",
-        {
-            "solutions": [
-                {
-                    "name": "movielens-user-personalization-v2",
-                    "solutionArn": SOL,
-                    "status": "ACTIVE",
-                },
-                {"name": "someone-elses", "solutionArn": OTHER, "status": "ACTIVE"},
-            ]
-        },
-        {"datasetGroupArn": DSG},
-    )
-    stub.add_response(
-        "list_campaigns",
-        {
-            "campaigns": [
-                {
-                    "name": "movielens-user-personalization-v2",
-                    "campaignArn": CAMPAIGN,
-                    "status": "ACTIVE",
-                }
-            ]
-        },
-        {"solutionArn": SOL},
-    )
-    stub.add_response(
-        "list_solution_versions",
-        {
-            "solutionVersions": [
-                {"solutionVersionArn": SOL + "/v1", "status": "ACTIVE"},
-                {"solutionVersionArn": TRAINING, "status": "CREATE IN_PROGRESS"},
-            ]
-        },
-        {"solutionArn": SOL},
+    expect_solutions(stub, [solution_summary(), solution_summary("someone-elses", OTHER)])
+    expect_campaigns(stub, SOL, [campaign_summary()])
+    expect_versions(
+        stub,
+        SOL,
+        [
+            {"solutionVersionArn": SOL + "/v1", "status": "ACTIVE"},
+            {"solutionVersionArn": TRAINING, "status": "CREATE IN_PROGRESS"},
+        ],
     )
 
 
@@ -86,17 +65,9 @@ def test_cleanup_deletes_in_the_order_the_service_requires(stubbed) -> None:
 
 def test_interrupted_cleanup_reruns_past_what_is_already_gone(stubbed) -> None:
     ctx, stub, _ = stubbed
-    stub.add_response(
-        "list_solutions",
-        {
-            "solutions": [
-                {"name": "movielens-popularity-count", "solutionArn": SOL, "status": "ACTIVE"}
-            ]
-        },
-        {"datasetGroupArn": DSG},
-    )
-    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": SOL})
-    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
+    expect_solutions(stub, [solution_summary("movielens-popularity-count")])
+    expect_campaigns(stub, SOL, [])
+    expect_versions(stub, SOL, [])
     plan = plan_cleanup(ctx)
     assert [s["solutionArn"] for s in plan.solutions] == [SOL] and not plan.campaigns
     not_found(stub, "delete_solution", {"solutionArn": SOL})  # deleted meanwhile
@@ -108,14 +79,10 @@ def test_interrupted_cleanup_reruns_past_what_is_already_gone(stubbed) -> None:
 
 def test_a_campaign_that_failed_to_create_is_deleted_then_its_solution(stubbed) -> None:
     ctx, stub, _ = stubbed
-    stub.add_response(
-        "list_solutions",
-        {"solutions": [{"name": "movielens-x", "solutionArn": SOL, "status": "ACTIVE"}]},
-        {"datasetGroupArn": DSG},
-    )
-    failed = {"name": "c", "campaignArn": CAMPAIGN, "status": "CREATE FAILED"}
-    stub.add_response("list_campaigns", {"campaigns": [failed]}, {"solutionArn": SOL})
-    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
+    expect_solutions(stub, [solution_summary("movielens-x")])
+    failed = campaign_summary("c", status="CREATE FAILED")
+    expect_campaigns(stub, SOL, [failed])
+    expect_versions(stub, SOL, [])
     plan = plan_cleanup(ctx)
     assert [c["status"] for c in plan.campaigns] == ["CREATE FAILED"]
     detail = dict(failed, solutionVersionArn=SOL + "/v1", failureReason="no capacity")
@@ -130,10 +97,10 @@ def test_a_campaign_that_failed_to_create_is_deleted_then_its_solution(stubbed) 
 
 def test_a_solution_still_being_created_is_waited_for_before_its_delete(stubbed, clock) -> None:
     ctx, stub, _ = stubbed
-    pending = {"name": "movielens-x", "solutionArn": SOL, "status": "CREATE PENDING"}
-    stub.add_response("list_solutions", {"solutions": [pending]}, {"datasetGroupArn": DSG})
-    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": SOL})
-    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": SOL})
+    pending = solution_summary("movielens-x", status="CREATE PENDING")
+    expect_solutions(stub, [pending])
+    expect_campaigns(stub, SOL, [])
+    expect_versions(stub, SOL, [])
     plan = plan_cleanup(ctx)
     for status in ("CREATE IN_PROGRESS", "ACTIVE"):
         stub.add_response(

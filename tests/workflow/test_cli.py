@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from wf_helpers import DSG, INTERACTIONS, ITEMS, make_outputs
+from wf_helpers import (
+    BASE_SOL,
+    INTERACTIONS,
+    ITEMS,
+    expect_campaigns,
+    expect_solutions,
+    expect_versions,
+    make_outputs,
+    solution_summary,
+)
 
 from personalize_movielens.cli import app
 from personalize_movielens.cli import workflow as cli_workflow
@@ -39,18 +48,9 @@ def test_missing_outputs_file_is_one_error_naming_what_to_run(tmp_path: Path) ->
 def test_clean_cloud_asks_first_and_aborts_on_no(stubbed, monkeypatch) -> None:
     ctx, stub, _ = stubbed
     monkeypatch.setattr(cli_workflow, "_context", lambda *a, **k: ctx)
-    sol = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-popularity-count"
-    stub.add_response(
-        "list_solutions",
-        {
-            "solutions": [
-                {"name": "movielens-popularity-count", "solutionArn": sol, "status": "ACTIVE"}
-            ]
-        },
-        {"datasetGroupArn": DSG},
-    )
-    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": sol})
-    stub.add_response("list_solution_versions", {"solutionVersions": []}, {"solutionArn": sol})
+    expect_solutions(stub, [solution_summary("movielens-popularity-count", BASE_SOL)])
+    expect_campaigns(stub, BASE_SOL, [])
+    expect_versions(stub, BASE_SOL, [])
     result = CliRunner().invoke(app, ["clean-cloud"], input="n\n")
     assert result.exit_code == 1  # aborted, and no delete call was stubbed or made
 
@@ -62,7 +62,7 @@ def test_train_dry_run_prints_the_calls_and_makes_none(stubbed, monkeypatch) -> 
         "_context",
         lambda outputs, tf, dry_run=False: (setattr(ctx, "dry_run", dry_run), ctx)[1],
     )
-    stub.add_response("list_solutions", {"solutions": []}, {"datasetGroupArn": DSG})
+    expect_solutions(stub, [])
     stub.add_response(
         "describe_schema",
         {

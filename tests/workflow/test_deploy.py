@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from wf_helpers import DSG, when
+from wf_helpers import (
+    CAMPAIGN,
+    SOL,
+    SOLUTION_NAME,
+    campaign_summary,
+    expect_campaigns,
+    expect_solutions,
+    expect_versions,
+    solution_summary,
+    when,
+)
 
 from personalize_movielens.errors import ConfigError
 from personalize_movielens.workflow.costs import campaign_hourly
 from personalize_movielens.workflow.deploy import deploy
 
-SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
-CAMPAIGN = "arn:aws:personalize:eu-west-1:123456789012:campaign/movielens-user-personalization-v2"
-NAME = "movielens-user-personalization-v2"
-
 
 def expect_solution_and_versions(stub, versions: list[dict]) -> None:
-    stub.add_response(
-        "list_solutions",
-        {"solutions": [{"name": NAME, "solutionArn": SOL, "status": "ACTIVE"}]},
-        {"datasetGroupArn": DSG},
-    )
-    stub.add_response(
-        "list_solution_versions", {"solutionVersions": versions}, {"solutionArn": SOL}
-    )
+    expect_solutions(stub, [solution_summary()])
+    expect_versions(stub, SOL, versions)
 
 
 def version(n: int, status: str = "ACTIVE") -> dict:
@@ -33,7 +33,7 @@ def expect_campaign(
     stub, version_n: int, tps: int = 1, status: str = "ACTIVE", update: dict | None = None
 ) -> None:
     body = {
-        "name": NAME,
+        "name": SOLUTION_NAME,
         "campaignArn": CAMPAIGN,
         "solutionVersionArn": f"{SOL}/v{version_n}",
         "minProvisionedTPS": tps,
@@ -47,11 +47,11 @@ def expect_campaign(
 def test_first_deploy_creates_a_campaign_on_the_latest_active_version(stubbed, capsys) -> None:
     ctx, stub, _ = stubbed
     expect_solution_and_versions(stub, [version(1), version(3, "CREATE FAILED"), version(2)])
-    stub.add_response("list_campaigns", {"campaigns": []}, {"solutionArn": SOL})
+    expect_campaigns(stub, SOL, [])
     stub.add_response(
         "create_campaign",
         {"campaignArn": CAMPAIGN},
-        {"name": NAME, "solutionVersionArn": f"{SOL}/v2", "minProvisionedTPS": 2},
+        {"name": SOLUTION_NAME, "solutionVersionArn": f"{SOL}/v2", "minProvisionedTPS": 2},
     )
     expect_campaign(stub, 2, 2, "CREATE IN_PROGRESS")
     expect_campaign(stub, 2, 2, "ACTIVE")
@@ -66,11 +66,7 @@ def test_first_deploy_creates_a_campaign_on_the_latest_active_version(stubbed, c
 def test_deploy_moves_the_campaign_to_a_newer_version(stubbed) -> None:
     ctx, stub, _ = stubbed
     expect_solution_and_versions(stub, [version(1), version(2)])
-    stub.add_response(
-        "list_campaigns",
-        {"campaigns": [{"name": NAME, "campaignArn": CAMPAIGN, "status": "ACTIVE"}]},
-        {"solutionArn": SOL},
-    )
+    expect_campaigns(stub, SOL, [campaign_summary()])
     expect_campaign(stub, 1)
     expect_campaign(stub, 1)
     stub.add_response(
@@ -89,11 +85,7 @@ def test_deploy_moves_the_campaign_to_a_newer_version(stubbed) -> None:
 def test_rerun_with_nothing_new_changes_nothing(stubbed) -> None:
     ctx, stub, _ = stubbed
     expect_solution_and_versions(stub, [version(1)])
-    stub.add_response(
-        "list_campaigns",
-        {"campaigns": [{"name": NAME, "campaignArn": CAMPAIGN, "status": "ACTIVE"}]},
-        {"solutionArn": SOL},
-    )
+    expect_campaigns(stub, SOL, [campaign_summary()])
     expect_campaign(stub, 1)
     expect_campaign(stub, 1)
     assert deploy(ctx).action == "unchanged"
@@ -109,6 +101,6 @@ def test_deploy_without_a_trained_version_says_to_train(stubbed) -> None:
 
 def test_deploy_without_a_solution_says_to_train(stubbed) -> None:
     ctx, stub, _ = stubbed
-    stub.add_response("list_solutions", {"solutions": []}, {"datasetGroupArn": DSG})
+    expect_solutions(stub, [])
     with pytest.raises(ConfigError, match="No solution"):
         deploy(ctx)

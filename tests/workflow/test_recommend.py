@@ -7,14 +7,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from wf_helpers import DSG
+from wf_helpers import (
+    CAMPAIGN,
+    SOL,
+    campaign_summary,
+    expect_campaigns,
+    expect_solutions,
+    solution_summary,
+)
 
 from personalize_movielens.errors import ConfigError
 from personalize_movielens.workflow.catalog import load_catalog
 from personalize_movielens.workflow.recommend import recommend, similar
-
-SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
-CAMPAIGN = "arn:aws:personalize:eu-west-1:123456789012:campaign/movielens-user-personalization-v2"
 
 
 def write_prepared(data_dir: Path) -> None:
@@ -39,17 +43,8 @@ def test_catalog_joins_items_with_titles_from_the_zip(tmp_path: Path) -> None:
 
 def expect_campaign_answer(stubbed) -> None:
     ctx, stub, _ = stubbed
-    name = "movielens-user-personalization-v2"
-    stub.add_response(
-        "list_solutions",
-        {"solutions": [{"name": name, "solutionArn": SOL, "status": "ACTIVE"}]},
-        {"datasetGroupArn": DSG},
-    )
-    stub.add_response(
-        "list_campaigns",
-        {"campaigns": [{"name": name, "campaignArn": CAMPAIGN, "status": "ACTIVE"}]},
-        {"solutionArn": SOL},
-    )
+    expect_solutions(stub, [solution_summary()])
+    expect_campaigns(stub, SOL, [campaign_summary()])
     ctx.runtime_stub.add_response(
         "get_recommendations",
         {"itemList": [{"itemId": "1", "score": 0.9}, {"itemId": "99", "score": 0.1}]},
@@ -79,20 +74,8 @@ def test_recommend_without_prepared_data_says_it_shows_ids(stubbed, tmp_path: Pa
 
 def test_similar_without_a_related_items_campaign_explains(stubbed) -> None:
     ctx, stub, _ = stubbed
-    stub.add_response(
-        "list_solutions",
-        {
-            "solutions": [
-                {
-                    "name": "movielens-user-personalization-v2",
-                    "solutionArn": SOL,
-                    "status": "ACTIVE",
-                    "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
-                }
-            ]
-        },
-        {"datasetGroupArn": DSG},
-    )
+    recipe = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
+    expect_solutions(stub, [solution_summary(recipeArn=recipe)])
     with pytest.raises(ConfigError) as info:
         similar(ctx, "1")
     assert "aws-similar-items" in info.value.one_line()
@@ -100,7 +83,7 @@ def test_similar_without_a_related_items_campaign_explains(stubbed) -> None:
 
 def test_recommend_without_campaign_says_to_deploy(stubbed) -> None:
     ctx, stub, _ = stubbed
-    stub.add_response("list_solutions", {"solutions": []}, {"datasetGroupArn": DSG})
+    expect_solutions(stub, [])
     with pytest.raises(ConfigError) as info:
         recommend(ctx, "42")
     assert "deploy" in info.value.one_line()

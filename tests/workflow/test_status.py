@@ -5,15 +5,24 @@ from __future__ import annotations
 import json
 
 from typer.testing import CliRunner
-from wf_helpers import DSG, INTERACTIONS, ITEMS, when
+from wf_helpers import (
+    CAMPAIGN,
+    DSG,
+    INTERACTIONS,
+    ITEMS,
+    SOL,
+    campaign_summary,
+    expect_campaigns,
+    expect_solutions,
+    expect_versions,
+    solution_summary,
+    when,
+)
 
 from personalize_movielens.cli import app
 from personalize_movielens.cli import workflow as cli_workflow
 from personalize_movielens.workflow.costs import campaign_hourly
 from personalize_movielens.workflow.status import fetch_status
-
-SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
-CAMPAIGN = "arn:aws:personalize:eu-west-1:123456789012:campaign/movielens-user-personalization-v2"
 
 
 def expect_everything(stub) -> None:
@@ -45,19 +54,7 @@ def expect_everything(stub) -> None:
         stub.add_response(
             "list_dataset_import_jobs", {"datasetImportJobs": summaries}, {"datasetArn": arn}
         )
-    stub.add_response(
-        "list_solutions",
-        {
-            "solutions": [
-                {
-                    "name": "movielens-user-personalization-v2",
-                    "solutionArn": SOL,
-                    "status": "ACTIVE",
-                }
-            ]
-        },
-        {"datasetGroupArn": DSG},
-    )
+    expect_solutions(stub, [solution_summary()])
     stub.add_response(
         "describe_solution",
         {
@@ -71,40 +68,22 @@ def expect_everything(stub) -> None:
         },
         {"solutionArn": SOL},
     )
-    stub.add_response(
-        "list_solution_versions",
-        {
-            "solutionVersions": [
-                {
-                    "solutionVersionArn": SOL + "/v2",
-                    "status": "CREATE IN_PROGRESS",
-                    "creationDateTime": when(9),
-                },
-                {
-                    "solutionVersionArn": SOL + "/v1",
-                    "status": "ACTIVE",
-                    "creationDateTime": when(5),
-                },
-            ]
-        },
-        {"solutionArn": SOL},
+    expect_versions(
+        stub,
+        SOL,
+        [
+            {
+                "solutionVersionArn": SOL + "/v2",
+                "status": "CREATE IN_PROGRESS",
+                "creationDateTime": when(9),
+            },
+            {"solutionVersionArn": SOL + "/v1", "status": "ACTIVE", "creationDateTime": when(5)},
+        ],
     )
     stub.add_response(
         "get_solution_metrics", {"metrics": {"coverage": 0.5}}, {"solutionVersionArn": SOL + "/v1"}
     )
-    stub.add_response(
-        "list_campaigns",
-        {
-            "campaigns": [
-                {
-                    "name": "movielens-user-personalization-v2",
-                    "campaignArn": CAMPAIGN,
-                    "status": "ACTIVE",
-                }
-            ]
-        },
-        {"solutionArn": SOL},
-    )
+    expect_campaigns(stub, SOL, [campaign_summary()])
     stub.add_response(
         "describe_campaign",
         {

@@ -5,21 +5,25 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.stub import ANY
-from wf_helpers import DSG, INTERACTIONS, ITEMS, SCHEMA, when
+from botocore.stub import ANY, Stubber
+from wf_helpers import (
+    DSG,
+    INTERACTIONS,
+    ITEMS,
+    SCHEMA,
+    SOL,
+    expect_solutions,
+    expect_versions,
+    solution_summary,
+    when,
+)
 
 from personalize_movielens.errors import CloudError, ConfigError
 from personalize_movielens.schemas import schema_path
 from personalize_movielens.workflow.training import train
 
-SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-user-personalization-v2"
-BASE_SOL = "arn:aws:personalize:eu-west-1:123456789012:solution/movielens-popularity-count"
 VERSION = SOL + "/v1"
 METRICS = {"coverage": 0.3, "precision_at_25": 0.05}
-
-
-def expect_solutions(stub, solutions: list[dict]) -> None:
-    stub.add_response("list_solutions", {"solutions": solutions}, {"datasetGroupArn": DSG})
 
 
 def expect_schema(stub, with_event_value: bool) -> None:
@@ -46,10 +50,11 @@ def expect_solution_status(stub, arn: str, status: str, auto: bool = False) -> N
     )
 
 
-def expect_versions(stub, arn: str, versions: list[dict]) -> None:
-    stub.add_response(
-        "list_solution_versions", {"solutionVersions": versions}, {"solutionArn": arn}
-    )
+def expect_existing_solution(stub: Stubber) -> None:
+    """The solution is found ACTIVE by name, then described twice: settings check, then wait."""
+    expect_solutions(stub, [solution_summary()])
+    expect_solution_status(stub, SOL, "ACTIVE")
+    expect_solution_status(stub, SOL, "ACTIVE")
 
 
 def expect_imports(stub, finished_minute: int) -> None:
@@ -144,10 +149,7 @@ def test_event_value_schema_sets_the_threshold(stubbed) -> None:
 
 def test_rerun_with_unchanged_data_reuses_the_version(stubbed) -> None:
     ctx, stub, _ = stubbed
-    summary = {"name": "movielens-user-personalization-v2", "solutionArn": SOL, "status": "ACTIVE"}
-    expect_solutions(stub, [summary])
-    expect_solution_status(stub, SOL, "ACTIVE")
-    expect_solution_status(stub, SOL, "ACTIVE")
+    expect_existing_solution(stub)
     expect_versions(
         stub,
         SOL,
@@ -162,10 +164,7 @@ def test_rerun_with_unchanged_data_reuses_the_version(stubbed) -> None:
 
 def test_training_in_progress_is_resumed_not_duplicated(stubbed) -> None:
     ctx, stub, _ = stubbed
-    summary = {"name": "movielens-user-personalization-v2", "solutionArn": SOL, "status": "ACTIVE"}
-    expect_solutions(stub, [summary])
-    expect_solution_status(stub, SOL, "ACTIVE")
-    expect_solution_status(stub, SOL, "ACTIVE")
+    expect_existing_solution(stub)
     expect_versions(
         stub,
         SOL,
@@ -186,10 +185,7 @@ def test_training_in_progress_is_resumed_not_duplicated(stubbed) -> None:
 
 def test_failed_training_reports_the_reason(stubbed) -> None:
     ctx, stub, _ = stubbed
-    summary = {"name": "movielens-user-personalization-v2", "solutionArn": SOL, "status": "ACTIVE"}
-    expect_solutions(stub, [summary])
-    expect_solution_status(stub, SOL, "ACTIVE")
-    expect_solution_status(stub, SOL, "ACTIVE")
+    expect_existing_solution(stub)
     expect_versions(stub, SOL, [])
     expect_imports(stub, 10)
     stub.add_response(
@@ -212,10 +208,7 @@ def test_update_is_refused_for_recipes_without_update_training(stubbed) -> None:
 
 def test_train_before_any_import_says_to_import(stubbed) -> None:
     ctx, stub, _ = stubbed
-    summary = {"name": "movielens-user-personalization-v2", "solutionArn": SOL, "status": "ACTIVE"}
-    expect_solutions(stub, [summary])
-    expect_solution_status(stub, SOL, "ACTIVE")
-    expect_solution_status(stub, SOL, "ACTIVE")
+    expect_existing_solution(stub)
     expect_versions(stub, SOL, [])
     stub.add_response(
         "list_dataset_import_jobs", {"datasetImportJobs": []}, {"datasetArn": INTERACTIONS}
