@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import threading
 import zipfile
 from pathlib import Path
 
@@ -333,3 +335,74 @@ def test_rating_is_read_and_checked_only_where_it_is_written(
     with pytest.raises(DataError, match=r"rule required failed: .*empty rating: 1"):
         prepare(source_dir, tmp_path / "event-value", with_event_value=True)
     _assert_nothing_written(tmp_path / "event-value")
+
+
+def test_an_unread_bad_rating_is_not_blamed_for_a_bad_id(source_dir: Path, tmp_path: Path) -> None:
+    """The plain variant does not read rating: the error names the bad value it did read."""
+    text = GOOD_HEADER + "1,1,x,1200000000\n" + _many_rows() + "u9,5,4.0,1200000000\n"
+    with pytest.raises(DataError, match=r"data row 1202 \(line 1203\): userId 'u9'"):
+        prepare(_replace_ratings(source_dir, text), tmp_path / "out")
+    text = GOOD_HEADER + "1,1,x,1200000000\n" + _many_rows()
+    assert prepare(_replace_ratings(source_dir, text), tmp_path / "ok").reports[0].stats["rows"]
+
+
+@pytest.mark.parametrize(
+    ("options", "detail"),
+    [
+        ({}, "rating not written, so not read"),
+        ({"min_rating": 3.0}, "rating read only for --min-rating"),
+        ({"with_event_value": True}, "empty rating: 0"),
+        ({"with_event_value": True, "min_rating": 3.0}, "empty rating: 0"),
+    ],
+)
+def test_the_required_rule_says_how_rating_was_used(
+    synth_dir: Path, tmp_path: Path, options: dict, detail: str
+) -> None:
+    result = prepare(synth_dir, tmp_path, **options)
+    checks = json.loads(result.report_file.read_text())["files"][0]["checks"]
+    assert detail in next(c["detail"] for c in checks if c["rule"] == "required")
+
+
+class _StallingFile(io.BytesIO):
+    """Its first write waits until released, so frames pile up in the writer's queue."""
+
+    def __init__(self, release: threading.Event) -> None:
+        super().__init__()
+        self.release = release
+
+    def write(self, data: object) -> int:
+        self.release.wait(10)
+        return super().write(data)  # type: ignore[arg-type]
+
+
+def test_frames_still_queued_when_the_caller_fails_are_not_written() -> None:
+    release = threading.Event()
+    stalling = _StallingFile(release)
+    frames = [pl.DataFrame({"a": [n]}) for n in range(3)]
+    threading.Timer(0.3, release.set).start()
+    with pytest.raises(RuntimeError, match="caller failed"), CsvWriterThread(stalling) as writer:
+        for frame in frames:
+            writer.put(frame)  # the first is being written, two wait in the queue
+        raise RuntimeError("caller failed")
+    assert stalling.getvalue() == b"a\n0\n"
+
+
+def test_ctrl_c_during_the_read_writes_nothing(
+    synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted between batches (the writer thread holding some), no output appears."""
+    monkeypatch.setattr(prepare_module, "BATCH_ROWS", 100)
+    folded: list[int] = []
+    real_add = prepare_module.RatingsFigures.add
+
+    def add_then_interrupt(self: prepare_module.RatingsFigures, batch: pl.DataFrame) -> None:
+        real_add(self, batch)
+        folded.append(batch.height)
+        if len(folded) == 3:
+            signal.raise_signal(signal.SIGINT)  # as a user pressing Ctrl-C
+
+    monkeypatch.setattr(prepare_module.RatingsFigures, "add", add_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        prepare(synth_dir, tmp_path / "out")
+    assert len(folded) == 3
+    _assert_nothing_written(tmp_path / "out")

@@ -205,13 +205,16 @@ class CsvWriterThread:
     Serialising and writing a batch (polars releases the GIL while it does) then overlaps with
     folding the figures and reading the next batch on the caller's thread. The queue holds at
     most WRITE_QUEUE frames, so memory stays bounded. A failed write is raised to the caller at
-    its next `put` or on leaving the `with` block; later frames are then dropped, not written.
+    its next `put` or on leaving the `with` block; later frames are then dropped, not written,
+    as are those still queued when the caller's block fails.
     """
 
     def __init__(self, out: IO[bytes]) -> None:
         self._out = out
         self._queue: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=WRITE_QUEUE)
         self._error: BaseException | None = None
+        #: Set when the caller failed: what is still queued would only be thrown away.
+        self._abandoned = threading.Event()
         self._header = True
         self._thread = threading.Thread(target=self._run, name="csv-writer", daemon=True)
 
@@ -226,7 +229,7 @@ class CsvWriterThread:
 
     def _run(self) -> None:
         while (frame := self._queue.get()) is not None:
-            if self._error is not None:
+            if self._error is not None or self._abandoned.is_set():
                 continue  # keep draining, so that `put` never blocks on a dead writer
             try:
                 frame.write_csv(self._out, include_header=self._header)
@@ -235,6 +238,8 @@ class CsvWriterThread:
             self._header = False
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self._abandoned.set()
         self._queue.put(None)
         self._thread.join()
         if exc_type is None and self._error is not None:
@@ -268,8 +273,9 @@ def _scan_ratings(path: Path) -> pl.LazyFrame:
     return pl.scan_csv(path, schema=RATINGS_SCHEMA, has_header=True, quote_char=None)
 
 
-def _locate_bad_value(files: MovieLensFiles) -> str:
-    """After the typed scan failed: the first row whose value does not parse, as text."""
+def _locate_bad_value(files: MovieLensFiles, columns: list[str]) -> str:
+    """After the typed scan failed: the first row whose value in `columns` (those that were
+    read) does not parse, as text."""
     raw = pl.scan_csv(
         files.ratings,
         schema=dict.fromkeys(RATINGS_SCHEMA, pl.String),
@@ -277,9 +283,9 @@ def _locate_bad_value(files: MovieLensFiles) -> str:
         quote_char=None,
         truncate_ragged_lines=False,
     ).with_row_index("row", offset=1)
+    read = {c: t for c, t in RATINGS_SCHEMA.items() if c in columns}
     bad = [
-        pl.col(c).is_not_null() & pl.col(c).cast(t, strict=False).is_null()
-        for c, t in RATINGS_SCHEMA.items()
+        pl.col(c).is_not_null() & pl.col(c).cast(t, strict=False).is_null() for c, t in read.items()
     ]
     try:
         hit = raw.filter(pl.any_horizontal(bad)).head(1).collect(engine="streaming")
@@ -288,7 +294,7 @@ def _locate_bad_value(files: MovieLensFiles) -> str:
     if hit.is_empty():
         return "cannot be parsed as CSV"
     row = hit.row(0, named=True)
-    for column, dtype in RATINGS_SCHEMA.items():
+    for column, dtype in read.items():
         value = row[column]
         if value is not None and pl.Series([value]).cast(dtype, strict=False).is_null().all():
             kind = "an integer" if dtype == pl.Int64() else "a number"
@@ -303,13 +309,25 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _interaction_checks(figures: dict[str, Any], header: str) -> list[RuleCheck]:
+#: What the `required` rule says of rating, by how the run used it.
+RATING_USE = {
+    "written": "empty rating: {n:,}",
+    "filter": "rating read only for --min-rating (a row with an empty rating is left out)",
+    "unused": "rating not written, so not read",
+}
+
+
+def _rating_use(schema: DatasetSchema, min_rating: float | None) -> str:
+    if "rating" in ratings_columns(schema):
+        return "written"
+    return "unused" if min_rating is None else "filter"
+
+
+def _interaction_checks(figures: dict[str, Any], header: str, rating_use: str) -> list[RuleCheck]:
     rows, two = figures["rows"], figures["users_with_two"]
     nulls = {c: figures.get(f"null_{c}", 0) for c in RATINGS_SCHEMA}
-    required = f"empty timestamp: {nulls['timestamp']:,}, " + (
-        f"empty rating: {nulls['rating']:,}"
-        if "null_rating" in figures
-        else "rating not written, so not read"
+    required = f"empty timestamp: {nulls['timestamp']:,}; " + RATING_USE[rating_use].format(
+        n=nulls["rating"]
     )
     last = figures["last_timestamp"]
     return [
@@ -387,12 +405,15 @@ def prepare(
             if min_rating is not None:
                 ratings = ratings.filter(pl.col("rating") >= min_rating)
             ratings = ratings.select(ratings_columns(inter_schema))
+            rating_use = _rating_use(inter_schema, min_rating)
+            read = ratings_columns(inter_schema) + (["rating"] if rating_use == "filter" else [])
             try:
                 with inter_tmp.open("wb") as out:
                     figures = write_interactions(ratings, inter_schema, out)
             except pl.exceptions.PolarsError as exc:
-                raise DataError(f"{files.ratings_name}: {_locate_bad_value(files)}.") from exc
-            checks = _interaction_checks(figures, ",".join(inter_schema.field_names))
+                bad = _locate_bad_value(files, read)
+                raise DataError(f"{files.ratings_name}: {bad}.") from exc
+            checks = _interaction_checks(figures, ",".join(inter_schema.field_names), rating_use)
             _raise_first_failure(files.ratings_name, checks, figures)
             items.write_csv(items_tmp)
             reports = [
