@@ -72,3 +72,21 @@ def test_every_command_is_in_the_readme_and_has_an_example() -> None:
             ctx_cmd = ctx_cmd.commands[part]
         help_text = ctx_cmd.help or ""
         assert "Example" in help_text or "example" in help_text, f"{path}: help has no example"
+
+
+def test_ctrl_c_exits_130_and_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Typer turns KeyboardInterrupt into a returned exit code 130; main() still says so."""
+    from personalize_movielens.cli import main
+    from personalize_movielens.data import prepare as prepare_module
+
+    def pressed_ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(prepare_module, "prepare", pressed_ctrl_c)
+    monkeypatch.setattr(sys, "argv", ["personalize-movielens", "data", "prepare"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 130
+    assert capsys.readouterr().err.strip() == "Interrupted: run the command again to resume."

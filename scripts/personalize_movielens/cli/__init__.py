@@ -7,6 +7,7 @@ Each command only parses options and forwards to a library function; the one dom
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import typer
 
@@ -24,6 +25,10 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(local.app, name="local")
 app.add_typer(workflow.app)
+
+
+#: Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 
 def _is_usage_error(exc: BaseException) -> bool:
@@ -44,8 +49,7 @@ def main() -> None:
         err_console.print(f"Error: {exc.one_line()}", markup=False, soft_wrap=True)
         sys.exit(1)
     except (typer.Abort, KeyboardInterrupt):
-        err_console.print("Interrupted: run the command again to resume.", markup=False)
-        sys.exit(130)
+        _interrupted()
     except Exception as exc:
         if not _is_usage_error(exc):
             raise
@@ -58,5 +62,12 @@ def main() -> None:
             f"Error: {message} Run `{command} --help` for usage.", markup=False, soft_wrap=True
         )
         sys.exit(exc.exit_code)
+    if exit_code == INTERRUPTED:  # Typer turns Ctrl-C into Exit(130) and returns it
+        _interrupted()
     if isinstance(exit_code, int) and exit_code:
         sys.exit(exit_code)
+
+
+def _interrupted() -> NoReturn:
+    err_console.print("Interrupted: run the command again to resume.", markup=False)
+    sys.exit(INTERRUPTED)
