@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -125,13 +126,12 @@ def measure(name: str, rows: int, argv: list[str], out: Path) -> Run:
 def summarise(runs: list[Run]) -> Run:
     """The fastest run (the least disturbed by other load), the median, the highest peak RSS."""
     best = min(runs, key=lambda r: r.seconds)
-    times = sorted(r.seconds for r in runs)
     return Run(
         best.name,
         best.rows,
         best.seconds,
         max(r.peak_mb for r in runs),
-        times[len(times) // 2],
+        statistics.median(r.seconds for r in runs),
         best.cpu_seconds,
         len(runs),
     )
@@ -274,7 +274,8 @@ def report(main: dict[str, Run], big: dict[str, Run], n: int, big_n: int) -> str
     speedup = a.seconds / c.seconds
     mem_fraction = c.peak_mb / a.peak_mb
     floor_ratio = c.seconds / b.seconds
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(LOAD.get("started_at")))
+    started = LOAD.get("started_at")
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)) if started else "(unknown)"
     lines = [
         "# Benchmark: `data prepare` on synthetic MovieLens",
         "",
@@ -294,7 +295,7 @@ def report(main: dict[str, Run], big: dict[str, Run], n: int, big_n: int) -> str
         "",
         f"## {n:,} ratings",
         "",
-        "| contender | runs | fastest (s) | median (s) | CPU (s) | peak RSS (MB) |",
+        "| contender | runs | fastest (s) | median (s) | CPU of the fastest (s) | peak RSS (MB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     labels = {
