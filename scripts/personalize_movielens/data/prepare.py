@@ -317,8 +317,9 @@ RATING_USE = {
 }
 
 
-def _rating_use(schema: DatasetSchema, min_rating: float | None) -> str:
-    if "rating" in ratings_columns(schema):
+def _rating_use(columns: list[str], min_rating: float | None) -> str:
+    """How a run uses rating, given the `ratings_columns` it writes from."""
+    if "rating" in columns:
         return "written"
     return "unused" if min_rating is None else "filter"
 
@@ -404,9 +405,10 @@ def prepare(
             ratings = _scan_ratings(files.ratings)
             if min_rating is not None:
                 ratings = ratings.filter(pl.col("rating") >= min_rating)
-            ratings = ratings.select(ratings_columns(inter_schema))
-            rating_use = _rating_use(inter_schema, min_rating)
-            read = ratings_columns(inter_schema) + (["rating"] if rating_use == "filter" else [])
+            columns = ratings_columns(inter_schema)
+            ratings = ratings.select(columns)
+            rating_use = _rating_use(columns, min_rating)
+            read = columns + (["rating"] if rating_use == "filter" else [])
             try:
                 with inter_tmp.open("wb") as out:
                     figures = write_interactions(ratings, inter_schema, out)
