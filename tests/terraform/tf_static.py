@@ -158,6 +158,9 @@ class Module:
     providers: list[str] = field(default_factory=list)
     terraform: list[dict[str, Any]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: Block address (`resource.TYPE.NAME`, `data.TYPE.NAME`, `module.NAME`, `variable.NAME`,
+    #: `output.NAME`, `local.NAME`, `provider.NAME`) -> the file that declares it.
+    origins: dict[str, Path] = field(default_factory=dict)
 
 
 def load_module(directory: Path) -> Module:
@@ -165,27 +168,101 @@ def load_module(directory: Path) -> Module:
     module = Module(path=directory)
     for path in sorted(directory.glob("*.tf")):
         module.files.append(path)
-        add_parsed(module, parse_file(path))
+        add_parsed(module, parse_file(path), path)
     return module
 
 
-def add_parsed(module: Module, parsed: dict[str, Any]) -> None:
+def add_parsed(module: Module, parsed: dict[str, Any], path: Path | None = None) -> None:
+    origin = path or module.path / "snippet.tf"
     for entry in parsed.get("variable", []):
         module.variables.update(entry)
+        module.origins.update({f"variable.{name}": origin for name in entry})
     for entry in parsed.get("output", []):
         module.outputs.update(entry)
+        module.origins.update({f"output.{name}": origin for name in entry})
     for entry in parsed.get("locals", []):
         module.locals.update(strip_meta(entry))
+        module.origins.update({f"local.{name}": origin for name in strip_meta(entry)})
     for kind, target in (("resource", module.resources), ("data", module.data)):
         for entry in parsed.get(kind, []):
             for type_name, named in entry.items():
                 for name, body in named.items():
                     target[(type_name, name)] = body
+                    module.origins[f"{kind}.{type_name}.{name}"] = origin
     for entry in parsed.get("module", []):
         module.modules.update(entry)
+        module.origins.update({f"module.{name}": origin for name in entry})
     for entry in parsed.get("provider", []):
         module.providers.extend(entry)
+        module.origins.update({f"provider.{name}": origin for name in entry})
     module.terraform.extend(parsed.get("terraform", []))
+
+
+# --- Locations: messages name the file and line ----------------------------------------------
+
+_HEADERS = {
+    "resource": r'^resource\s+"{0}"\s+"{1}"\s*\{{',
+    "data": r'^data\s+"{0}"\s+"{1}"\s*\{{',
+    "module": r'^module\s+"{0}"\s*\{{',
+    "variable": r'^variable\s+"{0}"\s*\{{',
+    "output": r'^output\s+"{0}"\s*\{{',
+    "provider": r'^provider\s+"{0}"\s*\{{',
+}
+
+
+def display_path(path: Path) -> str:
+    """A path as messages show it: relative to the project when inside it."""
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
+
+
+def block_lines(text: str, header: str) -> tuple[int, int] | None:
+    """(first, last) 1-based lines of the top-level block whose header matches, or None."""
+    match = re.search(header, text, re.M)
+    if not match:
+        return None
+    depth, pos = 0, match.end() - 1
+    while pos < len(text):
+        depth += text[pos] == "{"
+        depth -= text[pos] == "}"
+        pos += 1
+        if depth == 0:
+            break
+    return text.count("\n", 0, match.start()) + 1, text.count("\n", 0, pos) + 1
+
+
+def locate(module: Module, address: str, attribute: str | None = None) -> str:
+    """'file:line' of a block (by address, see Module.origins) or of one attribute inside it.
+
+    `attribute` may be a dotted path into nested blocks (`lifecycle.ignore_changes`); the first
+    line that sets or opens it within the block is given, else the block's own line.
+    """
+    path = module.origins.get(address)
+    if path is None or not path.exists():
+        return f"{display_path(path) if path else module.path.name}: {address}"
+    text = path.read_text(encoding="utf-8")
+    kind, _, rest = address.partition(".")
+    lines = text.splitlines()
+    if kind == "local":
+        for number, line in enumerate(lines, 1):
+            if re.match(rf"^\s*{re.escape(rest)}\s*=", line):
+                return f"{display_path(path)}:{number}"
+        return f"{display_path(path)}: {address}"
+    labels = [re.escape(part) for part in rest.split(".", 1)]
+    span = block_lines(text, _HEADERS[kind].format(*labels))
+    if span is None:
+        return f"{display_path(path)}: {address}"
+    first, last = span
+    if attribute:
+        start = first
+        for part in attribute.split("."):
+            name = re.escape(part)
+            pattern = re.compile(rf"^\s*(dynamic\s+\"{name}\"|{name})\s*[={{]")
+            found = next((n for n in range(start, last + 1) if pattern.match(lines[n - 1])), None)
+            if found is None:
+                break
+            start = found
+        return f"{display_path(path)}:{start}"
+    return f"{display_path(path)}:{first}"
 
 
 def module_dirs(root: Path = TF_DIR) -> list[Path]:
