@@ -4,14 +4,19 @@
 #   tools/tf-plan.sh [DIR]        (DIR defaults to terraform; `make plan` calls this)
 #
 # Writes DIR/plan/tfplan (the saved plan that tools/tf-apply.sh applies, and nothing else),
-# DIR/plan/tfplan.json (`terraform show -json`) and DIR/plan/summary.md (counts of create/update/
-# delete/replace and the addresses). Fails with one line when Terraform or AWS credentials are
+# DIR/plan/.terraform.lock.hcl (the provider lock file the plan was made with, so that the apply,
+# maybe on another runner, installs the same providers), DIR/plan/tfplan.json (`terraform show
+# -json`) and DIR/plan/summary.md (tools/plan_summary.py: counts per action and the addresses).
+# A plan that deletes or replaces a dataset group, schema, dataset or S3 bucket is refused (one
+# line per resource, the saved plan removed, JSON and summary kept for review) unless
+# ALLOW_DATA_LOSS=1. Fails with one line when Terraform, python3 or AWS credentials are
 # missing. Credentials are looked for where the AWS SDK finds them without network calls
 # (environment, AWS_PROFILE, ~/.aws files, web identity, container credentials); on a runner
 # that uses an instance role, set TF_SKIP_CREDENTIALS_CHECK=1. Errors from Terraform about
 # credentials are also reduced to one line. TF_BACKEND_CONFIG=FILE passes a partial backend
 # configuration to `terraform init`. TF_PLAN_LOCK=false plans without taking the state lock (for
-# a plan role that may not write the lock; see docs/gitops.md).
+# a plan role that may not write the lock; see docs/gitops.md). When DIR/.terraform.lock.hcl
+# exists (commit it), init runs with -lockfile=readonly: the plan uses exactly those providers.
 set -euo pipefail
 
 die() {
@@ -57,10 +62,24 @@ run_tf() {
     if grep -Eqi 'no valid credential sources|InvalidClientTokenId|ExpiredToken|SignatureDoesNotMatch|failed to refresh cached credentials|UnrecognizedClientException|NoCredentialProviders' "$log"; then
       die "AWS rejected or could not find credentials during 'terraform $sub' (details: $log)."
     fi
+    # A read-only lock file that no longer fits the configuration (a provider added or its
+    # version constraint changed): updating it is a reviewed change, not something CI does.
+    if grep -Eq 'Provider dependency changes detected|does not match configured version constraint|Inconsistent dependency lock file' "$log"; then
+      die "the providers the configuration requires differ from $dir/.terraform.lock.hcl: run 'terraform -chdir=$dir init -upgrade', review and commit the lock file (details: $log)."
+    fi
     local first
     first="$(grep -m1 -E 'Error: ' "$log" | sed -E 's/^[^A-Za-z]*Error: *//' || true)"
     die "'terraform $sub' failed: ${first:-see the log} (details: $log)."
   fi
+}
+
+# backend_config_args: the -backend-config argument for TF_BACKEND_CONFIG (none when unset),
+# as an absolute path because terraform runs with -chdir. Fills the array BACKEND_ARGS.
+backend_config_args() {
+  BACKEND_ARGS=()
+  [[ -z "${TF_BACKEND_CONFIG:-}" ]] && return 0
+  [[ -f "$TF_BACKEND_CONFIG" ]] || die "TF_BACKEND_CONFIG: no file '$TF_BACKEND_CONFIG'."
+  BACKEND_ARGS=("-backend-config=$(cd "$(dirname "$TF_BACKEND_CONFIG")" && pwd)/$(basename "$TF_BACKEND_CONFIG")")
 }
 
 # The rest runs only when executed, not when sourced by tf-apply.sh (`source tf-plan.sh --lib`).
@@ -68,54 +87,53 @@ run_tf() {
 
 dir="${1:-terraform}"
 [[ -d "$dir" ]] || die "no Terraform directory '$dir'."
-require_terraform
-require_credentials
-mkdir -p "$dir/plan"
-
-# Always init: it is quick when nothing changed, and a half-done earlier init is completed.
-# TF_BACKEND_CONFIG names the partial backend configuration (see terraform/backend.tf.example).
-if [[ -n "${TF_BACKEND_CONFIG:-}" ]]; then
-  [[ -f "$TF_BACKEND_CONFIG" ]] || die "TF_BACKEND_CONFIG: no file '$TF_BACKEND_CONFIG'."
-  run_tf "$dir" init "-backend-config=$(cd "$(dirname "$TF_BACKEND_CONFIG")" && pwd)/$(basename "$TF_BACKEND_CONFIG")"
-else
-  run_tf "$dir" init
-fi
+# Settings first: a typo must not cost a whole init and plan.
+case "${ALLOW_DATA_LOSS:-}" in
+  "" | 0) guard_args=() ;;
+  1) guard_args=(--allow-data-loss) ;;
+  *) die "ALLOW_DATA_LOSS must be 1 (or unset), not '$ALLOW_DATA_LOSS'." ;;
+esac
 case "${TF_PLAN_LOCK:-}" in
-  "") run_tf "$dir" plan -out=plan/tfplan ;;
-  true | false) run_tf "$dir" plan -out=plan/tfplan "-lock=$TF_PLAN_LOCK" ;;
+  "") lock_args=() ;;
+  true | false) lock_args=("-lock=$TF_PLAN_LOCK") ;;
   *) die "TF_PLAN_LOCK must be true or false, not '$TF_PLAN_LOCK'." ;;
 esac
-TF_IN_AUTOMATION=1 terraform -chdir="$dir" show -no-color -json plan/tfplan >"$dir/plan/tfplan.json" ||
-  die "'terraform show -json' failed for $dir/plan/tfplan."
+require_terraform
+command -v python3 >/dev/null 2>&1 ||
+  die "python3 not found on PATH: 'make plan' summarises the plan with tools/plan_summary.py."
+require_credentials
+backend_config_args
 
-python3 - "$dir/plan/tfplan.json" "$dir/plan/summary.md" <<'PY'
-"""Summarise a `terraform show -json` plan: counts per action and the addresses."""
-import json
-import sys
+plan="$dir/plan"
+mkdir -p "$plan"
+# Nothing from an earlier run may pass for this one's, least of all a saved plan that
+# `make apply` would apply after this run failed or refused.
+rm -f "$plan/tfplan" "$plan/.terraform.lock.hcl" "$plan/tfplan.json" "$plan/summary.md"
+# The saved plan and its lock file exist only once the plan has passed every step below.
+plan_ok=""
+trap '[[ -n "$plan_ok" ]] || rm -f "$plan/tfplan" "$plan/.terraform.lock.hcl"' EXIT
 
-plan = json.load(open(sys.argv[1], encoding="utf-8"))
-groups = {"create": [], "update": [], "replace": [], "delete": []}
-for change in plan.get("resource_changes", []):
-    actions = change["change"]["actions"]
-    if "create" in actions and "delete" in actions:
-        kind = "replace"
-    elif actions in (["create"], ["update"], ["delete"]):
-        kind = actions[0]
-    else:
-        continue  # no-op, read
-    groups[kind].append(change["address"])
-lines = ["# Terraform plan", ""]
-lines.append("| " + " | ".join(groups) + " |")
-lines.append("|" + " --- |" * len(groups))
-lines.append("| " + " | ".join(str(len(v)) for v in groups.values()) + " |")
-for kind, addresses in groups.items():
-    if addresses:
-        lines += ["", f"## {kind} ({len(addresses)})", ""]
-        lines += [f"- `{a}`" for a in sorted(addresses)]
-if not any(groups.values()):
-    lines += ["", "No changes."]
-with open(sys.argv[2], "w", encoding="utf-8") as out:
-    out.write("\n".join(lines) + "\n")
-print(", ".join(f"{len(v)} to {k}" for k, v in groups.items()))
-PY
-echo "Plan saved: $dir/plan/tfplan (JSON: $dir/plan/tfplan.json, summary: $dir/plan/summary.md)"
+# Always init: it is quick when nothing changed, and a half-done earlier init is completed.
+# With a lock file (committed, as it should be), init may not change it: the plan is made with
+# exactly the providers it names, and tf-apply.sh can install the same ones.
+lock="$dir/.terraform.lock.hcl"
+if [[ -f "$lock" ]]; then
+  run_tf "$dir" init -lockfile=readonly ${BACKEND_ARGS[@]+"${BACKEND_ARGS[@]}"}
+else
+  run_tf "$dir" init ${BACKEND_ARGS[@]+"${BACKEND_ARGS[@]}"}
+  [[ -f "$lock" ]] ||
+    die "'terraform init' wrote no $lock: tools/tf-apply.sh needs the provider lock file the plan was made with."
+  echo "terraform init wrote $lock: commit it, so that every plan and apply installs these providers."
+fi
+cp "$lock" "$plan/.terraform.lock.hcl"
+
+run_tf "$dir" plan -out=plan/tfplan ${lock_args[@]+"${lock_args[@]}"}
+TF_IN_AUTOMATION=1 terraform -chdir="$dir" show -no-color -json plan/tfplan >"$plan/tfplan.json.tmp" ||
+  die "'terraform show -json' failed for $plan/tfplan."
+mv "$plan/tfplan.json.tmp" "$plan/tfplan.json"
+
+# The summary, and the data-loss guard: its "Error: " lines are on stderr already.
+python3 "$(dirname "${BASH_SOURCE[0]}")/plan_summary.py" "$plan/tfplan.json" "$plan/summary.md" \
+  ${guard_args[@]+"${guard_args[@]}"} || exit 1
+plan_ok=1
+echo "Plan saved: $plan/tfplan (JSON: $plan/tfplan.json, summary: $plan/summary.md, providers: $plan/.terraform.lock.hcl)"
