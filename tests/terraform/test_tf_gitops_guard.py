@@ -15,6 +15,7 @@ import ast
 import copy
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -299,3 +300,123 @@ def test_a_plan_without_resource_changes_has_no_changes(guard) -> None:
     """Terraform leaves resource_changes out of a plan that changes nothing."""
     result, summary = guard({"format_version": "1.2", "terraform_version": "1.9.8"})
     assert result.returncode == 0 and summary.endswith("No changes.\n")
+
+
+# The fixtures' layout, and the guard, against what a real Terraform writes.
+
+REAL_CONFIG = """
+variable "v" {
+  type    = string
+  default = "a"
+}
+resource "terraform_data" "keep" {
+  input = var.v
+}
+resource "terraform_data" "replaced" {
+  triggers_replace = [var.v]
+}
+resource "terraform_data" "replaced_first" {
+  triggers_replace = var.v
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+resource "terraform_data" "gone" {
+  count = var.v == "a" ? 1 : 0
+}
+"""
+REAL_FORGET = """
+removed {
+  from = terraform_data.forgotten
+  lifecycle {
+    destroy = false
+  }
+}
+"""
+
+
+def real_terraform() -> Path | None:
+    """A Terraform >= 1.7 on PATH (not the venv's 1.0.3): it can plan terraform_data offline."""
+    venv = Path(sys.executable).parent.resolve()
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(directory) / "terraform"
+        if not directory or Path(directory).resolve() == venv or not candidate.is_file():
+            continue
+        out = subprocess.run(
+            [str(candidate), "version", "-json"], capture_output=True, text=True, check=False
+        )
+        try:
+            version = json.loads(out.stdout)["terraform_version"]
+        except (ValueError, KeyError):
+            continue
+        if tuple(int(x) for x in version.split(".")[:2]) >= (1, 7):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def real_plan(tmp_path_factory) -> dict:
+    terraform = real_terraform()
+    if terraform is None:
+        pytest.skip("no Terraform >= 1.7 on PATH to write a real plan")
+    work = tmp_path_factory.mktemp("real")
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+
+    def tf(*args: str) -> str:
+        result = subprocess.run(
+            [str(terraform), f"-chdir={work}", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    (work / "main.tf").write_text(
+        REAL_CONFIG + 'resource "terraform_data" "forgotten" {\n  input = var.v\n}\n'
+    )
+    tf("init", "-input=false", "-no-color")
+    tf("apply", "-input=false", "-no-color", "-auto-approve")
+    (work / "main.tf").write_text(REAL_CONFIG + REAL_FORGET)
+    tf("plan", "-input=false", "-no-color", "-var", "v=b", "-out=tfplan")
+    return json.loads(tf("show", "-no-color", "-json", "tfplan"))
+
+
+def test_fixtures_have_the_layout_terraform_writes(real_plan: dict) -> None:
+    real = real_plan["resource_changes"]
+    entry_keys = set().union(*(c.keys() for c in real)) | {"module_address", "index", "deposed"}
+    change_keys = set().union(*(c["change"].keys() for c in real))
+    assert {"replace_paths", "actions", "before", "after"} <= change_keys
+    for path in sorted(PLANS.glob("*.json")):
+        plan = json.loads(path.read_text())
+        assert set(plan) <= set(real_plan) | {"timestamp"}, path.name
+        for entry in plan["resource_changes"]:
+            assert set(entry) <= entry_keys, (path.name, set(entry) - entry_keys)
+            assert set(entry["change"]) <= change_keys, (path.name, entry["address"])
+
+
+def test_the_guard_reads_a_real_plan(guard, tmp_path: Path, real_plan: dict) -> None:
+    """With terraform_data on the list, exactly the replaced and deleted objects are refused."""
+    source = SCRIPT.read_text()
+    mutant = tmp_path / "plan_summary_terraform_data.py"
+    mutant.write_text(
+        source.replace(
+            "DATA_TYPES = {\n",
+            'DATA_TYPES = {\n    "terraform_data": ("test object", "gone"),\n',
+            1,
+        )
+    )
+    result, summary = guard(real_plan, script=mutant)
+    assert result.returncode == 1
+    refused = sorted(line.split(": ")[1] for line in error_lines(result))
+    assert refused == [
+        "terraform_data.gone[0]",
+        "terraform_data.replaced",
+        "terraform_data.replaced_first",
+    ]
+    assert sum("(forced by triggers_replace)" in line for line in error_lines(result)) == 2
+    assert "| 0 | 1 | 2 | 1 | 1 |" in summary
+    # The real script, which does not guard terraform_data, passes the same plan.
+    assert guard(real_plan)[0].returncode == 0
