@@ -4,9 +4,10 @@ It evaluates what `aws_iam_policy_document` data sources would produce, from the
 a set of variable values, without providers: references to variables and locals are evaluated;
 references to other resources and data sources become known test values (`KNOWN`) or stay as
 "${...}" text, so a rendered ARN reads like the real one. Supported: literals, strings with
-interpolation, references with attribute/index/splat access, lists, `?:`, `==`, `!=`, `!`,
-`&&`, `||`, and the functions in `FUNCTIONS`. Anything else raises `EvalError`, so a policy
-written with a construct the renderer does not know fails the test instead of passing unseen.
+interpolation, references with attribute/index/splat access, lists, object literals, `?:`,
+`==`, `!=`, `!`, `&&`, `||`, and the functions in `FUNCTIONS`. Anything else raises
+`EvalError`, so a policy written with a construct the renderer does not know fails the test
+instead of passing unseen.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tf_static import Module, attr, strip_meta
+from tf_static import Module, attr, block_lines, display_path, strip_meta
 
 #: Values the checks use for data sources that only exist in a real account.
 KNOWN = {
@@ -44,7 +46,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<num>\d+(?:\.\d+)?)
       | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-      | (?P<op>==|!=|&&|\|\||\[\*\]|[?:!,()\[\].])
+      | (?P<op>==|!=|&&|\|\||\[\*\]|[?:!,()\[\].{}=])
       | (?P<name>[A-Za-z_][A-Za-z0-9_-]*)
     )""",
     re.X,
@@ -100,9 +102,16 @@ def split_template(text: str) -> list[tuple[bool, str]]:
 class Evaluator:
     """Evaluates expressions of one module with the given variable values."""
 
-    def __init__(self, module: Module, variables: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        module: Module,
+        variables: dict[str, Any] | None = None,
+        known: dict[str, Any] | None = None,
+    ) -> None:
         self.module = module
         self.variables = dict(variables or {})
+        #: KNOWN plus values the caller supplies for other references (module outputs, ...).
+        self.known = {**KNOWN, **(known or {})}
         for name in self.variables:
             if name not in module.variables:
                 raise EvalError(f"{module.path.name} has no variable {name!r}")
@@ -155,8 +164,8 @@ class Evaluator:
                 self._locals[name] = self.value(attr(self.module.locals, name))
             return self._walk(self._locals[name], parts[2:])
         ref = ".".join(parts)
-        if ref in KNOWN:
-            return KNOWN[ref]
+        if ref in self.known:
+            return self.known[ref]
         if head == "path":
             return str(self.module.path)
         return Unknown(ref)
@@ -193,13 +202,26 @@ def _concat(*lists: Any) -> list[Any]:
     return result
 
 
+def _distinct(items: list[Any]) -> list[Any]:
+    result: list[Any] = []
+    for item in items:
+        if item not in result:
+            result.append(item)
+    return result
+
+
 FUNCTIONS = {
     "concat": _concat,
     "compact": lambda items: [i for i in items if i not in ("", None)],
     "lower": lambda text: text.lower(),
+    "upper": lambda text: text.upper(),
     "coalesce": lambda *values: next(v for v in values if v not in ("", None)),
     "length": len,
     "contains": lambda items, item: item in items,
+    "distinct": _distinct,
+    "merge": lambda *maps: {k: v for m in maps for k, v in m.items()},
+    "keys": lambda mapping: sorted(mapping),
+    "sort": lambda items: sorted(items),
 }
 
 
@@ -278,6 +300,8 @@ class _Parser:
                     self.take(",")
             self.take("]")
             return items
+        if text == "{":
+            return self.object_literal()
         if kind != "name":
             raise EvalError(f"unexpected {text!r}")
         literal = {"true": True, "True": True, "false": False, "False": False}
@@ -288,6 +312,24 @@ class _Parser:
         if self.peek() == "(":
             return self.call(text)
         return self.traversal([text])
+
+    def object_literal(self) -> dict[str, Any]:
+        """`{ key = value, "key" = value }` (the opening brace already taken)."""
+        result: dict[str, Any] = {}
+        while self.peek() != "}":
+            kind, key = self.take()
+            if kind == "str":
+                key = str(self.ev.template(key[1:-1]))
+            elif kind != "name":
+                raise EvalError(f"unexpected object key {key!r}")
+            if self.peek() not in ("=", ":"):
+                raise EvalError(f"expected = after object key {key!r}")
+            self.take()
+            result[key] = self.conditional()
+            if self.peek() == ",":
+                self.take(",")
+        self.take("}")
+        return result
 
     def call(self, name: str) -> Any:
         if name not in FUNCTIONS:
@@ -334,6 +376,8 @@ class Statement:
     resources: tuple[str, ...]
     principals: tuple[tuple[str, tuple[str, ...]], ...]
     conditions: tuple[tuple[str, str, tuple[str, ...]], ...]
+    #: "file:line" of the `statement` block this came from (empty for hand-built statements).
+    origin: str = ""
 
     def condition(self, variable: str) -> tuple[str, tuple[str, ...]] | None:
         """(test, values) of the condition on `variable`, or None."""
@@ -343,12 +387,51 @@ class Statement:
         return None
 
 
-class PolicyRenderer:
-    """Renders a module's aws_iam_policy_document data sources to statements."""
+_STATEMENT_LINE = re.compile(r"^\s*statement\s*\{")
 
-    def __init__(self, module: Module, variables: dict[str, Any] | None = None) -> None:
-        self.ev = Evaluator(module, variables)
+
+def statement_lines(module: Module, name: str, base: Path | None = None) -> list[str]:
+    """The "file:line" of each `statement` block of data.aws_iam_policy_document.NAME, in order.
+
+    Paths are shown relative to `base` when given (a copy of the tree in a temporary folder),
+    else as tf_static shows them (relative to the project).
+    """
+    path = module.origins.get(f"data.aws_iam_policy_document.{name}")
+    if path is None or not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    span = block_lines(text, rf'^data\s+"aws_iam_policy_document"\s+"{re.escape(name)}"\s*\{{')
+    if span is None:
+        return []
+    shown = path.relative_to(base).as_posix() if base and path.is_relative_to(base) else None
+    shown = shown or display_path(path)
+    lines = text.splitlines()
+    first, last = span
+    return [
+        f"{shown}:{number}"
+        for number in range(first + 1, last + 1)
+        if _STATEMENT_LINE.match(lines[number - 1])
+    ]
+
+
+class PolicyRenderer:
+    """Renders a module's aws_iam_policy_document data sources to statements.
+
+    Each statement records where its `statement` block is (`Statement.origin`, "file:line"),
+    so that checks can name it; `base` makes those paths relative to a folder (a copy of the
+    tree in a temporary folder) instead of the project.
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        variables: dict[str, Any] | None = None,
+        base: Path | None = None,
+        known: dict[str, Any] | None = None,
+    ) -> None:
+        self.ev = Evaluator(module, variables, known)
         self.module = module
+        self.base = base
         self._cache: dict[str, list[list[Statement]]] = {}
 
     def instances(self, name: str) -> list[list[Statement]]:
@@ -358,19 +441,21 @@ class PolicyRenderer:
             if body is None:
                 raise EvalError(f"no data.aws_iam_policy_document.{name}")
             count = self.ev.value(attr(body, "count", 1))
-            self._cache[name] = [self._render(body) for _ in range(int(count))]
+            self._cache[name] = [self._render(name, body) for _ in range(int(count))]
         return self._cache[name]
 
     def render(self, name: str, index: int = 0) -> list[Statement]:
         instances = self.instances(name)
         return instances[index] if instances else []
 
-    def _render(self, body: dict[str, Any]) -> list[Statement]:
+    def _render(self, name: str, body: dict[str, Any]) -> list[Statement]:
         statements: list[Statement] = []
         for raw in self.ev.value(attr(body, "source_policy_documents", [])) or []:
             statements.extend(self._resolve_doc(raw))
-        for block in body.get("statement", []):
-            statements.append(self._statement(block))
+        origins = statement_lines(self.module, name, self.base)
+        for index, block in enumerate(body.get("statement", [])):
+            origin = origins[index] if index < len(origins) else ""
+            statements.append(self._statement(block, origin))
         for key in ("override_policy_documents", "source_json", "override_json"):
             if key in body:
                 raise EvalError(f"{key} is not supported by the renderer")
@@ -390,7 +475,7 @@ class PolicyRenderer:
             return [s for statements in instances for s in statements]
         return instances[int(selector[1:]) if selector else 0]
 
-    def _statement(self, block: dict[str, Any]) -> Statement:
+    def _statement(self, block: dict[str, Any], origin: str = "") -> Statement:
         def strings(key: str) -> tuple[str, ...]:
             value = self.ev.value(attr(block, key, []))
             return tuple(str(v) for v in value)
@@ -420,6 +505,7 @@ class PolicyRenderer:
             resources=strings("resources"),
             principals=principals,
             conditions=conditions,
+            origin=origin,
         )
 
 
