@@ -174,7 +174,7 @@ def render(planned: list[Change], *, allowed: bool) -> str:
     lost = data_loss(planned)
     lines = ["# Terraform plan", ""]
     if lost:
-        noun = "resource" if len(lost) == 1 else "resources"
+        noun = "resource that holds" if len(lost) == 1 else "resources that hold"
         verdict = (
             "`ALLOW_DATA_LOSS=1` was set: applying this plan destroys that data."
             if allowed
@@ -183,8 +183,7 @@ def render(planned: list[Change], *, allowed: bool) -> str:
         )
         lines += [
             "> [!CAUTION]",
-            f"> **DATA LOSS**: this plan deletes or replaces {len(lost)} {noun} that hold data."
-            f" {verdict}",
+            f"> **DATA LOSS**: this plan deletes or replaces {len(lost)} {noun} data. {verdict}",
             "",
             f"## Data loss ({len(lost)})",
             "",
