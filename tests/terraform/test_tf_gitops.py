@@ -278,9 +278,17 @@ def test_plan_keeps_the_lock_file_beside_the_saved_plan(ws: Workspace) -> None:
     ]
 
 
-def test_plan_says_when_the_lock_file_no_longer_fits(ws: Workspace) -> None:
+@pytest.mark.parametrize(
+    "failing",
+    [
+        "Provider dependency changes detected",
+        "Failed to query available provider packages: locked provider registry.terraform.io/"
+        "hashicorp/aws 5.0.0 does not match configured version constraint >= 6.69.1, < 7.0.0",
+    ],
+    ids=["provider-added", "constraint-changed"],
+)
+def test_plan_says_when_the_lock_file_no_longer_fits(ws: Workspace, failing: str) -> None:
     (ws.stack / LOCK).write_text("provider aws 5.0.0\n")
-    failing = "Provider dependency changes detected"
     result = ws.run("tf-plan.sh", {**ws.env, "FAKE_TF_INIT_FAIL": failing})
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
