@@ -111,7 +111,7 @@ mkdir -p "$plan"
 rm -f "$plan/tfplan" "$plan/.terraform.lock.hcl" "$plan/tfplan.json" "$plan/summary.md"
 # The saved plan and its lock file exist only once the plan has passed every step below.
 plan_ok=""
-trap '[[ -n "$plan_ok" ]] || rm -f "$plan/tfplan" "$plan/.terraform.lock.hcl"' EXIT
+trap '[[ -n "$plan_ok" ]] || rm -f "$plan/tfplan" "$plan/.terraform.lock.hcl" "$plan/tfplan.json.tmp"' EXIT
 
 # Always init: it is quick when nothing changed, and a half-done earlier init is completed.
 # With a lock file (committed, as it should be), init may not change it: the plan is made with

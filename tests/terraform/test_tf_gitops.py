@@ -480,8 +480,7 @@ def test_a_failed_show_leaves_no_plan_and_no_partial_json(ws: Workspace) -> None
     assert result.stderr.strip().splitlines() == [
         f"Error: 'terraform show -json' failed for {ws.plan_dir / 'tfplan'}."
     ]
-    assert not (ws.plan_dir / "tfplan").exists()
-    assert not (ws.plan_dir / "tfplan.json").exists()
+    assert sorted(p.name for p in ws.plan_dir.iterdir()) == ["init.log", "plan.log"]
 
 
 def test_plan_needs_python3(ws: Workspace, tmp_path: Path) -> None:
