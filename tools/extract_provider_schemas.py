@@ -26,7 +26,9 @@ Regenerate (the packages are ~100 MB each; keep them out of .venv):
 
 Output shape (per provider): {"version", "package", "resources": {type: schema},
 "data_sources": {type: schema}, "missing": [types the provider does not have]}, where a schema
-is {"attributes": {name: {"required", "optional", "computed", "kind", "syntax", "nested"?}}}.
+is {"attributes": {name: {"required", "optional", "computed", "kind", "type", "syntax",
+"nested"?}}}. `type` is the Terraform type of the value (string, number, bool, list(string),
+map(string), ...; "object" for nested attributes and blocks, described by `nested`).
 `syntax` is "block" (write `name { ... }`) or "attribute" (write `name = ...`). awscc is a
 plugin-framework provider whose nested types are all nested attributes, although cdktn marks
 them as blocks for its own rendering; the script records them as attributes.
@@ -70,6 +72,18 @@ _HCL_ENTRY = re.compile(
     r'\s*storageClassType: "(\w+)",'
 )
 _TF_TYPE = re.compile(r'static tfResourceType = "([a-z0-9_]+)";')
+_GETTER = re.compile(r"this\.get(\w+)Attribute\('([a-z0-9_]+)'\)")
+#: The getter cdktn generates for a computed attribute -> the Terraform type of its value.
+_GETTER_TYPES = {
+    "String": "string",
+    "Number": "number",
+    "Boolean": "bool",
+    "List": "list(string)",
+    "NumberList": "list(number)",
+    "StringMap": "map(string)",
+    "NumberMap": "map(number)",
+    "BooleanMap": "map(bool)",
+}
 
 
 def used_types(tf_dir: Path) -> dict[str, set[str]]:
@@ -94,6 +108,7 @@ def parse_module(js: str, provider: str) -> tuple[str, dict[str, Any]]:
     """Parse one generated index.js into (terraform type, schema)."""
     structs: dict[str, dict[str, dict[str, str]]] = {}  # struct -> key -> hcl info
     flags: dict[str, dict[str, tuple[bool, bool, bool]]] = {}  # class -> attr -> flags
+    getters: dict[str, dict[str, str]] = {}  # class -> attr -> type of its getter
     root_class = ""
     tf_type = ""
     starts = [m.start() for m in _SEGMENT.finditer(js)] + [len(js)]
@@ -112,6 +127,10 @@ def parse_module(js: str, provider: str) -> tuple[str, dict[str, Any]]:
                 attr: (c == "true", o == "true", r == "true")
                 for attr, c, o, r in _FLAGS.findall(segment)
             }
+            getters[name] = {
+                attr: _GETTER_TYPES.get(getter, "unknown:" + getter)
+                for getter, attr in _GETTER.findall(segment)
+            }
             if type_match := _TF_TYPE.search(segment):
                 root_class, tf_type = name, type_match.group(1)
                 structs[name] = entries
@@ -128,6 +147,9 @@ def parse_module(js: str, provider: str) -> tuple[str, dict[str, Any]]:
                 "optional": optional,
                 "computed": computed,
                 "kind": info.get("kind", "simple"),
+                "type": _value_type(info.get("storage", ""), info.get("kind", "simple"))
+                if info.get("storage")
+                else getters.get(flag_class, {}).get(attr, "unknown"),
             }
             nested_struct = _nested_struct(info.get("storage", ""), structs)
             if nested_struct and depth < 8:
@@ -143,6 +165,31 @@ def parse_module(js: str, provider: str) -> tuple[str, dict[str, Any]]:
         return {"attributes": attributes}
 
     return tf_type, build(root_class, root_class)
+
+
+#: cdktn's storageClassType -> the Terraform type of the value (element type for collections).
+_STORAGE_TYPES = {
+    "string": "string",
+    "number": "number",
+    "boolean": "bool",
+    "stringList": "list(string)",
+    "numberList": "list(number)",
+    "booleanList": "list(bool)",
+    "stringMap": "map(string)",
+    "numberMap": "map(number)",
+    "booleanMap": "map(bool)",
+    "stringListMap": "map(list(string))",
+}
+
+
+def _value_type(storage: str, kind: str) -> str:
+    """The Terraform type of a value by its cdktn storage class; "object" for nested types."""
+    if storage in _STORAGE_TYPES:
+        value_type = _STORAGE_TYPES[storage]
+        return value_type.replace("list(", "set(", 1) if kind == "set" else value_type
+    if storage.endswith(("List", "Map")) or storage[:1].isupper():
+        return "object"
+    return "unknown:" + storage
 
 
 def _nested_struct(storage: str, structs: dict[str, Any]) -> str | None:
