@@ -37,7 +37,10 @@ def _locals(work: Path, names: list[str], **variables: object) -> dict[str, obje
 def test_schema_strings_are_normalised_in_the_module() -> None:
     # Spacing differs between the two hcl2 layouts; compare without it.
     expression = "".join(str(tf.attr(MODULE.locals, "schemas")).split())
-    assert expression == "${{fortype,pathinvar.datasets:type=>jsonencode(jsondecode(file(path)))}}"
+    assert (
+        expression
+        == "${{fortype,pathinlocal.schema_files:type=>jsonencode(jsondecode(file(path)))}}"
+    )
     for type_name in ("awscc_personalize_schema", "awscc_personalize_dataset"):
         assert tf.attr(MODULE.resources[(type_name, "this")], "for_each") == "${local.schemas}"
     assert tf.attr(MODULE.resources[("awscc_personalize_schema", "this")], "schema") == (
@@ -83,29 +86,6 @@ def test_tags_local_is_a_list_of_key_value_objects_or_null(work: Path) -> None:
         for item in tags:
             assert set(item) <= set(nested["nested"]["attributes"]), type_name
     assert _locals(work, ["tags"], tags={})["tags"] is None
-
-
-def test_shape_check_catches_a_map_or_wrong_keys_through_locals() -> None:
-    module = tf.Module(path=Path("snippet"))
-    tf.add_parsed(
-        module,
-        tf.parse_text(
-            'variable "tags" {\n  type = map(string)\n}\n'
-            'locals {\n  t = var.tags\n  l = [{ tag_key = "a", value = "b" }]\n}\n'
-            'resource "awscc_personalize_schema" "a" {\n  name = "n"\n  schema = "s"\n'
-            "  tags = local.t\n}\n"
-            'resource "awscc_personalize_schema" "b" {\n  name = "n"\n  schema = "s"\n'
-            "  tags = local.l\n}\n"
-        ),
-    )
-    problems = "\n".join(tf.check_value_shapes(module, SCHEMAS))
-    assert "awscc_personalize_schema.a.tags: var.tags is a map(string)" in problems
-    assert "awscc_personalize_schema.b.tags: unsupported attribute 'tag_key'" in problems
-
-
-@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda p: p.name)
-def test_no_value_of_the_wrong_shape_reaches_a_list_attribute(directory: Path) -> None:
-    assert tf.check_value_shapes(tf.load_module(directory), SCHEMAS) == []
 
 
 # --- Dataset types ------------------------------------------------------------------------------

@@ -48,12 +48,6 @@ def test_schema_file_covers_every_type_the_code_declares() -> None:
 def test_resources_conform_to_provider_schemas(directory: Path) -> None:
     module = tf.load_module(directory)
     assert tf.check_conformance(module, SCHEMAS) == []
-    assert tf.check_references(module, SCHEMAS) == []
-
-
-@pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda p: p.name)
-def test_module_calls_match_module_interfaces(directory: Path) -> None:
-    assert tf.check_module_calls(tf.load_module(directory)) == []
 
 
 SEEDED = {
@@ -122,31 +116,3 @@ def test_conformance_accepts_dynamic_block_as_its_block() -> None:
         '      status = "Enabled"\n    }\n  }\n}\n'
     )
     assert tf.check_conformance(_module_from(text), SCHEMAS) == []
-
-
-def test_reference_check_catches_unknown_attribute_and_undeclared_block(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text(
-        'resource "aws_s3_bucket" "this" {\n  bucket = "b"\n}\n'
-        'output "a" {\n  description = "x"\n  value = aws_s3_bucket.this.bucket_arn\n}\n'
-        'output "b" {\n  description = "x"\n  value = aws_iam_role.missing.arn\n}\n'
-    )
-    problems = "\n".join(tf.check_references(tf.load_module(tmp_path), SCHEMAS))
-    assert "aws_s3_bucket has no attribute 'bucket_arn'" in problems
-    assert "aws_iam_role.missing.arn refers to an undeclared resource" in problems
-
-
-def test_module_call_check_catches_wrong_wiring(tmp_path: Path) -> None:
-    child = tmp_path / "child"
-    child.mkdir()
-    (child / "main.tf").write_text(
-        'variable "needed" {\n  description = "x"\n  type = string\n}\n'
-        'output "out" {\n  description = "x"\n  value = var.needed\n}\n'
-    )
-    (tmp_path / "main.tf").write_text(
-        'module "c" {\n  source = "./child"\n  typo = "x"\n}\n'
-        'output "o" {\n  description = "x"\n  value = module.c.missing\n}\n'
-    )
-    problems = "\n".join(tf.check_module_calls(tf.load_module(tmp_path)))
-    assert "has no variable 'typo'" in problems
-    assert "required variable 'needed' is not set" in problems
-    assert "module.c has no output 'missing'" in problems
