@@ -1,16 +1,33 @@
 # Amazon Personalize dataset group, one schema and one dataset per dataset type (awscc provider:
 # hashicorp/aws has no Personalize resources). Import jobs are run by the tool, not declared here.
+#
+# Every argument below is create-only in the CloudFormation schemas awscc is generated from: a
+# new value replaces the resource, and replacing a dataset (or the schema or dataset group it
+# hangs from) deletes its imported data. Tags are set at creation and then ignored (see README);
+# the other create-only arguments say below why a replacement is what the caller asks for.
 
 locals {
   # awscc takes tags as a list of {key, value} objects; null (not []) when there are none.
   tags = length(var.tags) == 0 ? null : [for key in sort(keys(var.tags)) : { key = key, value = var.tags[key] }]
 
+  # The MovieLens schemas ship with these modules (terraform/schemas, also read by the Python
+  # tool): a datasets value that is not a .json path names one of them, so a stack that calls
+  # this module from a Git ref or the registry needs no copy of the files.
+  bundled_schemas = "${path.module}/../../schemas"
+  schema_files = {
+    for type, schema in var.datasets :
+    type => can(regex("\\.json$", schema)) ? schema : "${local.bundled_schemas}/${schema}.json"
+  }
+
   # Decode and re-encode each schema: whitespace or key order changes in the file must never
   # change the string awscc compares, or the schema (and its dataset) would be replaced.
-  schemas = { for type, path in var.datasets : type => jsonencode(jsondecode(file(path))) }
+  schemas = { for type, path in local.schema_files : type => jsonencode(jsondecode(file(path))) }
 }
 
 resource "awscc_personalize_dataset_group" "this" {
+  # create-only: name, domain, kms_key_arn, role_arn: another name, domain or key is another
+  # dataset group (Personalize changes none in place); `make plan` refuses the replacement, which
+  # loses the imported data, unless ALLOW_DATA_LOSS=1.
   name        = var.name
   domain      = var.domain
   kms_key_arn = var.kms_key_arn
@@ -18,6 +35,9 @@ resource "awscc_personalize_dataset_group" "this" {
   tags        = local.tags
 
   lifecycle {
+    # Tags are create-only (tagUpdatable: false): a change would replace the group, data and all.
+    ignore_changes = [tags]
+
     precondition {
       condition     = var.kms_key_arn == null || var.role_arn != null
       error_message = "kms_key_arn needs role_arn: Personalize uses the key through that role."
@@ -28,18 +48,33 @@ resource "awscc_personalize_dataset_group" "this" {
 resource "awscc_personalize_schema" "this" {
   for_each = local.schemas
 
+  # create-only: name, schema, domain: Personalize schemas are immutable; a real change of the
+  # schema file (not of its whitespace, see local.schemas) is a new schema and a new, empty
+  # dataset, which `make plan` refuses unless ALLOW_DATA_LOSS=1.
   name   = "${var.name}-${lower(each.key)}"
   schema = each.value
   domain = var.domain
   tags   = local.tags
+
+  lifecycle {
+    # Tags are create-only (tagUpdatable: false): a change would replace the schema and dataset.
+    ignore_changes = [tags]
+  }
 }
 
 resource "awscc_personalize_dataset" "this" {
   for_each = local.schemas
 
+  # create-only: name, dataset_group_arn, schema_arn: the dataset follows its dataset group and
+  # schema, and is replaced only when they are (refused by `make plan` unless ALLOW_DATA_LOSS=1).
   name              = "${var.name}-${lower(each.key)}"
   dataset_type      = each.key
   dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn
   schema_arn        = awscc_personalize_schema.this[each.key].schema_arn
   tags              = local.tags
+
+  lifecycle {
+    # Tags are create-only (tagUpdatable: false): a change would replace the dataset, data and all.
+    ignore_changes = [tags]
+  }
 }

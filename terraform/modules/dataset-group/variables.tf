@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "datasets" {
-  description = "Map of dataset type (Interactions, Items, Users) to the path of its Avro schema JSON file. Interactions is required."
+  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (interactions, interactions_event_value, items) or the path of your own .json file. Interactions is required."
   type        = map(string)
 
   validation {
@@ -18,8 +18,8 @@ variable "datasets" {
   }
 
   validation {
-    condition     = alltrue([for path in values(var.datasets) : can(regex("\\.json$", path))])
-    error_message = "Every datasets value must be the path of a schema .json file."
+    condition     = alltrue([for schema in values(var.datasets) : contains(["interactions", "interactions_event_value", "items"], schema) || can(regex("\\.json$", schema))])
+    error_message = "Every datasets value must name a bundled schema (interactions, interactions_event_value, items) or be the path of a schema .json file."
   }
 }
 
