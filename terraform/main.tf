@@ -19,12 +19,17 @@ data "aws_caller_identity" "current" {}
 locals {
   tags = merge({ Stack = var.name_prefix, ManagedBy = "terraform" }, var.tags)
 
-  # Bucket names are global: the account and region make this one unique.
+  # S3 bucket and IAM role names are global (one per partition; the role per account): both
+  # carry the region, so the same name_prefix can be applied in a second region of the account.
+  # The region comes from var.region only: the providers, these names and the region the role
+  # trusts (its aws:SourceArn condition) all read it.
   bucket_name = "${var.name_prefix}-personalize-${data.aws_caller_identity.current.account_id}-${var.region}"
+  role_name   = coalesce(var.role_name, "${var.name_prefix}-personalize-${var.region}")
 
+  # Schemas bundled in schemas/, by name (the dataset-group module resolves them).
   datasets = merge(
-    { Interactions = "${path.module}/schemas/${var.interactions_schema}.json" },
-    var.enable_items_dataset ? { Items = "${path.module}/schemas/items.json" } : {},
+    { Interactions = var.interactions_schema },
+    var.enable_items_dataset ? { Items = "items" } : {},
   )
 }
 
@@ -42,7 +47,8 @@ module "data_bucket" {
 module "personalize_role" {
   source = "./modules/personalize-role"
 
-  name                = "${var.name_prefix}-personalize"
+  name                = local.role_name
+  region              = var.region
   bucket_arn          = module.data_bucket.bucket_arn
   data_prefix         = var.data_prefix
   batch_output_prefix = module.data_bucket.batch_output_prefix

@@ -20,8 +20,19 @@ variable "region" {
   }
 }
 
+variable "role_name" {
+  description = "Name of the IAM role Personalize assumes. Null: NAME_PREFIX-personalize-REGION (IAM names are global, so the region keeps two regions of one account apart). Set it to keep an existing role's name, such as NAME_PREFIX-personalize from version 0.1."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.role_name, "-")))
+    error_message = "The role_name must be null or 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
 variable "tags" {
-  description = "Tags for every resource (aws default_tags, and explicit tags on the awscc resources)."
+  description = "Tags for every resource (aws default_tags, and explicit tags on the awscc resources, where they are set at creation only: see modules/dataset-group)."
   type        = map(string)
   default     = {}
 }
@@ -60,8 +71,8 @@ variable "data_prefix" {
   default     = "personalize/input/"
 
   validation {
-    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.data_prefix))
-    error_message = "The data_prefix must be one or more path segments, each ending with \"/\", without a leading slash (e.g. \"personalize/input/\")."
+    condition     = can(regex("^([A-Za-z0-9!_.'()-]+/)+$", var.data_prefix))
+    error_message = "The data_prefix must be one or more path segments, each of letters, digits and !_.'()- (no * or ?, which IAM reads as wildcards) ending with \"/\", without a leading slash (e.g. \"personalize/input/\")."
   }
 }
 
@@ -77,8 +88,8 @@ variable "batch_output_prefix" {
   default     = "personalize/output/"
 
   validation {
-    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.batch_output_prefix))
-    error_message = "The batch_output_prefix must be one or more path segments, each ending with \"/\", without a leading slash."
+    condition     = can(regex("^([A-Za-z0-9!_.'()-]+/)+$", var.batch_output_prefix))
+    error_message = "The batch_output_prefix must be one or more path segments, each of letters, digits and !_.'()- (no * or ?, which IAM reads as wildcards) ending with \"/\", without a leading slash."
   }
 }
 

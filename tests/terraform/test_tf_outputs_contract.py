@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import tf_static as tf
 
+from conftest import Evaluated
 from personalize_movielens.outputs import CONTRACT_OUTPUTS, parse_outputs
+from personalize_movielens.schemas import schema_path
 
 ROOT_STACK = tf.load_module(tf.TF_DIR)
 EXAMPLES = ["minimal", "complete"]
@@ -32,15 +35,36 @@ def test_root_outputs_come_from_the_modules_and_variables() -> None:
     assert sources["schema_arns"] == "${module.dataset_group.schema_arns}"
 
 
-def test_root_stack_uses_the_shared_schema_files() -> None:
-    datasets = str(tf.attr(ROOT_STACK.locals, "datasets"))
-    assert "/schemas/${var.interactions_schema}.json" in datasets
-    assert "/schemas/items.json" in datasets
-    validation = ROOT_STACK.variables["interactions_schema"]["validation"][0]
-    condition = str(tf.attr(validation, "condition"))
-    for variant in ("interactions", "interactions_event_value"):
-        assert f"'{variant}'" in condition or f'"{variant}"' in condition
-        assert (tf.TF_DIR / "schemas" / f"{variant}.json").is_file()
+@pytest.mark.parametrize(
+    ("scenario", "with_event_value"),
+    [("root-defaults", False), ("root-everything", True)],
+)
+def test_root_stack_sends_the_schemas_the_tool_reads(
+    evaluated: Evaluated, scenario: str, with_event_value: bool
+) -> None:
+    """The schema strings Terraform hands awscc are the files the tool prepares data for."""
+    schemas = {
+        i.key: json.loads(i.values["schema"])
+        for i in evaluated(scenario)
+        if i.type == "awscc_personalize_schema"
+    }
+    assert set(schemas) == {"Interactions", "Items"}
+    for dataset_type, sent in schemas.items():
+        path = schema_path(dataset_type, with_event_value=with_event_value)
+        assert sent == json.loads(path.read_text(encoding="utf-8")), dataset_type
+
+
+def test_the_bundled_schema_names_are_the_schema_files() -> None:
+    """The dataset-group module resolves a bundled schema by name: its list is the folder's."""
+    module = tf.load_module(tf.TF_DIR / "modules" / "dataset-group")
+    conditions = " ".join(
+        str(tf.attr(v, "condition")) for v in module.variables["datasets"]["validation"]
+    )
+    names = set(re.findall(r"\"([a-z_]+)\"", conditions)) - {"Interactions", "Items", "Users"}
+    assert names == {p.stem for p in (tf.TF_DIR / "schemas").glob("*.json")}
+    root = tf.load_module(tf.TF_DIR)
+    condition = str(tf.attr(root.variables["interactions_schema"]["validation"][0], "condition"))
+    assert set(re.findall(r"\"([a-z_]+)\"", condition)) <= names
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

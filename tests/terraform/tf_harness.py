@@ -78,3 +78,15 @@ def evaluate_locals(
     outputs = json.loads(_run(["output", "-json", "-no-color"], work))
     # Terraform omits null outputs from `output -json`.
     return {name: outputs[name]["value"] if name in outputs else None for name in names}
+
+
+def check_variables(module_dir: Path, variables: dict[str, Any], work: Path) -> None:
+    """Run the module's variable validations on these values (HarnessError when one refuses)."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "main.tf").write_text(
+        (module_dir / "variables.tf").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (work / "terraform.tfvars.json").write_text(json.dumps(variables), encoding="utf-8")
+    if not (work / ".terraform").exists():
+        _run(["init", "-input=false", "-no-color"], work)
+    _run(["apply", "-auto-approve", "-input=false", "-no-color"], work)

@@ -138,7 +138,8 @@ module "data_bucket" {
 module "personalize_role" {
   source = "../../modules/personalize-role"
 
-  name                = "${local.name}-role"
+  name                = "${local.name}-${var.region}" # IAM names are global: one role per region
+  region              = var.region
   bucket_arn          = module.data_bucket.bucket_arn
   data_prefix         = module.data_bucket.data_prefix
   batch_output_prefix = module.data_bucket.batch_output_prefix
@@ -149,9 +150,10 @@ module "dataset_group" {
   source = "../../modules/dataset-group"
 
   name = local.name
+  # Schemas the modules ship, by name: a copy of this example needs no schema files.
   datasets = {
-    Interactions = "${path.module}/../../schemas/interactions_event_value.json"
-    Items        = "${path.module}/../../schemas/items.json"
+    Interactions = "interactions_event_value"
+    Items        = "items"
   }
   kms_key_arn = aws_kms_key.this.arn
   role_arn    = module.personalize_role.role_arn

@@ -1,5 +1,7 @@
 # Minimal reuse of the modules: SSE-S3 bucket, role, and a dataset group with Interactions only.
-# Copy this folder into your own stack and change `source` to a pinned Git ref or registry path.
+# Copy this folder into your own stack and change each `source` to a pinned Git ref, e.g.
+# "git::https://github.com/ORG/personalize-movielens.git//terraform/modules/data-bucket?ref=v1.0.0":
+# nothing here reads a file outside this folder (the schema is one the modules ship, by name).
 
 provider "aws" {
   region = var.region
@@ -22,13 +24,15 @@ locals {
 module "data_bucket" {
   source = "../../modules/data-bucket"
 
-  bucket_name = "${local.name}-${data.aws_caller_identity.current.account_id}"
+  # S3 bucket and IAM role names are global: the account and region keep them unique.
+  bucket_name = "${local.name}-${data.aws_caller_identity.current.account_id}-${var.region}"
 }
 
 module "personalize_role" {
   source = "../../modules/personalize-role"
 
-  name        = "${local.name}-role"
+  name        = "${local.name}-${var.region}"
+  region      = var.region
   bucket_arn  = module.data_bucket.bucket_arn
   data_prefix = module.data_bucket.data_prefix
 }
@@ -38,6 +42,6 @@ module "dataset_group" {
 
   name = local.name
   datasets = {
-    Interactions = "${path.module}/../../schemas/interactions.json"
+    Interactions = "interactions"
   }
 }

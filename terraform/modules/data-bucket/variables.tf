@@ -14,8 +14,8 @@ variable "data_prefix" {
   default     = "personalize/input/"
 
   validation {
-    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.data_prefix))
-    error_message = "The data_prefix must be one or more path segments, each ending with \"/\", without a leading slash (e.g. \"personalize/input/\")."
+    condition     = can(regex("^([A-Za-z0-9!_.'()-]+/)+$", var.data_prefix))
+    error_message = "The data_prefix must be one or more path segments, each of letters, digits and !_.'()- (no * or ?, which IAM reads as wildcards) ending with \"/\", without a leading slash (e.g. \"personalize/input/\")."
   }
 }
 
@@ -31,8 +31,8 @@ variable "batch_output_prefix" {
   default     = "personalize/output/"
 
   validation {
-    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.batch_output_prefix))
-    error_message = "The batch_output_prefix must be one or more path segments, each ending with \"/\", without a leading slash (e.g. \"personalize/output/\")."
+    condition     = can(regex("^([A-Za-z0-9!_.'()-]+/)+$", var.batch_output_prefix))
+    error_message = "The batch_output_prefix must be one or more path segments, each of letters, digits and !_.'()- (no * or ?, which IAM reads as wildcards) ending with \"/\", without a leading slash (e.g. \"personalize/output/\")."
   }
 }
 

@@ -10,8 +10,10 @@ data "aws_region" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
+  # The region Personalize runs in: the caller's, when it says so, else this provider's.
+  region = coalesce(var.region, data.aws_region.current.region)
   # Any Personalize resource (dataset import job, batch inference job, ...) of this account and region.
-  source_arn = "arn:${data.aws_partition.current.partition}:personalize:${data.aws_region.current.region}:${local.account_id}:*"
+  source_arn = "arn:${data.aws_partition.current.partition}:personalize:${local.region}:${local.account_id}:*"
   use_kms    = var.kms_key_arn != null
   use_output = var.batch_output_prefix != null
 }

@@ -8,6 +8,17 @@ variable "name" {
   }
 }
 
+variable "region" {
+  description = "Region whose Personalize may assume the role (the aws:SourceArn condition of its trust policy). Null: the region of this module's aws provider. IAM role names are global: give each region's role its own name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.region == null || can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", coalesce(var.region, "-")))
+    error_message = "The region must be null or an AWS region name such as us-east-1."
+  }
+}
+
 variable "description" {
   description = "Description of the IAM role."
   type        = string
@@ -30,8 +41,8 @@ variable "data_prefix" {
   default     = "personalize/input/"
 
   validation {
-    condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.data_prefix))
-    error_message = "The data_prefix must be one or more path segments, each ending with \"/\", without a leading slash."
+    condition     = can(regex("^([A-Za-z0-9!_.'()-]+/)+$", var.data_prefix))
+    error_message = "The data_prefix must be one or more path segments, each of letters, digits and !_.'()- (no * or ?, which IAM reads as wildcards) ending with \"/\", without a leading slash."
   }
 }
 
@@ -41,8 +52,8 @@ variable "batch_output_prefix" {
   default     = null
 
   validation {
-    condition     = var.batch_output_prefix == null || can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.batch_output_prefix))
-    error_message = "The batch_output_prefix must be null or one or more path segments, each ending with \"/\", without a leading slash."
+    condition     = var.batch_output_prefix == null || can(regex("^([A-Za-z0-9!_.'()-]+/)+$", var.batch_output_prefix))
+    error_message = "The batch_output_prefix must be null or one or more path segments, each of letters, digits and !_.'()- (no * or ?, which IAM reads as wildcards) ending with \"/\", without a leading slash."
   }
 }
 
