@@ -59,12 +59,12 @@ test: setup ## Run the whole test suite (Python, Terraform static checks, end to
 	$(BIN)/pytest -q
 
 lint: $(DEV_STAMP) ## ruff lint and format check
-	$(BIN)/ruff check scripts tests bench
-	$(BIN)/ruff format --check scripts tests bench
+	$(BIN)/ruff check scripts tests bench tools
+	$(BIN)/ruff format --check scripts tests bench tools
 
 format: $(DEV_STAMP) ## Apply ruff fixes and formatting
-	$(BIN)/ruff check --fix scripts tests bench
-	$(BIN)/ruff format scripts tests bench
+	$(BIN)/ruff check --fix scripts tests bench tools
+	$(BIN)/ruff format scripts tests bench tools
 
 data: $(RUN_STAMP) ## Prepare MovieLens (or DATASET=synthetic), upload and import it
 	@if [ "$(DATASET)" = "synthetic" ]; then \

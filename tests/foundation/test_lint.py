@@ -16,7 +16,7 @@ RUFF = Path(sys.executable).with_name("ruff")
 )
 def test_ruff(args: tuple[str, ...]) -> None:
     result = subprocess.run(
-        [str(RUFF), *args, "scripts", "tests", "bench"],
+        [str(RUFF), *args, "scripts", "tests", "bench", "tools"],
         cwd=project_root(),
         capture_output=True,
         text=True,

@@ -48,13 +48,19 @@ def test_expected_module_layout() -> None:
         "modules/data-bucket",
         "modules/personalize-role",
         "modules/dataset-group",
+        "modules/deployer-policy",
         "examples/minimal",
         "examples/complete",
     } <= dirs
     for directory in dirs:
         names = {p.name for p in (tf.TF_DIR / directory).glob("*.tf")}
         assert {"main.tf", "variables.tf", "outputs.tf", "versions.tf"} <= names, directory
-    for module in ("modules/data-bucket", "modules/personalize-role", "modules/dataset-group"):
+    for module in (
+        "modules/data-bucket",
+        "modules/personalize-role",
+        "modules/dataset-group",
+        "modules/deployer-policy",
+    ):
         assert (tf.TF_DIR / module / "README.md").is_file()
     assert (tf.TF_DIR / "README.md").is_file()
 

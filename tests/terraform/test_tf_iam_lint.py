@@ -17,24 +17,6 @@ import pytest
 import tf_static as tf
 from tf_eval import PolicyRenderer, Statement
 
-#: Findings in files this change does not own, reported to their owners with the fix; each is
-#: tolerated until the fix lands (then delete the entry).
-KNOWN_DEFECTS = {
-    ("examples/complete/main.tf", "AccountAdministersKey", "kms:ListAliases"): (
-        "kms:ListAliases is an 'IAM policy' action in the AWS KMS permissions reference (its only "
-        'resource is "*"): in a key policy it grants nothing. Fix: remove "kms:ListAliases" from '
-        "the AccountAdministersKey actions of data.aws_iam_policy_document.key."
-    ),
-}
-
-
-def _known(finding: str) -> bool:
-    return any(
-        f"{file}:" in finding and f": {sid}: " in finding and action in finding
-        for file, sid, action in KNOWN_DEFECTS
-    )
-
-
 # --- The sources ---------------------------------------------------------------------------------
 
 
@@ -54,7 +36,7 @@ def test_the_sources_know_the_services_the_stack_uses() -> None:
 @pytest.mark.parametrize("directory", tf.module_dirs(), ids=lambda p: p.name)
 def test_every_policy_document_passes_the_lint(directory: Path) -> None:
     findings = ic.lint_module(tf.load_module(directory))
-    assert [f for f in findings if not _known(f)] == []
+    assert findings == []
 
 
 def test_policy_kinds_come_from_the_resources_that_use_them() -> None:

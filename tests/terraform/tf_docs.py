@@ -25,6 +25,7 @@ DOCUMENTED = [
     tf.TF_DIR / "modules" / "data-bucket",
     tf.TF_DIR / "modules" / "personalize-role",
     tf.TF_DIR / "modules" / "dataset-group",
+    tf.TF_DIR / "modules" / "deployer-policy",
 ]
 
 
