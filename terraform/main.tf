@@ -42,6 +42,8 @@ module "data_bucket" {
   batch_output_prefix = var.batch_output_prefix
   kms_key_arn         = var.kms_key_arn
   force_destroy       = var.force_destroy_bucket
+
+  enable_source_account_condition = var.enable_source_account_condition
 }
 
 module "personalize_role" {

@@ -93,6 +93,12 @@ variable "batch_output_prefix" {
   }
 }
 
+variable "enable_source_account_condition" {
+  description = "Guard the bucket policy's Personalize statements with aws:SourceAccount (confused-deputy protection). Set false only if imports fail with \"Insufficient privileges for accessing data in S3\" although the role and bucket policy are right (docs/operations.md)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy_bucket" {
   description = "Let terraform destroy delete the data bucket while it still holds objects."
   type        = bool

@@ -188,3 +188,27 @@ def test_renderer_refuses_what_it_cannot_evaluate(tmp_path: Path) -> None:
     )
     with pytest.raises(EvalError, match="formatlist"):
         renderer.render("x")
+
+
+# --- aws:SourceAccount on the bucket policy (issue 9, defect 8) ------------------------------
+
+
+def test_the_source_account_condition_can_be_dropped() -> None:
+    """The guide's confused-deputy advice is kept by default; its bucket-policy example has no
+    such condition, so a team whose imports are refused for it can turn it off, and then no
+    Personalize statement keeps it (the TLS-only deny stays)."""
+    default = [s for s in bucket_policy(enable_batch_output=True) if s.effect == "Allow"]
+    assert all(s.condition("aws:SourceAccount") for s in default)
+    dropped = bucket_policy(enable_batch_output=True, enable_source_account_condition=False)
+    allows = [s for s in dropped if s.effect == "Allow"]
+    assert len(allows) == 3 and all(s.conditions == () for s in allows), as_json(allows)
+    assert by_sid(dropped)["DenyInsecureTransport"].condition("aws:SecureTransport")
+
+
+def test_operations_doc_gives_the_diagnosis_and_the_variable() -> None:
+    text = (tf.ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    (line,) = [x for x in text.splitlines() if "enable_source_account_condition" in x]
+    assert "Insufficient privileges for accessing data in S3" in line
+    root = tf.load_module(tf.TF_DIR)
+    assert "enable_source_account_condition" in root.variables
+    assert tf.attr(root.variables["enable_source_account_condition"], "default") is True

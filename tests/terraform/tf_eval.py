@@ -494,7 +494,7 @@ class PolicyRenderer:
                 tuple(map(str, self.ev.value(attr(c, "values")))),
             )
             for c in block.get("condition", [])
-        )
+        ) + self._dynamic_conditions(block)
         for key in ("not_actions", "not_resources", "not_principals"):
             if key in block:
                 raise EvalError(f"{key} is not supported by the renderer")
@@ -507,6 +507,36 @@ class PolicyRenderer:
             conditions=conditions,
             origin=origin,
         )
+
+    def _dynamic_conditions(
+        self, block: dict[str, Any]
+    ) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """`dynamic "condition"` blocks: one condition per for_each item (condition.value)."""
+        found = []
+        for dynamic in block.get("dynamic", []):
+            for name, spec in dynamic.items():
+                if name != "condition":
+                    raise EvalError(f'dynamic "{name}" is not supported by the renderer')
+                if "iterator" in spec:
+                    raise EvalError("a dynamic block's iterator is not supported by the renderer")
+                items = self.ev.value(attr(spec, "for_each"))
+                if isinstance(items, Unknown | dict):
+                    raise EvalError(f"dynamic condition over {items!r}: give a known list")
+                (content,) = spec.get("content", [{}])
+                for key, item in enumerate(items):
+                    self.ev.known.update({"condition.value": item, "condition.key": key})
+                    try:
+                        found.append(
+                            (
+                                str(self.ev.value(attr(content, "test"))),
+                                str(self.ev.value(attr(content, "variable"))),
+                                tuple(map(str, self.ev.value(attr(content, "values")))),
+                            )
+                        )
+                    finally:
+                        self.ev.known.pop("condition.value")
+                        self.ev.known.pop("condition.key")
+        return tuple(found)
 
 
 def as_json(statements: list[Statement]) -> str:

@@ -1,6 +1,7 @@
 # S3 bucket for Amazon Personalize input data (and, optionally, batch inference output).
 # Private, encrypted, versioned, TLS only; its policy lets the Personalize service read the input
-# prefix of this account's own jobs, so imports cannot fail on bucket access.
+# prefix for this account's own jobs (aws:SourceAccount, unless turned off), so imports cannot
+# fail on bucket access.
 
 data "aws_caller_identity" "current" {}
 
@@ -11,6 +12,9 @@ locals {
   bucket_arn            = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
   use_kms               = var.kms_key_arn != null
   personalize_principal = "personalize.amazonaws.com"
+  # The account whose Personalize jobs may use the bucket, as the aws:SourceAccount condition of
+  # the Personalize statements; none when the caller turns the condition off.
+  source_accounts = var.enable_source_account_condition ? [local.account_id] : []
 }
 
 resource "aws_s3_bucket" "this" {
@@ -123,10 +127,14 @@ data "aws_iam_policy_document" "personalize_read" {
       identifiers = [local.personalize_principal]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+    # Confused-deputy protection (see var.enable_source_account_condition).
+    dynamic "condition" {
+      for_each = local.source_accounts
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -141,10 +149,14 @@ data "aws_iam_policy_document" "personalize_read" {
       identifiers = [local.personalize_principal]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+    # Confused-deputy protection (see var.enable_source_account_condition).
+    dynamic "condition" {
+      for_each = local.source_accounts
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [condition.value]
+      }
     }
   }
 }
@@ -163,10 +175,14 @@ data "aws_iam_policy_document" "personalize_batch_output" {
       identifiers = [local.personalize_principal]
     }
 
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
+    # Confused-deputy protection (see var.enable_source_account_condition).
+    dynamic "condition" {
+      for_each = local.source_accounts
+      content {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [condition.value]
+      }
     }
   }
 }

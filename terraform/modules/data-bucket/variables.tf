@@ -36,6 +36,12 @@ variable "batch_output_prefix" {
   }
 }
 
+variable "enable_source_account_condition" {
+  description = "Add an aws:SourceAccount condition (this account) to the statements that let the Personalize service use the bucket: the developer guide's confused-deputy advice. Its own bucket-policy example has none; set false if imports fail with \"Insufficient privileges for accessing data in S3\" while the role and policy are otherwise right (docs/operations.md)."
+  type        = bool
+  default     = true
+}
+
 variable "kms_key_arn" {
   description = "ARN of a customer managed KMS key for default bucket encryption (SSE-KMS). Null uses SSE-S3."
   type        = string
