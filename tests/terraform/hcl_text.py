@@ -11,6 +11,7 @@ comments are skipped when counting brackets.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_-]*"
@@ -47,33 +48,51 @@ class Block:
         return [i for i in self.body if isinstance(i, Block) and i.type == type_name]
 
 
-def _scan(line: str, stack: list[str]) -> None:
-    """Track what is open after one line: strings, `${...}` templates and brackets."""
+def _characters(text: str, stack: list[str]) -> Iterator[tuple[str, bool]]:
+    """Each character with whether it is literal (string text, quotes, template delimiters,
+    comments) rather than code; `stack` tracks what is open (strings, `${`, brackets) and
+    carries it from one line to the next."""
     i = 0
-    while i < len(line):
-        char = line[i]
+    while i < len(text):
+        char = text[i]
         top = stack[-1] if stack else ""
         if top == '"':
             if char == "\\":
+                yield from ((c, True) for c in text[i : i + 2])
                 i += 2
                 continue
-            if line.startswith(("${", "%{"), i):
+            if text.startswith(("${", "%{"), i):
                 stack.append("${")
+                yield from ((c, True) for c in text[i : i + 2])
                 i += 2
                 continue
             if char == '"':
                 stack.pop()
+            yield char, char != "\n"
             i += 1
             continue
+        if char == "#" or text.startswith("//", i):
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            yield from ((c, True) for c in text[i:end])
+            i = end
+            continue
+        literal = False
         if char == '"':
             stack.append('"')
-        elif char == "#" or line.startswith("//", i):
-            return
+            literal = True
         elif char in "([{":
             stack.append(char)
         elif char in ")]}" and stack:
-            stack.pop()  # a bracket, or the `}` that ends a template and returns to its string
+            literal = stack.pop() == "${"  # the end of a template: back in its string
+        yield char, literal
         i += 1
+
+
+def _scan(line: str, stack: list[str]) -> None:
+    """Track what is open after one line: strings, `${...}` templates and brackets."""
+    for _ in _characters(line, stack):
+        pass
 
 
 def _statement_end(lines: list[str], start: int, first_col: int = 0) -> int:
@@ -176,38 +195,7 @@ def code_of(expr: str) -> str:
     References are looked for in code and in `${...}`, never in what a string says
     ("the ARN of aws_s3_bucket.this" in a description is not a reference).
     """
-    out: list[str] = []
-    stack: list[str] = []
-    i = 0
-    while i < len(expr):
-        char = expr[i]
-        top = stack[-1] if stack else ""
-        if top == '"':
-            if char == "\\":
-                out.append("  ")
-                i += 2
-                continue
-            if expr.startswith(("${", "%{"), i):
-                stack.append("${")
-                out.append("  ")
-                i += 2
-                continue
-            if char == '"':
-                stack.pop()
-            out.append(" " if char != "\n" else "\n")
-            i += 1
-            continue
-        if char == '"':
-            stack.append('"')
-        elif char in "([{":
-            stack.append(char)
-        elif char in ")]}" and stack and stack.pop() == "${":
-            out.append(" ")  # the end of a template: back in its string
-            i += 1
-            continue
-        out.append(char)
-        i += 1
-    return "".join(out)
+    return "".join(" " if literal else char for char, literal in _characters(expr, []))
 
 
 def walk_attributes(items: list[Attribute | Block]) -> list[tuple[list[Block], Attribute]]:

@@ -50,7 +50,8 @@ def write_harness(module_dir: Path, names: list[str], work: Path) -> None:
     (work / "main.tf").write_text("\n".join(parts), encoding="utf-8")
 
 
-def _run(args: list[str], work: Path) -> str:
+def run_terraform(args: list[str], work: Path, error: type[HarnessError] = HarnessError) -> str:
+    """Run .venv's Terraform (1.0.3, no provider) in work; raise `error` with its stderr."""
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     result = subprocess.run(
         [str(venv_bin("terraform")), *args],
@@ -62,7 +63,7 @@ def _run(args: list[str], work: Path) -> str:
         env=env,
     )
     if result.returncode != 0:
-        raise HarnessError(f"terraform {args[0]} failed: {result.stderr.strip()}")
+        raise error(f"terraform {args[0]} failed: {result.stderr.strip()}")
     return result.stdout
 
 
@@ -73,9 +74,9 @@ def evaluate_locals(
     write_harness(module_dir, names, work)
     (work / "terraform.tfvars.json").write_text(json.dumps(variables), encoding="utf-8")
     if not (work / ".terraform").exists():
-        _run(["init", "-input=false", "-no-color"], work)
-    _run(["apply", "-auto-approve", "-input=false", "-no-color"], work)
-    outputs = json.loads(_run(["output", "-json", "-no-color"], work))
+        run_terraform(["init", "-input=false", "-no-color"], work)
+    run_terraform(["apply", "-auto-approve", "-input=false", "-no-color"], work)
+    outputs = json.loads(run_terraform(["output", "-json", "-no-color"], work))
     # Terraform omits null outputs from `output -json`.
     return {name: outputs[name]["value"] if name in outputs else None for name in names}
 
@@ -88,5 +89,5 @@ def check_variables(module_dir: Path, variables: dict[str, Any], work: Path) -> 
     )
     (work / "terraform.tfvars.json").write_text(json.dumps(variables), encoding="utf-8")
     if not (work / ".terraform").exists():
-        _run(["init", "-input=false", "-no-color"], work)
-    _run(["apply", "-auto-approve", "-input=false", "-no-color"], work)
+        run_terraform(["init", "-input=false", "-no-color"], work)
+    run_terraform(["apply", "-auto-approve", "-input=false", "-no-color"], work)

@@ -23,17 +23,16 @@ arguments and the block it came from, so checks can name the file and line.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hcl_text
 from hcl_text import Attribute, Block
-from tf_static import load_provider_schemas, venv_bin
+from tf_harness import HarnessError, run_terraform
+from tf_static import load_provider_schemas
 
 UNKNOWN = "__unknown__"
 META = frozenset({"for_each", "count", "depends_on", "provider", "lifecycle", "provisioner"})
@@ -47,7 +46,7 @@ KNOWN = {
 }
 
 
-class TreeError(RuntimeError):
+class TreeError(HarnessError):
     """Terraform refused the rewritten copy (message: its stderr, which names the file)."""
 
 
@@ -335,19 +334,7 @@ def _write_copy(
 
 
 def _run(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    result = subprocess.run(
-        [str(venv_bin("terraform")), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=env,
-    )
-    if result.returncode != 0:
-        raise TreeError(f"terraform {args[0]} failed: {result.stderr.strip()}")
-    return result.stdout
+    return run_terraform(args, cwd, TreeError)
 
 
 def evaluate(stack: Path, variables: dict[str, Any], work: Path) -> list[Instance]:
