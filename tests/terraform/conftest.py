@@ -32,6 +32,10 @@ SCENARIOS: dict[str, tuple[str, dict[str, Any]]] = {
     "minimal-second-region": ("examples/minimal", {"region": "eu-west-1"}),
     "complete": ("examples/complete", {}),
     "complete-second-region": ("examples/complete", {"region": "eu-west-1"}),
+    "deployer-policy": (
+        "modules/deployer-policy",
+        {"name_prefix": "movielens", "enable_kms_key": True, "enable_force_destroy_bucket": True},
+    ),
 }
 
 Evaluated = Callable[[str], list[tf_tree.Instance]]

@@ -37,7 +37,8 @@ def test_awscc_values_conform_to_the_cloudformation_schemas(
     evaluated: Evaluated, scenario: str
 ) -> None:
     instances = evaluated(scenario)
-    assert instances_of(instances, "awscc_personalize_dataset"), "nothing evaluated"
+    if not SCENARIOS[scenario][0].startswith("modules/"):  # every stack has its datasets
+        assert instances_of(instances, "awscc_personalize_dataset"), "nothing evaluated"
     assert cfn_problems(instances) == []
 
 
