@@ -8,7 +8,8 @@
 # refuses a plan without it or one whose lock file differs from a committed
 # DIR/.terraform.lock.hcl, copies it to DIR when DIR has none, and then runs `terraform init
 # -lockfile=readonly` with the same TF_BACKEND_CONFIG as the plan, so that a fresh runner installs
-# exactly the providers the plan was made with. Terraform itself refuses a plan whose state has
+# exactly the providers the plan was made with. It checks the saved plan for data loss again
+# (ALLOW_DATA_LOSS=1 lets it through, as for the plan). Terraform itself refuses a plan whose state has
 # changed since it was made (re-run `make plan`). The plan file is removed after a successful
 # apply so that it cannot be applied twice; the JSON and the summary stay for the record.
 # See docs/gitops.md.
@@ -18,7 +19,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/tf-plan.sh" --lib
 
 dir="${1:-terraform}"
 [[ -d "$dir" ]] || die "no Terraform directory '$dir'."
+guard_settings
 require_terraform
+require_python
 [[ -f "$dir/plan/tfplan" ]] || die "no saved plan at $dir/plan/tfplan: run 'make plan' and review it first."
 require_credentials
 backend_config_args
@@ -36,6 +39,15 @@ else
 fi
 
 run_tf "$dir" init -lockfile=readonly ${BACKEND_ARGS[@]+"${BACKEND_ARGS[@]}"}
+
+# The data-loss guard once more, on the saved plan itself: a plan that reached this machine
+# another way (copied by hand, an older artifact) meets the rule `make plan` applies. Its
+# "Error: " lines are on stderr already.
+TF_IN_AUTOMATION=1 terraform -chdir="$dir" show -no-color -json plan/tfplan >"$dir/plan/apply-check.json" ||
+  die "'terraform show -json' failed for $dir/plan/tfplan."
+python3 "$(dirname "${BASH_SOURCE[0]}")/plan_summary.py" "$dir/plan/apply-check.json" \
+  "$dir/plan/apply-summary.md" ${guard_args[@]+"${guard_args[@]}"} >/dev/null || exit 1
+
 run_tf "$dir" apply plan/tfplan
 rm -f "$dir/plan/tfplan"
 echo "Applied $dir/plan/tfplan (log: $dir/plan/apply.log)."

@@ -82,25 +82,35 @@ backend_config_args() {
   BACKEND_ARGS=("-backend-config=$(cd "$(dirname "$TF_BACKEND_CONFIG")" && pwd)/$(basename "$TF_BACKEND_CONFIG")")
 }
 
+# guard_settings: guard_args (an array) for tools/plan_summary.py from ALLOW_DATA_LOSS (1, or 0/unset).
+guard_settings() {
+  case "${ALLOW_DATA_LOSS:-}" in
+    "" | 0) guard_args=() ;;
+    1) guard_args=(--allow-data-loss) ;;
+    *) die "ALLOW_DATA_LOSS must be 1 (or unset), not '$ALLOW_DATA_LOSS'." ;;
+  esac
+}
+
+# require_python: plan_summary.py (the summary and the data-loss guard) runs on the system python3.
+require_python() {
+  command -v python3 >/dev/null 2>&1 ||
+    die "python3 not found on PATH: the plan is summarised and checked by tools/plan_summary.py."
+}
+
 # The rest runs only when executed, not when sourced by tf-apply.sh (`source tf-plan.sh --lib`).
 [[ "${1:-}" == "--lib" ]] && return 0
 
 dir="${1:-terraform}"
 [[ -d "$dir" ]] || die "no Terraform directory '$dir'."
 # Settings first: a typo must not cost a whole init and plan.
-case "${ALLOW_DATA_LOSS:-}" in
-  "" | 0) guard_args=() ;;
-  1) guard_args=(--allow-data-loss) ;;
-  *) die "ALLOW_DATA_LOSS must be 1 (or unset), not '$ALLOW_DATA_LOSS'." ;;
-esac
+guard_settings
 case "${TF_PLAN_LOCK:-}" in
   "") lock_args=() ;;
   true | false) lock_args=("-lock=$TF_PLAN_LOCK") ;;
   *) die "TF_PLAN_LOCK must be true or false, not '$TF_PLAN_LOCK'." ;;
 esac
 require_terraform
-command -v python3 >/dev/null 2>&1 ||
-  die "python3 not found on PATH: 'make plan' summarises the plan with tools/plan_summary.py."
+require_python
 require_credentials
 backend_config_args
 

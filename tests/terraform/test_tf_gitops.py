@@ -335,6 +335,7 @@ def test_apply_on_another_runner_inits_with_the_plans_lock_file_and_backend(
     assert result.returncode == 0, result.stderr
     assert [c.split()[1:] for c in runner.calls()] == [
         ["init", "-input=false", "-no-color", "-lockfile=readonly", f"-backend-config={backend}"],
+        ["show", "-no-color", "-json", "plan/tfplan"],  # the data-loss guard, once more
         ["apply", "-input=false", "-no-color", "plan/tfplan"],
     ]
     # No lock file was committed: the plan's is used, and the user is told to commit it.
@@ -342,6 +343,24 @@ def test_apply_on_another_runner_inits_with_the_plans_lock_file_and_backend(
     assert Path(f"{ws.log}.applied-with").read_text() == (ws.stack / LOCK).read_text()
     assert f"Using the plan's provider lock file as {runner.stack / LOCK}" in result.stdout
     assert not (runner.plan_dir / "tfplan").exists()
+
+
+def test_apply_checks_the_saved_plan_for_data_loss_again(ws: Workspace, tmp_path: Path) -> None:
+    """A saved plan that loses data and reached the apply another way (copied by hand, an older
+    artifact) is refused there too, unless ALLOW_DATA_LOSS=1."""
+    assert ws.run("tf-plan.sh").returncode == 0
+    runner = fresh_checkout(ws, tmp_path, lock=(ws.stack / LOCK).read_text())
+    losing = str(Path(__file__).with_name("fixtures") / "plans" / "replace_dataset.json")
+    env = {**runner.env, "FAKE_TF_PLAN_JSON": losing}
+    result = runner.run("tf-apply.sh", env)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("Error: ") and "awscc_personalize_dataset" in line, line
+    assert "apply" not in [c.split()[1] for c in runner.calls()]
+    assert (runner.plan_dir / "tfplan").exists()  # still there, for review
+    allowed = runner.run("tf-apply.sh", {**env, "ALLOW_DATA_LOSS": "1"})
+    assert allowed.returncode == 0, allowed.stderr
+    assert runner.calls()[-1].split()[1] == "apply"
 
 
 def test_apply_with_the_same_committed_lock_file(ws: Workspace, tmp_path: Path) -> None:
@@ -495,7 +514,7 @@ def test_plan_needs_python3(ws: Workspace, tmp_path: Path) -> None:
     result = ws.run("tf-plan.sh", {**ws.env, "PATH": path})
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "Error: python3 not found on PATH: 'make plan' summarises the plan with "
+        "Error: python3 not found on PATH: the plan is summarised and checked by "
         "tools/plan_summary.py."
     ]
     assert ws.calls() == []

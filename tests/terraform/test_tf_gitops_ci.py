@@ -206,6 +206,12 @@ def workflow_problems(text: str) -> list[str]:
         problems.append("apply: plan not downloaded from the plan run")
     if not check or check[0] > make_apply:
         problems.append("apply: terraform/ tree not checked before `make apply`")
+    finder = " ".join(s.get("with", {}).get("script", "") for s in apply.get("steps", []))
+    if "status: 'completed'" not in finder or "run.conclusion !== 'success'" not in finder:
+        problems.append("apply: may apply an older plan than the newest run for the commit")
+    allow = apply.get("steps", [{}])[make_apply].get("env", {}) if make_apply >= 0 else {}
+    if "allow-data-loss" not in str(allow.get("ALLOW_DATA_LOSS", "")):
+        problems.append("apply: data loss not tied to the merged pull request's label")
     return problems
 
 
@@ -232,6 +238,13 @@ def test_workflow_follows_the_gitops_rules() -> None:
         ("run: make apply", "run: terraform apply -auto-approve", "does not run `make apply`"),
         ("          run-id: ${{ steps.find.outputs.run-id }}\n", "", "plan not downloaded"),
         ('merged="$(git rev-parse "HEAD:$TF_DIR")"', 'merged="$planned"', "tree not checked"),
+        ("status: 'completed'", "status: 'success'", "may apply an older plan"),
+        ("run.conclusion !== 'success'", "false", "may apply an older plan"),
+        (
+            "          ALLOW_DATA_LOSS: ${{ steps.find.outputs.allow-data-loss }}\n",
+            "",
+            "data loss not tied to the merged pull request's label",
+        ),
         (
             '>>"$GITHUB_STEP_SUMMARY"\n\n      - name: Comment',
             ">/dev/null\n\n      - name: Comment",
