@@ -62,12 +62,13 @@ data "aws_iam_policy_document" "s3_read" {
       "s3:GetBucketPolicy",
       "s3:GetBucketPublicAccessBlock",
       "s3:GetBucketRequestPayment",
-      "s3:GetBucketTagging",
       "s3:GetBucketVersioning",
       "s3:GetBucketWebsite",
       "s3:GetEncryptionConfiguration",
       "s3:GetLifecycleConfiguration",
       "s3:GetReplicationConfiguration",
+      # The bucket's tags, read through S3 Control since aws 6.23.0 (see README).
+      "s3:ListTagsForResource",
     ]
     resources = [local.bucket_arn]
   }
@@ -85,10 +86,11 @@ data "aws_iam_policy_document" "s3_write" {
       "s3:PutBucketOwnershipControls",
       "s3:PutBucketPolicy",
       "s3:PutBucketPublicAccessBlock",
-      "s3:PutBucketTagging",
       "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
+      "s3:TagResource",
+      "s3:UntagResource",
     ]
     resources = [local.bucket_arn]
   }
