@@ -110,6 +110,16 @@ SEEDED: dict[str, tuple[Mutation, str] | tuple[Mutation, str, str]] = {
         ),
         "aws_s3_bucket.this.force_destroy must be bool, but is the string 'yes'",
     ),
+    "a list where a string goes, in a dynamic block": (
+        Mutation(
+            "modules/data-bucket/main.tf",
+            '  versioning_configuration {\n    status = "Enabled"\n  }\n',
+            '  dynamic "versioning_configuration" {\n    for_each = [1]\n    content {\n'
+            '      status = ["Enabled"]\n    }\n  }\n',
+        ),
+        "versioning_configuration[0].status must be string, but is a list",
+        '      status = ["Enabled"]',
+    ),
     "a string where a set of strings goes, in a nested block": (
         Mutation(
             "modules/data-bucket/main.tf",

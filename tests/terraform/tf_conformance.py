@@ -20,6 +20,7 @@ from typing import Any
 
 import cfn_schemas as cfn
 import jsonschema
+from hcl_text import Attribute
 from tf_static import display_path
 from tf_tree import UNKNOWN, Instance
 
@@ -41,9 +42,16 @@ def _where(instance: Instance, attribute: str | None = None) -> str:
 
 
 def _set_arguments(instance: Instance) -> dict[str, Any]:
-    """The arguments the block itself sets (not the computed defaults the harness merged in)."""
-    names = {i.name for i in instance.block.body if hasattr(i, "expr")}
-    names |= {i.type for i in instance.block.body if hasattr(i, "labels") and i.type != "lifecycle"}
+    """The arguments the block itself sets (not the computed defaults the harness merged in):
+    attributes, nested blocks, and the blocks that `dynamic "NAME"` writes (NAME)."""
+    names = set()
+    for item in instance.block.body:
+        if isinstance(item, Attribute):
+            names.add(item.name)
+        elif item.type == "dynamic":
+            names.add(item.labels[0])
+        elif item.type not in ("lifecycle", "provisioner", "connection"):
+            names.add(item.type)
     return {k: v for k, v in instance.values.items() if k in names}
 
 
@@ -166,10 +174,13 @@ def _kind(value: Any) -> str:
 
 
 def _line_of(items: list[Any] | None, attribute: str, default: int) -> int:
-    found = next((i for i in items or [] if getattr(i, "name", None) == attribute), None)
-    if found is None:
-        found = next((i for i in items or [] if getattr(i, "type", None) == attribute), None)
-    return found.line if found is not None else default
+    """The line of an attribute, a nested block or a `dynamic` block of that name."""
+    for item in items or []:
+        if getattr(item, "name", None) == attribute or getattr(item, "type", None) == attribute:
+            return int(item.line)
+        if getattr(item, "type", None) == "dynamic" and item.labels[:1] == [attribute]:
+            return int(item.line)
+    return default
 
 
 def _check_object(
@@ -193,7 +204,12 @@ def _check_object(
                 problems.append(f"{where}: {label}.{attribute} is a {_kind(value)}, not a list")
                 continue
             elements = value if spec["kind"] in ("list", "set") else [value]
-            blocks = [i for i in items or [] if getattr(i, "type", None) == attribute]
+            blocks = [
+                i.blocks("content")[0] if i.type == "dynamic" and i.blocks("content") else i
+                for i in items or []
+                if getattr(i, "type", None) == attribute
+                or (getattr(i, "type", None) == "dynamic" and i.labels[:1] == [attribute])
+            ]
             for index, element in enumerate(elements):
                 sub_items = blocks[index].body if index < len(blocks) else None
                 sub_line = blocks[index].line if index < len(blocks) else line
