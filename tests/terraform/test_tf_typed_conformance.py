@@ -152,3 +152,15 @@ def test_terraform_itself_refuses_what_cannot_be_evaluated(tmp_path: Path) -> No
     tree, _ = mutated(tmp_path, mutation)
     with pytest.raises(tf_tree.TreeError, match="Reference to undeclared local value"):
         evaluate_copy(tree, ".", {}, tmp_path / "work")
+
+
+def test_what_terraform_refuses_is_named_where_it_is_written(tmp_path: Path) -> None:
+    """A value of the wrong type for a module variable: Terraform refuses the copy, and the error
+    names the line of the source, not of the rewritten copy."""
+    mutation = Mutation("main.tf", "  tags     = local.tags\n", '  tags     = "oops"\n')
+    tree, where = mutated(tmp_path, mutation)
+    with pytest.raises(tf_tree.TreeError) as refused:
+        evaluate_copy(tree, ".", {}, tmp_path / "work")
+    message = str(refused.value)
+    assert where in message.splitlines()[0], message
+    assert "map of string required" in message

@@ -32,7 +32,7 @@ from typing import Any
 import hcl_text
 from hcl_text import Attribute, Block
 from tf_harness import HarnessError, run_terraform
-from tf_static import load_provider_schemas
+from tf_static import display_path, load_provider_schemas
 
 UNKNOWN = "__unknown__"
 META = frozenset({"for_each", "count", "depends_on", "provider", "lifecycle", "provisioner"})
@@ -125,11 +125,24 @@ class _Module:
         return [(p, b) for p, b in self.items if b.type == type_name]
 
 
+_SOURCE_MARK = re.compile(r"# @src (\S+):(\d+)")
+
+
+def _assign(name: str, expr: str, file: Path | None, line: int) -> str:
+    """`name = expr`, its first line marked with the source file and line it was written at,
+    so that an error Terraform reports on the copy can be traced back (see _run)."""
+    first, newline, rest = expr.partition("\n")
+    if file is None or "<<" in first:
+        return f"{name} = {expr}"
+    return f"{name} = {first}  # @src {file}:{line}{newline}{rest}"
+
+
 class _Rewriter:
     """Rewrites one module's expressions for the provider-less copy."""
 
     def __init__(self, module: _Module) -> None:
         self.module = module
+        self.file: Path | None = None  # the file of the block being rewritten
         resources = sorted({t for k, t, _ in module.declared if k == "resource"})
         data = sorted({t for k, t, _ in module.declared if k == "data"})
         self._resource = (
@@ -162,7 +175,8 @@ class _Rewriter:
         for item in items:
             if isinstance(item, Attribute):
                 if item.name not in META:
-                    parts.append(f"{item.name} = {self.expr(item.expr, renames)}")
+                    expr = self.expr(item.expr, renames)
+                    parts.append(_assign(item.name, expr, self.file, item.line))
             elif item.type == "dynamic":
                 name = item.labels[0]
                 iterator = item.attribute("iterator")
@@ -285,19 +299,22 @@ def _write_copy(
     parts: list[str] = []
     for path, block in module.blocks("variable"):
         lines = path.read_text(encoding="utf-8").split("\n")
-        parts.append(_block_text(lines, block, ("validation",)))
-    for _, block in module.blocks("locals"):
+        text = _block_text(lines, block, ("validation",))
+        head, newline, rest = text.partition("\n")
+        parts.append(f"{head}  # @src {path}:{block.line}{newline}{rest}")
+    for path, block in module.blocks("locals"):
         body = "\n".join(
-            f"{item.name} = {rewriter.expr(item.expr)}"
+            _assign(item.name, rewriter.expr(item.expr), path, item.line)
             for item in block.body
             if isinstance(item, Attribute)
         )
         parts.append(f"locals {{\n{body}\n}}")
     for (kind, type_name, name), declared in module.declared.items():
         local = _local_name(kind, type_name, name)
+        rewriter.file = declared.file
         parts.append(f"locals {{\n{local} = {_instance_expr(rewriter, declared)}\n}}")
     calls = []
-    for _, block in module.blocks("module"):
+    for path, block in module.blocks("module"):
         name = block.labels[0]
         child_dir = sources.child(directory, block, f"{key}.{name}" if key else name)
         child = _write_copy(child_dir, work, copies, sources, f"{key}.{name}" if key else name)
@@ -309,13 +326,17 @@ def _write_copy(
                 "providers",
                 "depends_on",
             }:
-                arguments.append(f"{item.name} = {rewriter.expr(item.expr)}")
+                arguments.append(_assign(item.name, rewriter.expr(item.expr), path, item.line))
         parts.append(f'module "{name}" {{\n' + "\n".join(arguments) + "\n}")
         calls.append(name)
-    for _, block in module.blocks("output"):
+    for path, block in module.blocks("output"):
         value = block.attribute("value")
-        expr = rewriter.expr(value.expr) if value else "null"
-        parts.append(f'output "{block.labels[0]}" {{\nvalue = {expr}\n}}')
+        assigned = (
+            _assign("value", rewriter.expr(value.expr), path, value.line)
+            if value
+            else "value = null"
+        )
+        parts.append(f'output "{block.labels[0]}" {{\n{assigned}\n}}')
     resources = ", ".join(
         f'"{t}.{n}" = local.{_local_name(k, t, n)}'
         for (k, t, n) in module.declared
@@ -334,7 +355,16 @@ def _write_copy(
 
 
 def _run(args: list[str], cwd: Path) -> str:
-    return run_terraform(args, cwd, TreeError)
+    """Run Terraform on the copy; an error is prefixed with the source file:line it concerns
+    (the `# @src` mark Terraform quotes in its snippet), as the checks' messages are."""
+    try:
+        return run_terraform(args, cwd, TreeError)
+    except TreeError as error:
+        mark = _SOURCE_MARK.search(str(error))
+        if mark is None:
+            raise
+        where = f"{display_path(Path(mark.group(1)))}:{mark.group(2)}"
+        raise TreeError(f"{where}: {error}") from None
 
 
 def evaluate(stack: Path, variables: dict[str, Any], work: Path) -> list[Instance]:
