@@ -31,6 +31,7 @@ DATA_TYPES = (
     "awscc_personalize_schema",
     "awscc_personalize_dataset",
     "aws_s3_bucket",
+    "aws_kms_key",
 )
 # fixture -> (the address refused, the attribute that forces the replacement)
 REPLACES = {
@@ -41,18 +42,21 @@ REPLACES = {
         "name",
     ),
     "replace_bucket": ("module.data_bucket.aws_s3_bucket.this", "bucket"),
+    "replace_kms_key": ("aws_kms_key.this", "customer_master_key_spec"),
 }
 DELETES = {
     "delete_dataset_group": "module.dataset_group.awscc_personalize_dataset_group.this",
     "delete_schema": 'module.dataset_group.awscc_personalize_schema.this["Items"]',
     "delete_dataset": 'module.dataset_group.awscc_personalize_dataset.this["Items"]',
     "delete_bucket": "module.data_bucket.aws_s3_bucket.this",
+    "delete_kms_key": "aws_kms_key.this",
 }
 FIXTURE_OF_TYPE = {
     "awscc_personalize_dataset_group": "replace_dataset_group",
     "awscc_personalize_schema": "replace_schema",
     "awscc_personalize_dataset": "replace_dataset",
     "aws_s3_bucket": "replace_bucket",
+    "aws_kms_key": "replace_kms_key",
 }
 
 
