@@ -7,8 +7,9 @@ standard library only. It writes SUMMARY_MD (counts per action, the addresses, a
 section at the top when there is any) and prints the counts on one line.
 
 A plan that deletes or replaces a resource holding data (DATA_TYPES: the dataset group, schemas,
-datasets, the S3 bucket, and a customer KMS key, without which that data cannot be read) is refused unless --allow-data-loss (ALLOW_DATA_LOSS=1 in tf-plan.sh):
-one line per such resource on stderr, each starting "Error: ", and exit code 1. The summary is
+datasets, the S3 bucket, and a customer KMS key, without which that data cannot be read) is
+refused unless --allow-data-loss (ALLOW_DATA_LOSS=1 in tf-plan.sh and tf-apply.sh): one line per
+such resource on stderr, each starting "Error: ", and exit code 1. The summary is
 written either way, so the refused plan can be reviewed. A `forget` (a `removed` block with
 `destroy = false`, Terraform >= 1.7) leaves the remote object alone and is not data loss.
 An unreadable plan, or one in a shape this script does not know, is one "Error: " line and exit
