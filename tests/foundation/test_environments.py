@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -108,3 +109,86 @@ def test_make_test_installs_the_dev_tools_and_checkov_apart() -> None:
     assert ".venv-checkov/bin/pip install --quiet -r tools/checkov-requirements.txt" in commands
     requirements = (ROOT / "tools" / "checkov-requirements.txt").read_text(encoding="utf-8")
     assert re.search(r"^checkov==\d", requirements, re.M)
+
+
+# --- What the package imports is what it declares -------------------------------------------
+
+PACKAGE = ROOT / "scripts" / "personalize_movielens"
+#: Imported only by pytest (`pytest_plugins`), never by the CLI.
+PYTEST_ONLY = {PACKAGE / "local" / "pytest_plugin.py"}
+
+
+def third_party_imports(files: list[Path]) -> dict[str, Path]:
+    """Top-level modules imported by these files that are not the standard library's."""
+    import ast
+    import sys
+
+    found: dict[str, Path] = {}
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "personalize_movielens":
+                    found.setdefault(top, path)
+    return found
+
+
+def declared_closure(extras: tuple[str, ...]) -> set[str]:
+    """Distributions the package's requirements (with these extras) install, transitively."""
+    wanted = [
+        Requirement(r)
+        for r in metadata.requires("personalize-movielens") or []
+        if Requirement(r).marker is None
+        or any(Requirement(r).marker.evaluate({"extra": e}) for e in extras)
+    ]
+    seen: set[str] = set()
+    while wanted:
+        requirement = wanted.pop()
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen or name == "personalize-movielens":
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for text in requires:
+            nested = Requirement(text)
+            chosen = requirement.extras or {""}
+            if nested.marker is None or any(nested.marker.evaluate({"extra": e}) for e in chosen):
+                wanted.append(nested)
+    return seen
+
+
+def undeclared(files: list[Path], extras: tuple[str, ...]) -> list[str]:
+    provided = metadata.packages_distributions()
+    closure = declared_closure(extras)
+    problems = []
+    for module, path in sorted(third_party_imports(files).items()):
+        dists = {d.lower().replace("_", "-") for d in provided.get(module, [module])}
+        if not dists & closure:
+            where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            problems.append(f"{where}: imports {module}, which no declared dependency installs")
+    return problems
+
+
+def test_the_package_imports_only_what_it_declares() -> None:
+    """`make data` installs the package alone: a module it imports that only a dev tool brought
+    into .venv (numpy came with pandas) is missing on a user's machine."""
+    core = [p for p in PACKAGE.rglob("*.py") if "local" not in p.relative_to(PACKAGE).parts]
+    local = [p for p in PACKAGE.glob("local/**/*.py") if p not in PYTEST_ONLY]
+    assert undeclared(core, ()) == []
+    assert undeclared(local, ("local",)) == []
+
+
+def test_an_undeclared_import_is_caught(tmp_path: Path) -> None:
+    module = tmp_path / "uses_pandas.py"
+    module.write_text("import polars\nimport pandas as pd\n")
+    assert undeclared([module], ()) == [
+        f"{module}: imports pandas, which no declared dependency installs"
+    ]
