@@ -119,7 +119,9 @@ def test_import_interrupted_while_waiting_then_rerun(
     cli, fresh_stand_in, data_dir, monkeypatch
 ) -> None:
     cli("upload", "--data-dir", str(data_dir))
-    fresh_stand_in.set_speed(10)  # slow enough that the first poll sees the job running
+    # Slow enough that the first poll sees the job running even on a loaded machine (at 10 steps
+    # a second, a CI run once saw it ACTIVE already, so no wait was ever interrupted).
+    fresh_stand_in.set_speed(1)
     try:
         interrupt_after(monkeypatch, 0)
         result = cli("import", "--data-dir", str(data_dir), ok=False)
@@ -144,7 +146,7 @@ def test_training_interrupted_while_waiting_then_resumed(
 ) -> None:
     cli("upload", "--data-dir", str(data_dir))
     cli("import", "--data-dir", str(data_dir))
-    fresh_stand_in.set_speed(10)
+    fresh_stand_in.set_speed(1)  # the first poll must see training still running, under load too
     try:
         calls = interrupt_after(monkeypatch, 0)
         result = cli("train", ok=False)
