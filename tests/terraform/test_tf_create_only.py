@@ -72,29 +72,41 @@ SEEDED = {
     ),
     "a create-only argument nobody explained": (
         Mutation(
-            DATASET_GROUP, "  # create-only: name, schema, domain:", "  # name, schema, domain:"
+            DATASET_GROUP,
+            "  # create-only: name(var.name), schema(each.value), domain(var.domain):",
+            "  # create-only: name(var.name), domain(var.domain):",
         ),
         "  schema = each.value",
         "awscc_personalize_schema.this.schema is create-only in AWS::Personalize::Schema "
         "(a new value replaces the resource) and changes with each.value",
     ),
+    "a new input to an explained argument": (
+        Mutation(
+            DATASET_GROUP,
+            "  kms_key_arn = var.kms_key_arn\n",
+            "  kms_key_arn = coalesce(var.kms_key_arn, var.role_arn)\n",
+        ),
+        "  kms_key_arn = coalesce(",
+        "kms_key_arn now also changes with var.role_arn, which its create-only comment",
+    ),
     "a stale explanation": (
         Mutation(
             DATASET_GROUP,
-            "  # create-only: name, domain, kms_key_arn, role_arn:",
-            "  # create-only: name, domain, kms_key_arn, role_arn, dataset_group_arn:",
+            "  # create-only: name(var.name), domain(var.domain), kms_key_arn(var.kms_key_arn),",
+            "  # create-only: name(var.name), domain(var.domain), kms_key_arn(var.kms_key_arn),"
+            " dataset_group_arn(var.name),",
         ),
-        "  # create-only: name, domain",
+        "  # create-only: name(var.name), domain",
         "names 'dataset_group_arn', which is not a create-only argument set in this block",
     ),
     "a dependent dataset left unexplained": (
         Mutation(
             DATASET_GROUP,
-            "  # create-only: name, dataset_group_arn, schema_arn:",
-            "  # create-only: name, dataset_group_arn:",
+            "  # schema_arn(awscc_personalize_schema.this): the dataset",
+            "  # the dataset",
         ),
         "  schema_arn        = awscc_personalize_schema.this[each.key].schema_arn",
-        "changes with awscc_personalize_schema.this (replaced when its create-only inputs change)",
+        "changes with awscc_personalize_schema.this: add it to lifecycle.ignore_changes",
     ),
 }
 

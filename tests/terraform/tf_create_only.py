@@ -8,8 +8,10 @@ built from one, `each.value`, or an attribute of a resource that can itself be r
 way) must be either
 
 - in `lifecycle { ignore_changes = [...] }` (set at creation, never changed by Terraform), or
-- named in a comment in the same block, `# create-only: <attribute>[, <attribute>...]: <why a
-  replacement is what the user asks for>`,
+- named in a comment in the same block, with the inputs it changes with, `# create-only:
+  <attribute>(<input> ...)[, ...]: <why a replacement is what the user asks for>`, e.g.
+  `# create-only: name(var.name), schema(each.value): ...`: an input added later that the
+  comment does not name fails the check until someone says why it may replace the resource,
 
 so that nobody changes it unaware. `each.key` and `count.index` are not inputs that change:
 they are the instance's identity (a new key is a new instance, a removed one a deletion, which
@@ -20,6 +22,7 @@ create-only, or not set) are problems too.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import cfn_schemas as cfn
@@ -28,7 +31,8 @@ from hcl_text import Attribute, Block
 from tf_refs import ModuleText
 from tf_static import display_path, module_dirs
 
-_ANNOTATION = re.compile(r"^create-only:\s*([a-z0-9_,\s]+?)\s*:\s*(.+)$")
+_ANNOTATION = re.compile(r"^create-only:\s*((?:[a-z0-9_]+\([^)]*\)[,\s]*)+):\s*(.+)$")
+_EXPLAINED = re.compile(r"([a-z0-9_]+)\(([^)]*)\)")
 _DRIVER = re.compile(
     r"(?<![\w.\-])(var\.[\w-]+|local\.[\w-]+|each\.value|([a-z][a-z0-9_]*_[a-z0-9_]*)\.([\w-]+))"
 )
@@ -43,23 +47,30 @@ def _ignored(block: Block) -> tuple[set[str], int]:
     return set(), block.line
 
 
-def _annotations(block: Block) -> dict[str, tuple[int, str]]:
-    """Attributes explained by `# create-only: a, b: why` (the why may go on over more lines)."""
-    found: dict[str, tuple[int, str]] = {}
-    current: list[str] = []
+@dataclass
+class _Explained:
+    line: int
+    inputs: set[str]
+    reason: str
+
+
+def _annotations(block: Block) -> dict[str, _Explained]:
+    """Attributes explained by `# create-only: a(inputs), b(inputs): why`; the comment may go on
+    over the following comment lines (a paragraph of consecutive ones)."""
+    paragraphs: list[tuple[int, str]] = []
     previous = -1
     for line, text in block.comments:
-        match = _ANNOTATION.match(text)
-        if match:
-            current = re.split(r"[,\s]+", match.group(1).strip())
-            for name in current:
-                found[name] = (line, match.group(2).strip())
-        elif current and line == previous + 1:
-            for name in current:
-                found[name] = (found[name][0], f"{found[name][1]} {text}")
+        if paragraphs and line == previous + 1 and not text.startswith("create-only:"):
+            first, joined = paragraphs[-1]
+            paragraphs[-1] = (first, f"{joined} {text}")
         else:
-            current = []
+            paragraphs.append((line, text))
         previous = line
+    found: dict[str, _Explained] = {}
+    for line, text in paragraphs:
+        if match := _ANNOTATION.match(text):
+            for name, inputs in _EXPLAINED.findall(match.group(1)):
+                found[name] = _Explained(line, set(inputs.split()), match.group(2).strip())
     return found
 
 
@@ -90,7 +101,7 @@ class _Module:
             elif (match.group(2), match.group(3)) in self.resources:
                 key = (match.group(2), match.group(3))
                 if key not in seen and self.replaceable(key, seen | {f"{key}"}):
-                    found.append(f"{key[0]}.{key[1]} (replaced when its create-only inputs change)")
+                    found.append(f"{key[0]}.{key[1]}")
         return sorted(set(found))
 
     def local_drivers(self, name: str, seen: frozenset[str]) -> list[str]:
@@ -135,17 +146,29 @@ def check_module(module: ModuleText) -> list[str]:
             if not drivers or attribute in ignored:
                 continue
             if attribute in explained:
-                line, reason = explained[attribute]
-                if len(reason) < MIN_REASON:
+                note = explained[attribute]
+                if len(note.reason) < MIN_REASON:
                     problems.append(
-                        f"{where}:{line}: create-only {attribute}: the reason is too short"
+                        f"{where}:{note.line}: create-only {attribute}: say more of why"
+                    )
+                unexplained = sorted(set(drivers) - note.inputs)
+                if unexplained:
+                    problems.append(
+                        f"{where}:{item.line}: {type_name}.{name}.{attribute} now also changes "
+                        f"with {', '.join(unexplained)}, which its create-only comment (line "
+                        f"{note.line}) does not name: say why that may replace the resource"
+                    )
+                for stale in sorted(note.inputs - set(drivers)):
+                    problems.append(
+                        f"{where}:{note.line}: create-only {attribute}({stale}): {stale} no longer "
+                        "feeds it"
                     )
                 continue
             problems.append(
                 f"{where}:{item.line}: {type_name}.{name}.{attribute} is create-only in {cfn_type} "
                 f"(a new value replaces the resource) and changes with {', '.join(drivers)}: "
                 f"add it to lifecycle.ignore_changes, or say why a replacement is wanted in a "
-                f"'# create-only: {attribute}: <why>' comment in the block"
+                f"'# create-only: {attribute}({' '.join(drivers)}): <why>' comment in the block"
             )
         for attribute in sorted(ignored - set(create_only)):
             if not any(isinstance(i, Attribute) and i.name == attribute for i in block.body):
@@ -153,10 +176,10 @@ def check_module(module: ModuleText) -> list[str]:
                     f"{where}:{ignored_line}: {type_name}.{name}: ignore_changes names "
                     f"{attribute!r}, which the block does not set"
                 )
-        for attribute, (line, _) in sorted(explained.items()):
+        for attribute, note in sorted(explained.items()):
             if attribute not in create_only:
                 problems.append(
-                    f"{where}:{line}: {type_name}.{name}: the create-only comment names "
+                    f"{where}:{note.line}: {type_name}.{name}: the create-only comment names "
                     f"{attribute!r}, which is not a create-only argument set in this block"
                 )
     return problems

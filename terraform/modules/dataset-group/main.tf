@@ -25,9 +25,10 @@ locals {
 }
 
 resource "awscc_personalize_dataset_group" "this" {
-  # create-only: name, domain, kms_key_arn, role_arn: another name, domain or key is another
-  # dataset group (Personalize changes none in place); `make plan` refuses the replacement, which
-  # loses the imported data, unless ALLOW_DATA_LOSS=1.
+  # create-only: name(var.name), domain(var.domain), kms_key_arn(var.kms_key_arn),
+  # role_arn(var.role_arn): another name, domain or key is another dataset group (Personalize
+  # changes none in place); `make plan` refuses the replacement, which loses the imported data,
+  # unless ALLOW_DATA_LOSS=1.
   name        = var.name
   domain      = var.domain
   kms_key_arn = var.kms_key_arn
@@ -48,9 +49,9 @@ resource "awscc_personalize_dataset_group" "this" {
 resource "awscc_personalize_schema" "this" {
   for_each = local.schemas
 
-  # create-only: name, schema, domain: Personalize schemas are immutable; a real change of the
-  # schema file (not of its whitespace, see local.schemas) is a new schema and a new, empty
-  # dataset, which `make plan` refuses unless ALLOW_DATA_LOSS=1.
+  # create-only: name(var.name), schema(each.value), domain(var.domain): Personalize schemas are
+  # immutable; a real change of the schema file (not of its whitespace, see local.schemas) is a
+  # new schema and a new, empty dataset, which `make plan` refuses unless ALLOW_DATA_LOSS=1.
   name   = "${var.name}-${lower(each.key)}"
   schema = each.value
   domain = var.domain
@@ -65,8 +66,9 @@ resource "awscc_personalize_schema" "this" {
 resource "awscc_personalize_dataset" "this" {
   for_each = local.schemas
 
-  # create-only: name, dataset_group_arn, schema_arn: the dataset follows its dataset group and
-  # schema, and is replaced only when they are (refused by `make plan` unless ALLOW_DATA_LOSS=1).
+  # create-only: name(var.name), dataset_group_arn(awscc_personalize_dataset_group.this),
+  # schema_arn(awscc_personalize_schema.this): the dataset follows its dataset group and schema,
+  # and is replaced only when they are (refused by `make plan` unless ALLOW_DATA_LOSS=1).
   name              = "${var.name}-${lower(each.key)}"
   dataset_type      = each.key
   dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn
