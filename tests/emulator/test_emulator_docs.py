@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
+from pathlib import Path
 
 from personalize_movielens.cli.local import app
+from personalize_movielens.local import emulator
 from personalize_movielens.local.emulator import controlplane
 from personalize_movielens.local.emulator.faults import FaultConfig
 from personalize_movielens.local.emulator.server import RUNTIME_ROUTES
@@ -28,3 +31,26 @@ def test_every_emulated_operation_is_documented():
 def test_every_fault_setting_is_documented():
     for field in fields(FaultConfig):
         assert f"`{field.name}`" in DOC, field.name
+
+
+def _operation_rows() -> dict[str, str]:
+    """Operation -> the module the docs' operations table names for it (`local/emulator/...`)."""
+    rows = {}
+    for line in DOC.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].endswith(".py`"):
+            for name in re.findall(r"`([A-Z]\w+)`", cells[2]):
+                rows[name] = cells[1].strip("`")
+    return rows
+
+
+def test_every_operation_is_in_the_module_the_docs_name():
+    rows = _operation_rows()
+    package = Path(emulator.__file__).parent
+    assert set(controlplane.HANDLERS) <= set(rows), set(controlplane.HANDLERS) - set(rows)
+    for operation, module in rows.items():
+        assert (package / module).is_file(), module
+        handler = controlplane.HANDLERS.get(operation)
+        if handler is not None:
+            where = handler.__module__.removeprefix(emulator.__name__ + ".")
+            assert where.replace(".", "/") + ".py" == module, (operation, where, module)

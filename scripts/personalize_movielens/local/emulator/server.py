@@ -39,10 +39,15 @@ def _region(request: Request, default: str) -> str:
     return match.group(1) if match else default
 
 
+def dumps(value: Any) -> str:
+    """JSON for answers; what JSON has no type for (a stray object) goes as its text."""
+    return json.dumps(value, default=str)
+
+
 def _json(
     body: Any, status: int = 200, content_type: str = "application/x-amz-json-1.1"
 ) -> Response:
-    response = Response(controlplane.dumps(body), status=status, content_type=content_type)
+    response = Response(dumps(body), status=status, content_type=content_type)
     response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
     return response
 
