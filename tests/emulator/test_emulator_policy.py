@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from personalize_movielens.local.emulator.policy import evaluate
-from personalize_movielens.local.provision import bucket_policy, read_policy, trust_policy
+from personalize_movielens.local.policies import bucket_policy, role_policy, trust_policy
 
 ACCOUNT = "123456789012"
 JOB = f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset-import-job/j"
@@ -22,16 +22,19 @@ def test_the_provisioned_documents_allow_exactly_what_imports_need():
     assert evaluate([trust], "sts:AssumeRole", "role", elsewhere, SERVICE) is None
     assert evaluate([trust], "sts:AssumeRole", "role", CONTEXT, {"Service": "ec2"}) is None
 
-    role = read_policy("b", "personalize/input/")
+    role = role_policy("b", "personalize/input/")
     assert evaluate([role], "s3:GetObject", "arn:aws:s3:::b/personalize/input/x.csv") == "Allow"
     assert evaluate([role], "s3:GetObject", "arn:aws:s3:::b/other/x.csv") is None
     assert evaluate([role], "s3:ListBucket", "arn:aws:s3:::b") == "Allow"
     assert evaluate([role], "s3:PutObject", "arn:aws:s3:::b/personalize/input/x") is None
 
-    bucket = json.dumps(bucket_policy("b", ACCOUNT))  # as S3 returns it: text
-    assert evaluate([bucket], "s3:GetObject", "arn:aws:s3:::b/k", CONTEXT, SERVICE) == "Allow"
+    bucket = json.dumps(bucket_policy("b", "personalize/input/", ACCOUNT))  # as S3 returns it
+    key = "arn:aws:s3:::b/personalize/input/k"
+    assert evaluate([bucket], "s3:GetObject", key, CONTEXT, SERVICE) == "Allow"
     assert evaluate([bucket], "s3:ListBucket", "arn:aws:s3:::b", CONTEXT, SERVICE) == "Allow"
-    assert evaluate([bucket], "s3:GetObject", "arn:aws:s3:::b/k", CONTEXT, {"AWS": "x"}) is None
+    assert evaluate([bucket], "s3:GetObject", key, CONTEXT, {"AWS": "x"}) is None
+    assert evaluate([bucket], "s3:GetObject", "arn:aws:s3:::b/other/k", CONTEXT, SERVICE) is None
+    assert evaluate([bucket], "s3:GetObject", key, other, SERVICE) is None
 
 
 def test_deny_wins_and_tls_only_denies_plain_http():

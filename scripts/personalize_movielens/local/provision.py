@@ -1,8 +1,8 @@
 """Create in the stand-in what the root Terraform stack declares, through boto3 like Terraform.
 
-Bucket (private, encrypted, policy: Personalize may read with aws:SourceAccount), the
-role Personalize assumes (trust with confused-deputy conditions, least-privilege S3 read), the
-dataset group, the schemas from `terraform/schemas/` and the Interactions and Items datasets.
+Bucket (private, encrypted, versioned) and the role Personalize assumes, with the stack's policies
+(`policies`), then the dataset group, the schemas from `terraform/schemas/` and the Interactions
+and Items datasets.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import Any
 from ..errors import CloudError
 from ..outputs import StackOutputs
 from ..schemas import load_schema
+from .policies import ROLE_POLICY_NAME, bucket_policy, role_policy, trust_policy
 
 NAME = "personalize-movielens-local"
 BUCKET = f"{NAME}-data"
 DATA_PREFIX = "personalize/input/"
 ROLE = f"{NAME}-personalize"
-SERVICE_PRINCIPAL = "personalize.amazonaws.com"
 DATASET_TYPES = ("Interactions", "Items")
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -67,56 +67,6 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-def bucket_policy(bucket: str, account_id: str) -> dict[str, Any]:
-    """Personalize may read, confused-deputy safe.
-
-    The stack's TLS-only Deny (aws:SecureTransport false) is left out here: moto ignores policy
-    conditions, so it would deny every request, and the stand-in serves plain HTTP anyway.
-    """
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "PersonalizeRead",
-                "Effect": "Allow",
-                "Principal": {"Service": SERVICE_PRINCIPAL},
-                "Action": ["s3:GetObject", "s3:ListBucket"],
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-            },
-        ],
-    }
-
-
-def trust_policy(account_id: str, region: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": SERVICE_PRINCIPAL},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:aws:personalize:{region}:{account_id}:*"},
-                },
-            }
-        ],
-    }
-
-
-def read_policy(bucket: str, prefix: str) -> dict[str, Any]:
-    bucket_arn = f"arn:aws:s3:::{bucket}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/{prefix}*"},
-        ],
-    }
-
-
 def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
     """Bucket and role in moto; returns (account_id, role_arn)."""
     account_id = client("sts", endpoints, region).get_caller_identity()["Account"]
@@ -142,7 +92,8 @@ def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
-    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(bucket_policy(BUCKET, account_id)))
+    policy = bucket_policy(BUCKET, DATA_PREFIX, account_id)
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
     iam = client("iam", endpoints, region)
     role = iam.create_role(
         RoleName=ROLE,
@@ -151,8 +102,8 @@ def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
     )["Role"]
     iam.put_role_policy(
         RoleName=ROLE,
-        PolicyName="s3-read",
-        PolicyDocument=json.dumps(read_policy(BUCKET, DATA_PREFIX)),
+        PolicyName=ROLE_POLICY_NAME,
+        PolicyDocument=json.dumps(role_policy(BUCKET, DATA_PREFIX)),
     )
     return account_id, role["Arn"]
 
