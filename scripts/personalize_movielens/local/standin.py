@@ -23,7 +23,6 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import CloudError, PersonalizeMovielensError
-from ..outputs import StackOutputs, read_outputs_file
 from . import DEFAULT_REGION, DEFAULT_STATE_DIR, provision
 
 HOST = "127.0.0.1"
@@ -439,10 +438,6 @@ def env_for(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
             hint="Start it with `personalize-movielens local up`.",
         )
     return state.env()
-
-
-def outputs_for(state_dir: Path = DEFAULT_STATE_DIR) -> StackOutputs:
-    return read_outputs_file(Path(state_dir).resolve() / OUTPUTS_FILE)
 
 
 def admin_request(base_url: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
