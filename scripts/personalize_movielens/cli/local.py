@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 from ..console import console, info
 from ..local import DEFAULT_REGION, DEFAULT_STATE_DIR
 from .options import JsonOption
+from .output import print_result
 
 app = typer.Typer(
     help="The local stand-in of AWS: moto server (S3, IAM, STS) and the Personalize emulator.",
@@ -91,17 +91,12 @@ def status(state_dir: StateDirOption = DEFAULT_STATE_DIR, json_: JsonOption = Fa
 
     Example: personalize-movielens local status --json
     """
-    from ..local import standin
+    from ..local.status import read_status
 
-    report = standin.status(state_dir)
+    report = read_status(state_dir)
     if json_:
-        console.print_json(json.dumps(report.as_json()))
-    if not report.servers:
-        raise standin.NotRunningError(
-            f"The local stand-in is not running (state dir {report.state_dir}).",
-            hint="Start it with `personalize-movielens local up`.",
-        )
-    if not json_:
+        print_result(report)
+    else:
         for server in report.servers:
             state = "running" if server.running else "stopped"
             health = "" if server.healthy or not server.running else " (not answering)"
@@ -110,12 +105,7 @@ def status(state_dir: StateDirOption = DEFAULT_STATE_DIR, json_: JsonOption = Fa
             console.print(f"emulator speed: {report.emulator['speed']}")
         if report.outputs_file:
             console.print(f"outputs: {report.outputs_file}")
-    if not report.running:
-        down_ones = ", ".join(s.name for s in report.servers if not (s.running and s.healthy))
-        raise standin.NotRunningError(
-            f"The local stand-in is only partly running ({down_ones} down).",
-            hint="Restart it: `personalize-movielens local down` then `local up`.",
-        )
+    report.require_running()
 
 
 @app.command()

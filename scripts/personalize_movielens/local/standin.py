@@ -32,6 +32,8 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 #: The commands of the two servers, also used to recognise our pids (never someone else's).
 MARKERS = {"moto": "moto.server", "personalize": "personalize_movielens.local.emulator.server"}
+#: Where each server answers once it is up (moto's own API, the emulator's admin API).
+HEALTH_PATHS = {"moto": "/moto-api/", "personalize": "/_emulator/health"}
 
 
 class StandInError(PersonalizeMovielensError):
@@ -213,7 +215,8 @@ def _spawn(args: list[str], log: Path, env: dict[str, str]) -> int:
     return process.pid
 
 
-def _http_ok(url: str) -> bool:
+def http_ok(url: str) -> bool:
+    """True when a server answers `url` (any status below 500): it is up and serving."""
     try:
         with urllib.request.urlopen(url, timeout=1.0) as answer:
             return answer.status < 500
@@ -223,7 +226,7 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def _wait_ready(info: ServerInfo, marker: str, health_path: str, what: str) -> None:
+def _wait_ready(info: ServerInfo, health_path: str, what: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if not is_alive(info.pid):
@@ -231,7 +234,7 @@ def _wait_ready(info: ServerInfo, marker: str, health_path: str, what: str) -> N
             if "Address already in use" in tail or "address already in use" in tail:
                 raise PortInUseError(f"Port {info.port} on {HOST} is already in use ({what}).")
             raise StandInError(f"{what} exited during start-up: {tail or 'no output'}")
-        if _http_ok(info.url + health_path):
+        if http_ok(info.url + health_path):
             return
         time.sleep(0.1)
     raise StandInError(f"{what} did not answer on {info.url} within {START_TIMEOUT:.0f} s.")
@@ -334,8 +337,8 @@ def up(
             personalize=emulator,
         )
         state.save()
-        _wait_ready(moto, MARKERS["moto"], "/moto-api/", "moto server")
-        _wait_ready(emulator, MARKERS["personalize"], "/_emulator/health", "Personalize emulator")
+        _wait_ready(moto, HEALTH_PATHS["moto"], "moto server")
+        _wait_ready(emulator, HEALTH_PATHS["personalize"], "Personalize emulator")
         try:
             outputs = provision.provision(state.endpoints, region, with_event_value)
         except PersonalizeMovielensError:
@@ -378,56 +381,6 @@ def down(state_dir: Path = DEFAULT_STATE_DIR, purge: bool = False) -> list[str]:
             f"exited); its stale state was cleared.{purged}"
         )
     return stopped
-
-
-@dataclass
-class ServerStatus:
-    name: str
-    url: str
-    pid: int
-    running: bool
-    healthy: bool
-
-
-@dataclass
-class StandInStatus:
-    state_dir: str
-    servers: list[ServerStatus]
-    outputs_file: str | None
-    env: dict[str, str]
-    emulator: dict[str, Any] | None
-
-    @property
-    def running(self) -> bool:
-        return bool(self.servers) and all(s.running and s.healthy for s in self.servers)
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["running"] = self.running
-        return data
-
-
-def status(state_dir: Path = DEFAULT_STATE_DIR) -> StandInStatus:
-    """What runs where (and whether it answers); never raises for a stopped stand-in."""
-    state_dir = Path(state_dir).resolve()
-    state = StandInState.load(state_dir)
-    if state is None:
-        return StandInStatus(str(state_dir), [], None, {}, None)
-    servers = []
-    emulator_health = None
-    for name, info, path in (
-        ("moto", state.moto, "/moto-api/"),
-        ("personalize", state.personalize, "/_emulator/health"),
-    ):
-        alive = is_alive(info.pid, MARKERS[name])
-        healthy = alive and _http_ok(info.url + path)
-        servers.append(ServerStatus(name, info.url, info.pid, alive, healthy))
-        if name == "personalize" and healthy:
-            emulator_health = admin_request(info.url, "GET", "/_emulator/health")
-    outputs = state.outputs_path if state.outputs_path.exists() else None
-    return StandInStatus(
-        str(state_dir), servers, str(outputs) if outputs else None, state.env(), emulator_health
-    )
 
 
 def env_for(state_dir: Path = DEFAULT_STATE_DIR) -> dict[str, str]:
