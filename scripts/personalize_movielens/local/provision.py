@@ -11,6 +11,7 @@ import functools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,11 +109,11 @@ def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
     return account_id, role["Arn"]
 
 
-def wait_active(describe: Any, key: str, timeout: float = 120.0) -> dict[str, Any]:
+def wait_active(describe: Callable[[], Any], key: str, timeout: float = 120.0) -> dict[str, Any]:
     """Poll a describe call until ACTIVE; raise CloudError on a failed or stuck resource."""
     deadline = time.monotonic() + timeout
     while True:
-        resource = describe()[key]
+        resource: dict[str, Any] = describe()[key]
         status = resource.get("status")
         if status == "ACTIVE":
             return resource
@@ -150,7 +151,7 @@ def provision_personalize(
             datasetType=dataset_type,
         )["datasetArn"]
     for arn in dataset_arns.values():
-        wait_active(lambda arn=arn: personalize.describe_dataset(datasetArn=arn), "dataset")
+        wait_active(functools.partial(personalize.describe_dataset, datasetArn=arn), "dataset")
     return group_arn, dataset_arns, schema_arns
 
 

@@ -183,7 +183,8 @@ def port_free(port: int) -> bool:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _choose_port(port: int | None, what: str, taken: set[int]) -> int:
@@ -219,7 +220,8 @@ def http_ok(url: str) -> bool:
     """True when a server answers `url` (any status below 500): it is up and serving."""
     try:
         with urllib.request.urlopen(url, timeout=1.0) as answer:
-            return answer.status < 500
+            status: int = answer.status
+        return status < 500
     except urllib.error.HTTPError as exc:
         return exc.code < 500
     except (urllib.error.URLError, OSError):
@@ -401,7 +403,8 @@ def admin_request(base_url: str, method: str, path: str, body: Any = None) -> di
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
-            return json.loads(answer.read() or b"{}")
+            result: dict[str, Any] = json.loads(answer.read() or b"{}")
+        return result
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")
         raise StandInError(f"Emulator admin call {method} {path} failed: {detail}") from None

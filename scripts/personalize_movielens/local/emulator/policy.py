@@ -25,7 +25,8 @@ def parse_document(doc: Any) -> dict[str, Any]:
         text = doc.strip()
         if not text.startswith("{"):
             text = urllib.parse.unquote(text)
-        return json.loads(text)
+        parsed = json.loads(text)
+        return parsed if isinstance(parsed, dict) else {}
     return {}
 
 

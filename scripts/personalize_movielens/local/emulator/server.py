@@ -97,15 +97,15 @@ class EmulatorApp:
                 self.emu.faults.check(operation)
                 validate(CONTROL_SERVICE, operation, params)
                 return _json(handler(self.emu, params, _region(request, self.emu.region)))
-            operation = RUNTIME_ROUTES.get(request.path)
-            if operation is None or request.method != "POST":
+            route = RUNTIME_ROUTES.get(request.path)
+            if route is None or request.method != "POST":
                 raise ApiError(
                     f"No runtime route {request.method} {request.path} in the local emulator.",
                     "UnknownOperationException",
                     status=404,
                 )
-            self.emu.faults.check(operation)
-            validate(RUNTIME_SERVICE, operation, params)
+            self.emu.faults.check(route)
+            validate(RUNTIME_SERVICE, route, params)
             return _json(
                 runtime.get_recommendations(self.emu, params), content_type="application/json"
             )

@@ -110,7 +110,9 @@ class Model:
         result = [(item, score / total) for item, score in ranked]
         return self._fill(result, {item_id}, n)
 
-    def _fill(self, result: list[tuple[str, float]], exclude: set[str], n: int) -> list:
+    def _fill(
+        self, result: list[tuple[str, float]], exclude: set[str], n: int
+    ) -> list[tuple[str, float]]:
         if len(result) >= n:
             return result
         chosen = {item for item, _ in result} | exclude

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import botocore.loaders
-from botocore.model import ServiceModel, Shape
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape, StructureShape
 
 from .errors import InvalidInput
 
@@ -73,7 +73,7 @@ def _value_text(value: Any) -> str:
 def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
     where = path or "request"
     kind = shape.type_name
-    if kind == "structure":
+    if isinstance(shape, StructureShape):
         if not isinstance(value, dict):
             errors.append(
                 f"Value at '{where}' failed to satisfy constraint: Member must be an object"
@@ -103,10 +103,11 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
                 f"Value {_value_text(value)} at '{where}' failed to satisfy constraint: "
                 f"Member must satisfy regular expression pattern: {meta['pattern']}"
             )
-        if shape.enum and value not in shape.enum:
+        enum = shape.enum if isinstance(shape, StringShape) else []
+        if enum and value not in enum:
             errors.append(
                 f"Value {_value_text(value)} at '{where}' failed to satisfy constraint: "
-                f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"
+                f"Member must satisfy enum value set: [{', '.join(enum)}]"
             )
     elif kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -134,14 +135,14 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
             errors.append(
                 f"Value at '{where}' failed to satisfy constraint: Member must be a boolean"
             )
-    elif kind == "list":
+    elif isinstance(shape, ListShape):
         if not isinstance(value, list):
             errors.append(f"Value at '{where}' failed to satisfy constraint: Member must be a list")
             return
         _length(value, meta, where, errors)
         for index, item in enumerate(value):
             _check(shape.member, item, f"{where}.{index + 1}.member", errors)
-    elif kind == "map":
+    elif isinstance(shape, MapShape):
         if not isinstance(value, dict):
             errors.append(f"Value at '{where}' failed to satisfy constraint: Member must be a map")
             return
