@@ -1,4 +1,4 @@
-"""Start, inspect and stop the local stand-in: moto server and the Personalize emulator.
+"""Start and stop the local stand-in: moto server and the Personalize emulator.
 
 Both run as detached background processes bound to 127.0.0.1 and outlive the command that
 started them. The state directory (default `.local-aws/`) holds `state.json` (pids, ports),
