@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Any, Literal
 
 from .faults import Faults
 from .lifecycle import Lifecycle
 from .store import Store
-
-if TYPE_CHECKING:
-    from mypy_boto3_iam import IAMClient
-    from mypy_boto3_s3 import S3Client
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account: ARNs agree across the stand-in
 
@@ -32,14 +28,10 @@ class Emulator:
         self.aws_endpoint = aws_endpoint
         self.account_id = account_id
         self.region = region
-        self._clients: dict[str, S3Client | IAMClient] = {}
+        self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
 
-    @overload
-    def aws(self, service: Literal["s3"]) -> S3Client: ...
-    @overload
-    def aws(self, service: Literal["iam"]) -> IAMClient: ...
-    def aws(self, service: Literal["s3", "iam"]) -> S3Client | IAMClient:
+    def aws(self, service: Literal["s3", "iam"]) -> Any:
         """A boto3 client of moto (S3, IAM) with the stand-in's dummy credentials."""
         with self._clients_lock:
             client = self._clients.get(service)
