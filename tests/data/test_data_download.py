@@ -10,6 +10,8 @@ import http.server
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -137,3 +139,62 @@ def test_pinned_checksum_wins_over_a_different_published_one(server, monkeypatch
     monkeypatch.setitem(dl.PINNED, url, ("f" * 32, 10))
     with pytest.raises(DataError, match="pins"):
         dl.expected_checksum(url)
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No network: every urlopen fails as on a machine without internet (and is recorded)."""
+    asked: list[str] = []
+
+    def no_network(request: urllib.request.Request, *args: object, **kwargs: object) -> None:
+        asked.append(request.full_url)
+        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    return asked
+
+
+def test_a_pinned_verified_copy_is_kept_offline(
+    synth_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: list[str]
+) -> None:
+    """The bug: the .md5 was fetched before the copy on disk was checked, so offline it failed."""
+    url = "https://files.example.org/ml-25m.zip"
+    data = synth_zip.read_bytes()
+    monkeypatch.setitem(dl.PINNED, url, (hashlib.md5(data).hexdigest(), len(data)))
+    dest = tmp_path / "ml-25m.zip"
+    dest.write_bytes(data)
+    result = dl.download(url, dest)
+    assert (result.fetched, result.path, result.size) == (False, dest, len(data))
+    assert offline == []  # not even the .md5 was asked for
+
+
+def test_a_pinned_copy_that_does_not_match_is_refused_offline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: list[str]
+) -> None:
+    url = "https://files.example.org/ml-25m.zip"
+    monkeypatch.setitem(dl.PINNED, url, ("0" * 32, 3))
+    dest = tmp_path / "ml-25m.zip"
+    dest.write_bytes(b"abc")
+    with pytest.raises(DataError, match="exists but its MD5 is not"):
+        dl.download(url, dest)
+    assert offline == []
+
+
+def test_a_copy_verified_by_an_earlier_download_is_kept_offline(
+    server, synth_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _ = server
+    dest = tmp_path / "ml-25m.zip"
+    assert dl.download(f"{base}/ml.zip", dest).fetched  # verified against the published .md5
+    assert dl.recorded_path(dest).read_text().split() == [
+        hashlib.md5(synth_zip.read_bytes()).hexdigest(),
+        f"{base}/ml.zip",
+    ]
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise urllib.error.URLError("Network is unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    assert not dl.download(f"{base}/ml.zip", dest).fetched
+    with pytest.raises(DataError, match="Cannot reach"):  # another URL: not verified for it
+        dl.download(f"{base}/other.zip", dest)

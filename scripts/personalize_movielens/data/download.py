@@ -3,6 +3,10 @@
 The download goes to a hidden `.part` file beside the destination, so an interrupted run
 resumes where it stopped; only a file whose MD5 matches the published (and, for the default
 URL, pinned) checksum is renamed into place. A mismatch deletes the partial file.
+
+A copy already on disk is checked first, without the network: against the pinned checksum, or
+the one recorded beside it (a hidden `.md5` file) when this tool verified it. So a rerun
+offline succeeds when the verified file is there.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from http.client import HTTPResponse
 from pathlib import Path
+from typing import cast
 
+from ..atomic import write_text_atomic
 from ..console import info, progress
 from ..errors import DataError
 
@@ -45,6 +52,24 @@ def partial_path(dest: Path) -> Path:
     return dest.with_name(f".{dest.name}.part")
 
 
+def recorded_path(dest: Path) -> Path:
+    """Where the MD5 a download was verified against is recorded, with its URL."""
+    return dest.with_name(f".{dest.name}.md5")
+
+
+def _record(dest: Path, url: str, md5: str) -> None:
+    write_text_atomic(recorded_path(dest), f"{md5}  {url}\n")
+
+
+def _recorded(dest: Path, url: str) -> str | None:
+    """The MD5 recorded when `dest` was verified as a download of `url`, if it was."""
+    try:
+        md5, recorded_url = recorded_path(dest).read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return None
+    return md5 if recorded_url == url and _MD5.fullmatch(md5) else None
+
+
 def file_md5(path: Path) -> str:
     digest = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as fh:
@@ -53,12 +78,14 @@ def file_md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _open(url: str, headers: dict[str, str] | None = None, timeout: float = TIMEOUT):
+def _open(
+    url: str, headers: dict[str, str] | None = None, timeout: float = TIMEOUT
+) -> HTTPResponse:
     request = urllib.request.Request(
         url, headers={"User-Agent": "personalize-movielens"} | (headers or {})
     )
     try:
-        return urllib.request.urlopen(request, timeout=timeout)
+        return cast(HTTPResponse, urllib.request.urlopen(request, timeout=timeout))
     except urllib.error.HTTPError:
         raise
     except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
@@ -136,23 +163,48 @@ def _fetch(url: str, part: Path, timeout: float) -> None:
         )
 
 
+def _present(dest: Path, md5: str) -> DownloadResult:
+    """`dest`, already on disk, when its MD5 is `md5`; else DataError."""
+    if file_md5(dest) != md5:
+        raise DataError(
+            f"{dest} exists but its MD5 is not {md5}.",
+            hint="delete it and run the command again.",
+        )
+    return DownloadResult(dest, md5, dest.stat().st_size, fetched=False)
+
+
+def verified_copy(url: str, dest: Path) -> DownloadResult | None:
+    """`dest` when it is on disk and its MD5 is the one pinned for `url` or recorded when this
+    tool verified it: checked without the network. None when there is nothing to check it
+    against offline (or the recorded MD5 no longer matches: the caller asks the network)."""
+    if not dest.exists():
+        return None
+    if url in PINNED:
+        return _present(dest, PINNED[url][0])
+    recorded = _recorded(dest, url)
+    if recorded is None or file_md5(dest) != recorded:
+        return None
+    return DownloadResult(dest, recorded, dest.stat().st_size, fetched=False)
+
+
 def download(
     url: str = DEFAULT_URL, dest: Path = Path("data/ml-25m.zip"), timeout: float = TIMEOUT
 ) -> DownloadResult:
     """Download `url` to `dest`, resuming a partial file, and verify its MD5 before the rename.
 
-    If `dest` already exists with the right checksum, nothing is fetched. On a checksum
+    If `dest` already exists with the right checksum, nothing is fetched (and, when the
+    checksum is pinned or was recorded, nothing is asked of the network). On a checksum
     mismatch the partial file is deleted and DataError says so.
     """
     dest = Path(dest)
+    present = verified_copy(url, dest)
+    if present is not None:
+        return present
     md5, size = expected_checksum(url, timeout)
     if dest.exists():
-        if file_md5(dest) == md5:
-            return DownloadResult(dest, md5, dest.stat().st_size, fetched=False)
-        raise DataError(
-            f"{dest} exists but its MD5 is not {md5}.",
-            hint="delete it and run the command again.",
-        )
+        present = _present(dest, md5)
+        _record(dest, url, md5)
+        return present
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = partial_path(dest)
     _fetch(url, part, timeout)
@@ -167,4 +219,5 @@ def download(
             hint="run the command again to download from scratch.",
         )
     os.replace(part, dest)
+    _record(dest, url, md5)
     return DownloadResult(dest, md5, actual_size, fetched=True)
