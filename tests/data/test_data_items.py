@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from personalize_movielens.data.items import items_frame, parse_genres, parse_year
+from personalize_movielens.data.items import items_frame, parse_year
+from personalize_movielens.data.movielens import NO_GENRES, parse_genres
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
 
@@ -29,7 +30,8 @@ def test_year_comes_from_a_trailing_parenthesis(title: str, year: int | None) ->
 
 
 def test_no_genres_listed_becomes_empty() -> None:
-    assert parse_genres("(no genres listed)") is None
+    assert NO_GENRES == "(no genres listed)"  # as movies.csv writes it
+    assert parse_genres(NO_GENRES) is None
     assert parse_genres("Action|Sci-Fi") == "Action|Sci-Fi"
 
 

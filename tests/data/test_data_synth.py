@@ -10,12 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from personalize_movielens.data.synth import (
-    GENRES,
-    NO_GENRES,
-    default_sizes,
-    write_synthetic_movielens,
-)
+from personalize_movielens.data.movielens import NO_GENRES
+from personalize_movielens.data.synth import GENRES, default_sizes, write_synthetic_movielens
 from personalize_movielens.errors import DataError
 
 ML25M_FILES = {

@@ -17,9 +17,8 @@ import polars as pl
 from ..errors import DataError
 from ..schemas import DatasetSchema
 from . import rules
-from .movielens import MOVIES_COLUMNS
+from .movielens import MOVIES_COLUMNS, parse_genres
 
-NO_GENRES = "(no genres listed)"
 #: A year at the end of a title: "(1995)", "(2007-)", "(2007-2013)", with trailing spaces.
 _YEAR = re.compile(r"\((\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\)\s*$")
 #: Years accepted as release years (film began in the 1870s).
@@ -33,12 +32,6 @@ def parse_year(title: str) -> int | None:
         return None
     year = int(match.group(1))
     return year if year in _YEAR_RANGE else None
-
-
-def parse_genres(genres: str) -> str | None:
-    """Genres as Personalize's categorical value: `|`-separated, None for no genres."""
-    genres = genres.strip()
-    return None if genres in ("", NO_GENRES) else genres
 
 
 def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.DataFrame:

@@ -1,4 +1,5 @@
-"""A MovieLens source, zip or directory: find ratings.csv and movies.csv, check their headers.
+"""A MovieLens source, zip or directory: find ratings.csv and movies.csv, check their headers;
+and how MovieLens writes a movie's genres.
 
 From a zip, only ratings.csv is extracted (streamed to a temporary file beside the outputs, so
 polars can scan it lazily); movies.csv is small and read into memory. Nothing else is unpacked.
@@ -19,7 +20,15 @@ from ..errors import DataError
 
 RATINGS_COLUMNS = ("userId", "movieId", "rating", "timestamp")
 MOVIES_COLUMNS = ("movieId", "title", "genres")
+#: What movies.csv's genres column says of a movie without genres.
+NO_GENRES = "(no genres listed)"
 _COPY_BUFFER = 8 << 20
+
+
+def parse_genres(genres: str) -> str | None:
+    """movies.csv's genres as Personalize's categorical value: `|`-separated, None for none."""
+    genres = genres.strip()
+    return None if genres in ("", NO_GENRES) else genres
 
 
 @dataclass(frozen=True)

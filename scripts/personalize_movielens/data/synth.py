@@ -18,16 +18,16 @@ import polars as pl
 
 from ..atomic import atomic_path
 from ..errors import DataError
+from .movielens import NO_GENRES
 
 #: The folder inside the zip, as in GroupLens' ml-25m.zip.
 ZIP_FOLDER = "ml-25m"
-#: ML-25M's genres (plus the marker it uses for none).
+#: ML-25M's genres (movies without any say NO_GENRES, as in movies.csv).
 GENRES = (
     "Action", "Adventure", "Animation", "Children", "Comedy", "Crime", "Documentary", "Drama",
     "Fantasy", "Film-Noir", "Horror", "IMAX", "Musical", "Mystery", "Romance", "Sci-Fi",
     "Thriller", "War", "Western",
 )  # fmt: skip
-NO_GENRES = "(no genres listed)"
 #: Rating values 0.5..5.0 and roughly ML-25M's share of each.
 RATING_VALUES = np.arange(1, 11) / 2
 RATING_WEIGHTS = np.array([1.6, 3.1, 1.6, 6.6, 5.0, 19.6, 12.6, 26.6, 8.5, 14.8])
