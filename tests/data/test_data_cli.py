@@ -10,7 +10,8 @@ import polars as pl
 from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
-from personalize_movielens.data.prepare import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from personalize_movielens.data.layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from personalize_movielens.data.validate_files import validate_files
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
 
@@ -41,6 +42,14 @@ def test_synth_then_prepare_then_validate(tmp_path: Path) -> None:
 
     result = _run("validate", str(out / INTERACTIONS_FILE), str(out / ITEMS_FILE))
     assert result.exit_code == 0, result.output
+
+
+def test_validate_json_is_the_library_result(synth_zip: Path, tmp_path: Path) -> None:
+    assert _run("prepare", "--source", str(synth_zip), "--out-dir", str(tmp_path)).exit_code == 0
+    files = [tmp_path / INTERACTIONS_FILE, tmp_path / ITEMS_FILE]
+    result = _run("validate", *map(str, files), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == validate_files(files).to_json()
 
 
 def test_prepare_with_event_value(synth_zip: Path, tmp_path: Path) -> None:

@@ -13,19 +13,17 @@ import polars as pl
 import pytest
 from data_helpers import zip_with
 
+from personalize_movielens.data import fold as fold_module
 from personalize_movielens.data import prepare as prepare_module
-from personalize_movielens.data.prepare import (
-    EVENT_TYPE,
-    INTERACTIONS_FILE,
-    ITEMS_FILE,
-    REPORT_FILE,
-    CsvWriterThread,
-    prepare,
-)
+from personalize_movielens.data.csv_writer import CsvWriterThread
+from personalize_movielens.data.layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from personalize_movielens.data.prepare import EVENT_TYPE, prepare
 from personalize_movielens.data.rules import polars_schema
 from personalize_movielens.data.validate import validate_file
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
+
+OUTPUTS = sorted([INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE])
 
 
 def _input_ratings(source_dir: Path) -> pl.DataFrame:
@@ -58,10 +56,8 @@ def test_from_zip_writes_schema_conformant_csvs(
         pl.col("timestamp").alias("TIMESTAMP"),
     )
     assert out.equals(expected)
-    # Nothing left behind but the three outputs (the extracted ratings.csv is gone).
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE]
-    )
+    # Nothing left behind but the outputs (the extracted ratings.csv is gone).
+    assert sorted(p.name for p in tmp_path.iterdir()) == OUTPUTS
 
 
 def test_zip_and_directory_give_the_same_files(
@@ -85,6 +81,14 @@ def test_items_from_movies(synth_dir: Path, tmp_path: Path) -> None:
     )
     assert items["YEAR"].null_count() > 0  # some titles have no year
     assert items["YEAR"].drop_nulls().is_between(1870, 2100).all()
+
+
+def test_the_report_on_the_items_comes_from_the_same_rules(synth_dir: Path, tmp_path: Path) -> None:
+    items = prepare(synth_dir, tmp_path).reports[1]
+    assert items.file == ITEMS_FILE and items.ok
+    assert items.figures is not None and items.figures.rows == items.figures.items
+    rules = [c.rule for c in items.checks]
+    assert "categorical-length" in rules and "min-interactions" not in rules
 
 
 def test_report_figures_match_the_input(synth_dir: Path, tmp_path: Path) -> None:
@@ -158,7 +162,7 @@ def test_ids_outside_the_dense_range_are_counted(
     )
     text = GOOD_HEADER + odd_rows + _many_rows() + odd_rows.replace("-3,", "-4,")
     monkeypatch.setattr(prepare_module, "BATCH_ROWS", 50)
-    monkeypatch.setattr(prepare_module, "MERGE_EVERY", 2)
+    monkeypatch.setattr(fold_module, "MERGE_EVERY", 2)
     result = prepare(_replace_ratings(source_dir, text), tmp_path / "out")
     stats = json.loads(result.report_file.read_text())["files"][0]["stats"]
     ratings = pl.read_csv(io.StringIO(text))
@@ -224,9 +228,9 @@ def _many_rows(n_users: int = 30, per_user: int = 40) -> str:
         (GOOD_HEADER + _many_rows() + "x7,5,3.0,1200000000\n", "'x7' is not an integer"),
         (GOOD_HEADER + _many_rows() + "7,5,3.0,yesterday\n", "timestamp 'yesterday'"),
         (GOOD_HEADER + _many_rows() + "7,5,3.0,1200000000000\n", "milliseconds"),
-        (GOOD_HEADER, "only 0 interactions"),
+        (GOOD_HEADER, "min-interactions (at least 1000 interactions): 0 interactions"),
         (GOOD_HEADER + _many_rows(n_users=5, per_user=300), "5 users with two or more"),
-        (GOOD_HEADER + _many_rows(n_users=30, per_user=20), "only 600 interactions"),
+        (GOOD_HEADER + _many_rows(n_users=30, per_user=20), ": 600 interactions"),
     ],
     ids=[
         "missing-column",
@@ -268,9 +272,7 @@ def test_previous_outputs_survive_a_failed_run(
     with pytest.raises(DataError):
         prepare(_replace_ratings(source_dir, GOOD_HEADER), out)
     assert good.interactions.read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE]
-    )
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
 
 
 def test_broken_quote_in_movies(source_dir: Path, tmp_path: Path) -> None:
@@ -329,11 +331,10 @@ def test_rating_is_read_and_checked_only_where_it_is_written(
     """A plain Interactions file has no rating, so an empty one there cannot hurt the import."""
     _replace_ratings(source_dir, GOOD_HEADER + _many_rows() + "7,5,,1200000000\n")
     plain = prepare(source_dir, tmp_path / "plain")
-    checks = json.loads(plain.report_file.read_text())["files"][0]["checks"]
-    required = next(c for c in checks if c["rule"] == "required")
-    assert required["passed"] and "rating not written" in required["detail"]
-    with pytest.raises(DataError, match=r"rule required failed: .*empty rating: 1"):
+    assert plain.report.ok
+    with pytest.raises(DataError, match=r"breaks rule required .*: EVENT_VALUE: 1 row\.") as info:
         prepare(source_dir, tmp_path / "event-value", with_event_value=True)
+    assert "interactions.csv" in info.value.one_line() and "ratings.csv" in info.value.one_line()
     _assert_nothing_written(tmp_path / "event-value")
 
 
@@ -343,24 +344,29 @@ def test_an_unread_bad_rating_is_not_blamed_for_a_bad_id(source_dir: Path, tmp_p
     with pytest.raises(DataError, match=r"data row 1202 \(line 1203\): userId 'u9'"):
         prepare(_replace_ratings(source_dir, text), tmp_path / "out")
     text = GOOD_HEADER + "1,1,x,1200000000\n" + _many_rows()
-    assert prepare(_replace_ratings(source_dir, text), tmp_path / "ok").reports[0].stats["rows"]
+    figures = prepare(_replace_ratings(source_dir, text), tmp_path / "ok").reports[0].figures
+    assert figures is not None and figures.rows == 1201
 
 
 @pytest.mark.parametrize(
-    ("options", "detail"),
+    "options",
     [
-        ({}, "rating not written, so not read"),
-        ({"min_rating": 3.0}, "rating read only for --min-rating"),
-        ({"with_event_value": True}, "empty rating: 0"),
-        ({"with_event_value": True, "min_rating": 3.0}, "empty rating: 0"),
+        {},
+        {"min_rating": 3.0},
+        {"with_event_value": True},
+        {"with_event_value": True, "min_rating": 3.0},
     ],
 )
-def test_the_required_rule_says_how_rating_was_used(
-    synth_dir: Path, tmp_path: Path, options: dict, detail: str
+def test_the_report_checks_the_fields_written(
+    synth_dir: Path, tmp_path: Path, options: dict
 ) -> None:
     result = prepare(synth_dir, tmp_path, **options)
-    checks = json.loads(result.report_file.read_text())["files"][0]["checks"]
-    assert detail in next(c["detail"] for c in checks if c["rule"] == "required")
+    schema = load_schema("Interactions", with_event_value=options.get("with_event_value", False))
+    report = result.reports[0]
+    assert report.figures is not None
+    assert set(report.figures.breaks["required"]) == set(schema.field_names)
+    header = next(c for c in report.checks if c.rule == "header")
+    assert header.detail == ",".join(schema.field_names)
 
 
 class _StallingFile(io.BytesIO):
@@ -393,15 +399,15 @@ def test_ctrl_c_during_the_read_writes_nothing(
     """Interrupted between batches (the writer thread holding some), no output appears."""
     monkeypatch.setattr(prepare_module, "BATCH_ROWS", 100)
     folded: list[int] = []
-    real_add = prepare_module.RatingsFigures.add
+    real_add = fold_module.FiguresFold.add
 
-    def add_then_interrupt(self: prepare_module.RatingsFigures, batch: pl.DataFrame) -> None:
-        real_add(self, batch)
-        folded.append(batch.height)
+    def add_then_interrupt(self: fold_module.FiguresFold, frame: pl.DataFrame) -> None:
+        real_add(self, frame)
+        folded.append(frame.height)
         if len(folded) == 3:
             signal.raise_signal(signal.SIGINT)  # as a user pressing Ctrl-C
 
-    monkeypatch.setattr(prepare_module.RatingsFigures, "add", add_then_interrupt)
+    monkeypatch.setattr(fold_module.FiguresFold, "add", add_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         prepare(synth_dir, tmp_path / "out")
     assert len(folded) == 3

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from personalize_movielens.data.prepare import prepare
-from personalize_movielens.data.validate import infer_dataset_type, validate_file
+from personalize_movielens.data.validate import validate_file
+from personalize_movielens.data.validate_files import (
+    infer_dataset_type,
+    schema_for,
+    validate_files,
+)
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
 
@@ -39,27 +44,37 @@ def test_prepared_files_pass(synth_dir: Path, tmp_path: Path) -> None:
     inter = validate_file(out.interactions, INTERACTIONS, "Interactions")
     items = validate_file(out.items, ITEMS, "Items")
     assert inter.ok and items.ok, (inter.violations, items.violations)
-    assert inter.stats["rows"] == 3000
-    assert inter.stats["users_with_2plus_interactions"] >= 25
-    assert items.stats["rows"] == items.stats["items"]
+    assert inter.figures is not None and items.figures is not None
+    assert inter.figures.rows == 3000
+    assert inter.figures.users_with_two is not None and inter.figures.users_with_two >= 25
+    assert items.figures.rows == items.figures.items
     assert all(c.passed for c in inter.checks)
 
 
 def test_good_file_has_figures(tmp_path: Path) -> None:
     result = validate_file(_write(tmp_path, HEADER + _good_rows()), INTERACTIONS, "Interactions")
     assert result.ok
-    assert result.stats["rows"] == 1200
-    assert result.stats["users"] == 30
-    assert result.stats["items"] == 40
-    assert result.stats["first_timestamp"] == 1_500_000_000
+    assert result.figures is not None
+    assert (result.figures.rows, result.figures.lines) == (1200, 1201)
+    assert (result.figures.users, result.figures.items) == (30, 40)
+    assert result.figures.first_timestamp == 1_500_000_000
+    assert result.report().to_json()["stats"]["users_with_2plus_interactions"] == 30
+
+
+def test_empty_ids_are_not_counted_as_users_or_items(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER + _good_rows() + ",,1500000000\n")
+    figures = validate_file(path, INTERACTIONS, "Interactions").figures
+    assert figures is not None
+    assert (figures.rows, figures.users, figures.items) == (1201, 30, 40)
+    assert figures.breaks["required"] == {"USER_ID": 1, "ITEM_ID": 1, "TIMESTAMP": 0}
 
 
 @pytest.mark.parametrize(
     ("row_text", "rule", "field"),
     [
-        (",i1,1500000000\n", "id-length", "USER_ID"),
+        (",i1,1500000000\n", "required", "USER_ID"),
         (f"{'u' * 257},i1,1500000000\n", "id-length", "USER_ID"),
-        ("u1,,1500000000\n", "id-length", "ITEM_ID"),
+        ("u1,,1500000000\n", "required", "ITEM_ID"),
         ("u1,i1,soon\n", "types", "TIMESTAMP"),
         ("u1,i1,1500000000000\n", "timestamp-seconds", "TIMESTAMP"),
         ("u1,i1,\n", "required", "TIMESTAMP"),
@@ -170,3 +185,40 @@ def test_infer_type_from_header_then_name(tmp_path: Path) -> None:
     with pytest.raises(DataError) as info:
         infer_dataset_type(_write(tmp_path, "A,B\n", "z.csv"))
     assert "--type" in info.value.one_line()
+
+
+def test_the_type_given_is_used_and_the_header_picks_the_event_value_variant(
+    tmp_path: Path,
+) -> None:
+    event = load_schema("Interactions", with_event_value=True)
+    path = _write(tmp_path, ",".join(event.field_names) + "\n", "whatever.csv")
+    assert schema_for(path, "Interactions") == ("Interactions", event)
+    assert schema_for(path) == ("Interactions", event)
+    items = _write(tmp_path, "ITEM_ID,GENRES,YEAR\n", "x.csv")
+    assert schema_for(items, "Items") == ("Items", ITEMS)
+
+
+def test_a_run_over_files_has_one_json_form_and_one_error(tmp_path: Path) -> None:
+    good = _write(tmp_path, HEADER + _good_rows(), "good.csv")
+    bad = _write(tmp_path, HEADER + _good_rows() + "u1,i1,1500000000000\n", "bad.csv")
+    run = validate_files([good, bad], "Interactions")
+    assert not run.ok
+    assert [r.ok for r in run.results] == [True, False]
+    doc = run.to_json()
+    assert [d["file"] for d in doc] == ["good.csv", "bad.csv"]
+    assert doc[0] == run.results[0].report().to_json() | {"violations": []}
+    assert doc[1]["violations"][0] | {"message": ""} == {
+        "rule": "timestamp-seconds",
+        "row": 1201,
+        "field": "TIMESTAMP",
+        "message": "",
+    }
+    error = run.error()
+    assert error is not None
+    assert "row 1201" in error.one_line() and "divide by 1000" in error.one_line()
+    assert validate_files([good], "Interactions").error() is None
+
+
+def test_a_path_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        validate_files([tmp_path / "missing.csv"])

@@ -6,16 +6,14 @@ errors are `PersonalizeMovielensError`s, printed on one line by `cli.main`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..console import console, info
-from ..errors import DataError
-from ..schemas import load_schema
 from .options import JsonOption
+from .output import print_result
 
 app = typer.Typer(
     help="Get MovieLens (or generate a synthetic twin), prepare and validate Personalize CSVs.",
@@ -95,11 +93,11 @@ def prepare(
     Example: personalize-movielens data prepare --source data/ml-25m.zip --min-rating 4
     """
     from ..data.prepare import prepare as run
-    from ..data.report import reports_json, reports_table
+    from ..data.report import reports_table
 
     result = run(source, out_dir, min_rating=min_rating, with_event_value=with_event_value)
     if as_json:
-        console.print_json(reports_json(result.reports))
+        print_result(result)
         return
     console.print(reports_table(result.reports))
     info(f"Wrote {result.interactions}, {result.items} and {result.report_file}.")
@@ -119,37 +117,16 @@ def validate(
     Example: personalize-movielens data validate data/interactions.csv data/items.csv
     """
     from ..data.report import reports_table
-    from ..data.validate import infer_dataset_type, read_header, validate_file
+    from ..data.validate_files import validate_files
 
-    results = []
-    for path in files:
-        if not path.is_file():
-            raise DataError(f"{path}: no such file.")
-        if dataset_type:
-            event = "EVENT_VALUE" in read_header(path).split(",")
-            schema = load_schema(dataset_type, with_event_value=event)
-            kind = dataset_type
-        else:
-            kind, event = infer_dataset_type(path)
-            schema = load_schema(kind, with_event_value=event)
-        results.append(validate_file(path, schema, kind))
+    run = validate_files(files, dataset_type)
     if as_json:
-        doc = [
-            r.report().to_dict()
-            | {
-                "violations": [
-                    {"rule": v.rule, "row": v.row, "field": v.field, "message": v.message}
-                    for v in r.violations
-                ]
-            }
-            for r in results
-        ]
-        console.print_json(json.dumps(doc, ensure_ascii=False))
+        print_result(run)
     else:
-        console.print(reports_table([r.report() for r in results]))
-        for r in results:
-            for v in r.violations:
+        console.print(reports_table(run.reports()))
+        for result in run.results:
+            for v in result.violations:
                 console.print(str(v), markup=False, soft_wrap=True)
-    bad = [r for r in results if not r.ok]
-    if bad:
-        raise DataError(bad[0].first_error())
+    error = run.error()
+    if error is not None:
+        raise error

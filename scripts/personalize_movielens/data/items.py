@@ -37,8 +37,9 @@ def parse_year(title: str) -> int | None:
 def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.DataFrame:
     """Parse movies.csv and build the Items rows, columns and types from `schema`.
 
-    Raises DataError naming the line for a broken quote, a wrong field count, a non-numeric
-    movieId, or a categorical value over Personalize's limit.
+    Raises DataError naming the line for a broken quote, a wrong field count or a non-numeric
+    movieId. Personalize's rules (a genre's length, ...) are checked on the Items rows, as on
+    any file: see rules.py.
     """
     try:
         text = movies_csv.decode("utf-8")
@@ -73,16 +74,8 @@ def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.Dat
                 raise DataError(
                     f"{source}: line {line}: movieId {movie_id[:40]!r} is not a number."
                 )
-            value = parse_genres(genre)
-            if value and max(map(len, value.split(rules.CATEGORICAL_SEPARATOR))) > (
-                rules.MAX_CATEGORICAL_CHARS
-            ):
-                raise DataError(
-                    f"{source}: line {line}: a genre is over "
-                    f"{rules.MAX_CATEGORICAL_CHARS} characters."
-                )
             ids.append(str(int(movie_id)))
-            genres.append(value)
+            genres.append(parse_genres(genre))
             years.append(parse_year(title))
     except csv.Error as exc:
         raise DataError(f"{source}: line {reader.line_num}: broken quote ({exc}).") from exc

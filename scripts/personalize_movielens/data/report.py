@@ -1,75 +1,71 @@
-"""The validation report: the figures and each rule's result, as JSON and as a readable table."""
+"""The validation report: each file's figures and every rule's result, as JSON and as a table.
+
+`data prepare` and `data validate` build it the same way, from `Figures` and the rule table, so
+the report prepare writes equals the one validate makes of the files prepare wrote.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
 
 from rich.table import Table
 
-from .rules import RULE_DESCRIPTIONS
+from ..results import JsonValue
+from .figures import Figures
+from .rules import RuleCheck
 
 
 @dataclass(frozen=True)
-class RuleCheck:
-    """One rule, whether it held, and the figure or example that shows it."""
-
-    rule: str
-    passed: bool
-    detail: str = ""
-
-    @property
-    def description(self) -> str:
-        return RULE_DESCRIPTIONS.get(self.rule, self.rule)
-
-
-@dataclass
 class FileReport:
-    """What was checked in one output file."""
+    """What was checked in one dataset file; `figures` is None when the file could not be read
+    into figures (empty, not UTF-8, a wrong header, broken quoting)."""
 
     file: str
     dataset_type: str
-    stats: dict[str, Any]
-    checks: list[RuleCheck] = field(default_factory=list)
+    figures: Figures | None
+    checks: tuple[RuleCheck, ...]
 
     @property
     def ok(self) -> bool:
         return all(c.passed for c in self.checks)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, JsonValue]:
         return {
             "file": self.file,
             "dataset_type": self.dataset_type,
             "ok": self.ok,
-            "stats": self.stats,
-            "checks": [asdict(c) | {"description": c.description} for c in self.checks],
+            "stats": {} if self.figures is None else self.figures.to_json(),
+            "checks": [c.to_json() for c in self.checks],
         }
 
 
-def iso_time(epoch_seconds: int | None) -> str | None:
-    """Epoch seconds as an ISO date-time in UTC (for the time span)."""
-    if epoch_seconds is None:
-        return None
-    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat().replace("+00:00", "Z")
+@dataclass(frozen=True)
+class Report:
+    """Every file's report: the content of validation-report.json."""
 
+    files: tuple[FileReport, ...]
 
-def reports_json(reports: list[FileReport]) -> str:
-    """The report file's text: every output file with its figures and checks."""
-    doc = {"ok": all(r.ok for r in reports), "files": [r.to_dict() for r in reports]}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"ok": self.ok, "files": [f.to_json() for f in self.files]}
+
+    def text(self) -> str:
+        """The report file's text."""
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
 
 
 def reports_table(reports: list[FileReport]) -> Table:
     """One table: figures, then each rule with PASS/FAIL, per file."""
     table = Table(title="Validation report", show_lines=False)
-    table.add_column("file")
-    table.add_column("check")
-    table.add_column("result")
-    table.add_column("detail")
+    for column in ("file", "check", "result", "detail"):
+        table.add_column(column)
     for report in reports:
-        for key, value in report.stats.items():
+        stats = {} if report.figures is None else report.figures.to_json()
+        for key, value in stats.items():
             figure = f"{value:,}" if isinstance(value, int) and "timestamp" not in key else value
             table.add_row(report.file, key, "", str(figure))
         for check in report.checks:

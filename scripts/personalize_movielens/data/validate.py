@@ -2,8 +2,9 @@
 
 The core, `validate_file`, is a library function: the `data validate` command and the local
 Personalize emulator (on the CSVs it imports) both call it. One byte-level pass checks UTF-8
-and counts lines; one polars pass (streaming) computes every row rule and the figures; only
-when a rule fails does a second pass fetch example rows to name.
+and counts lines; one polars pass (streaming) counts the file's `Figures`, with the rule table's
+own tests; the rules are then decided on those figures, as for `data prepare`. Only when a rule
+fails does a second pass fetch example rows to name.
 
 Rows: `Violation.row` is the 1-based data row (the header is not counted), which is line
 `row + 1` when every record is on one line. File-level rules have `row=None`.
@@ -12,6 +13,7 @@ Rows: `Violation.row` is the 1-based data row (the header is not counted), which
 from __future__ import annotations
 
 import codecs
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,13 @@ from typing import Any
 import polars as pl
 
 from ..errors import DataError
-from ..schemas import DatasetSchema, load_schema
+from ..results import JsonValue
+from ..schemas import DatasetSchema, SchemaField
 from . import rules
-from .report import FileReport, RuleCheck, iso_time
+from .figures import Figures, break_counts, breaks_from, has_timestamps, is_interactions
+from .report import FileReport
+from .rules import RuleCheck
+from .wording import first_line
 
 _ROW = "__row"
 _CHUNK = 16 << 20
@@ -43,6 +49,9 @@ class Violation:
         where = self.file if self.row is None else f"{self.file} row {self.row}"
         return f"{where}: [{self.rule}] {self.message}"
 
+    def to_json(self) -> dict[str, JsonValue]:
+        return {"rule": self.rule, "row": self.row, "field": self.field, "message": self.message}
+
 
 @dataclass
 class ValidationResult:
@@ -51,7 +60,7 @@ class ValidationResult:
     path: Path
     dataset_type: str
     violations: list[Violation] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)
+    figures: Figures | None = None
     checks: list[RuleCheck] = field(default_factory=list)
 
     @property
@@ -59,13 +68,23 @@ class ValidationResult:
         return not self.violations
 
     def report(self) -> FileReport:
-        return FileReport(self.path.name, self.dataset_type, self.stats, self.checks)
+        return FileReport(self.path.name, self.dataset_type, self.figures, tuple(self.checks))
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The file's report and its violations."""
+        return self.report().to_json() | {"violations": [v.to_json() for v in self.violations]}
 
     def first_error(self) -> str:
         """The first violation as one line (what the CLI prints when it stops)."""
         extra = len(self.violations) - 1
         more = f" (and {extra} more)" if extra > 0 else ""
         return f"{self.violations[0]}{more}" if self.violations else ""
+
+    def error(self) -> DataError | None:
+        """The first violation as the error to raise, with its rule's hint; None when ok."""
+        if not self.violations:
+            return None
+        return DataError(self.first_error(), hint=rules.RULES[self.violations[0].rule].hint)
 
 
 class _Collector:
@@ -102,9 +121,7 @@ def validate_file(
         out.check("non-empty-file", False, "empty")
         return result
     lines = _check_bytes(path, out)
-    if lines is None:
-        return result
-    if not _check_header(path, schema, out):
+    if lines is None or not _check_header(path, schema, out):
         return result
     _check_rows(path, schema, dataset_type, lines, out, max_examples)
     return result
@@ -121,11 +138,13 @@ def _check_bytes(path: Path, out: _Collector) -> int | None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 line = newlines + chunk.count(b"\n", 0, max(0, exc.start)) + 1
+                out.check("non-empty-file", True)
                 out.fail("utf8", f"line {line} is not valid UTF-8 ({exc.reason})", row=line - 1)
                 out.check("utf8", False, f"line {line}")
                 return None
             newlines += chunk.count(b"\n")
             last = chunk[-1:]
+    out.check("non-empty-file", True)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -161,45 +180,7 @@ def _check_header(path: Path, schema: DatasetSchema, out: _Collector) -> bool:
         out.fail("header", "the header starts with a byte-order mark; save as UTF-8 without BOM")
         out.check("header", False, "BOM")
         return False
-    out.check("header", True, expected)
     return True
-
-
-def _row_rules(schema: DatasetSchema) -> dict[tuple[str, str], pl.Expr]:
-    """(rule, field) -> an expression that is true on rows breaking that rule."""
-    exprs: dict[tuple[str, str], pl.Expr] = {}
-    for f in schema.fields:
-        col = pl.col(f.name)
-        exprs[("one-record-per-line", f.name)] = col.str.contains("\n", literal=True).fill_null(
-            False
-        )
-        if f.name in rules.ID_FIELDS:
-            exprs[("id-length", f.name)] = col.is_null() | (
-                col.str.len_chars() > rules.MAX_ID_CHARS
-            )
-        elif not f.nullable:
-            exprs[("required", f.name)] = col.is_null()
-        dtype = rules.polars_dtype(f)
-        if dtype != pl.String():
-            parsed = col.str.strip_chars().cast(dtype, strict=False)
-            if dtype == pl.Boolean():
-                parsed = col.str.to_lowercase().replace_strict(
-                    {"true": True, "false": False}, default=None, return_dtype=pl.Boolean
-                )
-            exprs[("types", f.name)] = col.is_not_null() & parsed.is_null()
-        if f.name == "TIMESTAMP":
-            ts = col.cast(pl.Int64, strict=False)
-            exprs[("timestamp-seconds", f.name)] = (ts >= rules.MAX_EPOCH_SECONDS).fill_null(False)
-        if f.categorical:
-            longest = (
-                col.str.split(rules.CATEGORICAL_SEPARATOR)
-                .list.eval(pl.element().str.len_chars())
-                .list.max()
-            )
-            exprs[("categorical-length", f.name)] = (
-                longest > rules.MAX_CATEGORICAL_CHARS
-            ).fill_null(False)
-    return exprs
 
 
 def _scan(path: Path, schema: DatasetSchema) -> pl.LazyFrame:
@@ -213,26 +194,47 @@ def _scan(path: Path, schema: DatasetSchema) -> pl.LazyFrame:
     ).with_row_index(_ROW, offset=1)
 
 
-def _explain(rule: str, fld: str, value: Any, schema: DatasetSchema) -> str:
-    shown = repr(value if value is None or len(str(value)) <= 60 else str(value)[:60] + "...")
-    if rule == "types":
-        return f"{fld} {shown} is not a valid {schema.field(fld).avro_type}"
-    if rule == "id-length":
-        if value is None:
-            return f"{fld} is empty"
-        return f"{fld} has {len(value)} characters (at most {rules.MAX_ID_CHARS})"
-    if rule == "required":
-        return f"{fld} is empty but the schema does not allow null"
-    if rule == "timestamp-seconds":
-        return (
-            f"{fld} {value} is not epoch seconds: it looks like milliseconds "
-            f"(must be below {rules.MAX_EPOCH_SECONDS}); divide by 1000"
+def count_figures(
+    lf: pl.LazyFrame, schema: DatasetSchema, dataset_type: str, lines: int
+) -> Figures:
+    """The file's figures, from a scan of its text (every column a string)."""
+    text = dict.fromkeys(schema.field_names, pl.String())
+    ts = pl.col("TIMESTAMP").cast(pl.Int64, strict=False)
+    timestamps = [ts.min().alias("first"), ts.max().alias("last")]
+    # Separate streaming passes, not one shared scan: polars buffers rows between consumers
+    # of a shared scan that run at different speeds, and memory would grow with the file.
+    queries = [
+        lf.select(
+            pl.len().alias("rows"),
+            *break_counts(schema, text),
+            *(timestamps if has_timestamps(schema, dataset_type) else []),
         )
-    if rule == "categorical-length":
-        return f"{fld} has a value over {rules.MAX_CATEGORICAL_CHARS} characters"
-    if rule == "one-record-per-line":
-        return f"{fld} contains a line break (a quoted field spans lines)"
-    return f"{fld}: {rule}"
+    ]
+    interactions = is_interactions(schema, dataset_type)
+    if interactions:
+        queries.append(_distinct(lf, "USER_ID", "users", with_two=True))
+    if schema.has("ITEM_ID"):
+        queries.append(_distinct(lf, "ITEM_ID", "items"))
+    found: dict[str, Any] = {}
+    for query in queries:
+        found |= query.collect(engine="streaming").row(0, named=True)
+    return Figures(
+        rows=found["rows"],
+        lines=lines,
+        breaks=breaks_from(schema, found),
+        items=found.get("items"),
+        users=found.get("users"),
+        users_with_two=found.get("two") if interactions else None,
+        first_timestamp=found.get("first"),
+        last_timestamp=found.get("last"),
+    )
+
+
+def _distinct(lf: pl.LazyFrame, column: str, name: str, with_two: bool = False) -> pl.LazyFrame:
+    """How many distinct non-empty values `column` has (and how many occur twice or more)."""
+    counts = lf.select(column).drop_nulls().group_by(column).len()
+    two = [(pl.col("len") >= 2).sum().alias("two")] if with_two else []
+    return counts.select(pl.len().alias(name), *two)
 
 
 def _check_rows(
@@ -244,112 +246,48 @@ def _check_rows(
     max_examples: int,
 ) -> None:
     lf = _scan(path, schema)
-    exprs = _row_rules(schema)
-    keys = list(exprs)
-    interactions = dataset_type == "Interactions" and {"USER_ID", "ITEM_ID"} <= set(
-        schema.field_names
-    )
-    ts = pl.col("TIMESTAMP").cast(pl.Int64, strict=False)
-    with_ts = interactions and schema.has("TIMESTAMP")
-    # Separate streaming passes, not one shared scan: polars buffers rows between consumers
-    # of a shared scan that run at different speeds, and memory would grow with the file.
-    queries = {
-        "counts": lf.select(
-            pl.len().alias("__rows"),
-            *[e.sum().alias(f"{r}\t{f}") for (r, f), e in exprs.items()],
-            *([ts.min().alias("min_ts"), ts.max().alias("max_ts")] if with_ts else []),
-        )
-    }
-    if interactions:
-        queries["users"] = (
-            lf.group_by("USER_ID")
-            .len()
-            .select(pl.len().alias("users"), (pl.col("len") >= 2).sum().alias("two"))
-        )
-    if schema.has("ITEM_ID"):
-        queries["items"] = lf.group_by("ITEM_ID").len().select(pl.len().alias("items"))
     try:
-        figures = {}
-        for query in queries.values():
-            figures |= query.collect(engine="streaming").row(0, named=True)
+        figures = count_figures(lf, schema, dataset_type, lines)
     except (pl.exceptions.PolarsError, OSError) as exc:
+        out.check("header", True, ",".join(schema.field_names))
         _locate_parse_error(path, schema, exc, out)
         return
-    counts = figures
-    rows = counts["__rows"]
-    stats: dict[str, Any] = {"rows": rows}
-    if interactions:
-        stats |= {"users": figures["users"], "items": figures["items"]}
-        if with_ts:
-            stats |= {
-                "first_timestamp": figures["min_ts"],
-                "last_timestamp": figures["max_ts"],
-                "time_span": f"{iso_time(_seconds(figures['min_ts']))} .. "
-                f"{iso_time(_seconds(figures['max_ts']))}",
-            }
-        stats["users_with_2plus_interactions"] = figures["two"]
-    elif "items" in figures:
-        stats["items"] = figures["items"]
-    out.result.stats = stats
-
-    # One record per line: rows + header == lines, unless a quoted field spans lines.
-    failing = [k for k in keys if counts[f"{k[0]}\t{k[1]}"]]
-    examples = _examples(lf, exprs, failing, max_examples) if failing else {}
-    by_rule: dict[str, list[str]] = {}
-    for rule, fld in keys:
-        n = counts[f"{rule}\t{fld}"]
-        if n:
-            by_rule.setdefault(rule, []).append(f"{fld}: {n:,} rows")
-            for row, value in examples[(rule, fld)]:
-                out.fail(rule, _explain(rule, fld, value, schema), row=row, fld=fld)
-    if lines != rows + 1 and "one-record-per-line" not in by_rule:
-        out.fail("one-record-per-line", f"{lines} lines for {rows} records and a header")
-        by_rule["one-record-per-line"] = [f"{lines} lines, {rows} records"]
-    for rule in dict.fromkeys(r for r, _ in keys):
-        out.check(rule, rule not in by_rule, "; ".join(by_rule.get(rule, [])))
-
-    if interactions:
-        out.check("min-interactions", rows >= rules.MIN_INTERACTIONS, f"{rows:,} interactions")
-        if rows < rules.MIN_INTERACTIONS:
-            out.fail(
-                "min-interactions",
-                f"{rows:,} interactions; Personalize needs at least {rules.MIN_INTERACTIONS:,}",
-            )
-        two = stats["users_with_2plus_interactions"]
-        out.check("min-users-with-two", two >= rules.MIN_USERS_WITH_TWO, f"{two:,} users")
-        if two < rules.MIN_USERS_WITH_TWO:
-            out.fail(
-                "min-users-with-two",
-                f"{two:,} users have two or more interactions; Personalize needs at least "
-                f"{rules.MIN_USERS_WITH_TWO}",
-            )
-
-
-def _seconds(value: int | None) -> int | None:
-    """A timestamp usable for the time span (None when it is not plausible seconds)."""
-    if value is None or value < 0 or rules.looks_like_milliseconds(value):
-        return None
-    return value
+    out.result.figures = figures
+    out.result.checks = rules.evaluate(figures, schema)
+    failing = [
+        (rule, schema.field(name))
+        for rule in rules.TABLE
+        if isinstance(rule, rules.ValueRule)
+        for name, _ in rule.failing(figures, schema)
+    ]
+    for (rule, fld), examples in _examples(lf, failing, max_examples).items():
+        for row, value in examples:
+            out.fail(rule.name, rule.explain(fld, value), row=row, fld=fld.name)
+    for check in out.result.checks:
+        whole = rules.RULES[check.rule]  # rules on the whole file: explained once, no row
+        if check.passed:
+            continue
+        if isinstance(whole, rules.LineRule) and not whole.failing(figures, schema):
+            out.fail(whole.name, whole.explain_lines(figures))
+        elif isinstance(whole, rules.MinimumRule):
+            value = whole.figure(figures)
+            out.fail(whole.name, whole.explain(0 if value is None else value))
 
 
 def _examples(
-    lf: pl.LazyFrame,
-    exprs: dict[tuple[str, str], pl.Expr],
-    failing: list[tuple[str, str]],
-    limit: int,
-) -> dict[tuple[str, str], list[tuple[int, Any]]]:
+    lf: pl.LazyFrame, failing: list[tuple[rules.ValueRule, SchemaField]], limit: int
+) -> dict[tuple[rules.ValueRule, SchemaField], list[tuple[int, Any]]]:
     """The first `limit` (row, value) of each failing rule (a second pass, failures only)."""
     queries = [
-        lf.filter(exprs[key]).select(pl.col(_ROW), pl.col(key[1])).head(limit) for key in failing
+        lf.filter(rule.breaks_text(fld)).select(pl.col(_ROW), pl.col(fld.name)).head(limit)
+        for rule, fld in failing
     ]
-    frames = pl.collect_all(queries, engine="streaming")
+    frames = pl.collect_all(queries, engine="streaming") if queries else []
     return {key: list(frame.iter_rows()) for key, frame in zip(failing, frames, strict=True)}
 
 
 def _locate_parse_error(path: Path, schema: DatasetSchema, exc: Exception, out: _Collector) -> None:
     """The CSV parser stopped (a ragged line, a broken quote): find the line with csv."""
-    import csv
-
     width = len(schema.field_names)
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh, strict=True)
@@ -372,24 +310,6 @@ def _locate_parse_error(path: Path, schema: DatasetSchema, exc: Exception, out: 
             )
             out.check("field-count", False, f"line {reader.line_num}")
             return
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = first_line(exc)
     out.fail("field-count", f"the CSV parser stopped: {first}")
     out.check("field-count", False, first[:80])
-
-
-def infer_dataset_type(path: Path) -> tuple[str, bool]:
-    """(dataset type, with event value) from the header, else from the file name."""
-    header = read_header(path).lstrip("\ufeff").replace('"', "").split(",")
-    candidates = [("Interactions", True), ("Interactions", False), ("Items", False)]
-    for dataset_type, event in candidates:
-        if load_schema(dataset_type, with_event_value=event).field_names == header:
-            return dataset_type, event
-    name = path.name.lower()
-    if "interaction" in name:
-        return "Interactions", "EVENT" in header
-    if "item" in name:
-        return "Items", False
-    raise DataError(
-        f"{path}: cannot tell the dataset type from the header or the file name.",
-        hint="pass --type Interactions or --type Items.",
-    )

@@ -1,0 +1,96 @@
+"""The figures of one dataset file: what the rules are decided on, whichever pass counted them.
+
+`data prepare` folds them from the typed batches it writes (fold.py); `data validate` counts them
+in its pass over a CSV's text (validate.py). Both count the same value rules with the same
+expressions (from the rule table), so on the same file they produce equal figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import polars as pl
+
+from ..results import JsonValue
+from ..schemas import DatasetSchema
+from . import rules
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one pass over a dataset file counted."""
+
+    #: Records, the header not counted.
+    rows: int
+    #: Lines of the file, the header's included.
+    lines: int
+    #: Value rule -> field -> rows whose value breaks it, for every pair in `rules.value_checks`.
+    breaks: dict[str, dict[str, int]]
+    #: Distinct non-empty ITEM_IDs (a file with an ITEM_ID field), else None.
+    items: int | None = None
+    #: Interactions only (else None): distinct non-empty USER_IDs, those with two or more
+    #: interactions, and the first and last TIMESTAMP that parses as an integer.
+    users: int | None = None
+    users_with_two: int | None = None
+    first_timestamp: int | None = None
+    last_timestamp: int | None = None
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The report's `stats`: the counts a reader looks at (the breaks are in the checks)."""
+        stats: dict[str, JsonValue] = {"rows": self.rows}
+        if self.users is None:
+            if self.items is not None:
+                stats["items"] = self.items
+            return stats
+        return stats | {
+            "users": self.users,
+            "items": self.items,
+            "first_timestamp": self.first_timestamp,
+            "last_timestamp": self.last_timestamp,
+            "time_span": f"{iso_time(self.first_timestamp)} .. {iso_time(self.last_timestamp)}",
+            "users_with_2plus_interactions": self.users_with_two,
+        }
+
+
+def is_interactions(schema: DatasetSchema, dataset_type: str) -> bool:
+    """Whether a file gets the Interactions figures (users, time span) and minimums."""
+    return dataset_type == "Interactions" and {"USER_ID", "ITEM_ID"} <= set(schema.field_names)
+
+
+def has_timestamps(schema: DatasetSchema, dataset_type: str) -> bool:
+    return is_interactions(schema, dataset_type) and schema.has("TIMESTAMP")
+
+
+def break_counts(schema: DatasetSchema, dtypes: Mapping[str, pl.DataType]) -> list[pl.Expr]:
+    """Sums that count, per value rule and field, the rows that break it, on columns of `dtypes`
+    (all text when validating a CSV; the written types when preparing). A pair whose typed
+    values cannot break the rule has no sum: it counts 0 (see `breaks_from`)."""
+    exprs = []
+    for rule, fld in rules.value_checks(schema):
+        test = rule.breaks(fld, dtypes[fld.name])
+        if test is not None:
+            exprs.append(test.sum().alias(_key(rule.name, fld.name)))
+    return exprs
+
+
+def breaks_from(schema: DatasetSchema, sums: dict[str, int]) -> dict[str, dict[str, int]]:
+    """The `Figures.breaks` of the sums `break_counts` named (missing ones are 0)."""
+    breaks: dict[str, dict[str, int]] = {}
+    for rule, fld in rules.value_checks(schema):
+        breaks.setdefault(rule.name, {})[fld.name] = int(sums.get(_key(rule.name, fld.name), 0))
+    return breaks
+
+
+def _key(rule: str, fld: str) -> str:
+    return f"{rule}\t{fld}"
+
+
+def iso_time(epoch_seconds: int | None) -> str | None:
+    """Epoch seconds as an ISO date-time in UTC; None when absent or not plausible seconds."""
+    if epoch_seconds is None or epoch_seconds < 0:
+        return None
+    if rules.looks_like_milliseconds(epoch_seconds):
+        return None
+    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,192 @@
+"""The rule table: each rule rests on the developer guide's words, fails on a broken file, and
+means the same in `data prepare` and `data validate`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from personalize_movielens.data import rules
+from personalize_movielens.data.figures import Figures
+from personalize_movielens.data.prepare import prepare
+from personalize_movielens.data.validate import validate_file
+from personalize_movielens.data.validate_files import validate_files
+from personalize_movielens.errors import DataError
+from personalize_movielens.schemas import load_schema
+
+GUIDE = "https://docs.aws.amazon.com/personalize/latest/dg/"
+#: Rule -> (page of the Amazon Personalize developer guide, its words). Two bullets of the
+#: format guidelines are quoted from the page's Chinese translation, the one the search at hand
+#: returned whole; the English page lists the same bullets.
+SOURCES: dict[str, tuple[str, str]] = {
+    "non-empty-file": (
+        "data-prep-formatting.html",
+        "The first row of your CSV file must contain your column headers.",
+    ),
+    "utf8": (
+        "frequently-asked-questions.html",
+        "If your data includes any non-ASCII encoded characters, your CSV file must be encoded "
+        "in UTF-8 format.",
+    ),
+    "header": (
+        "frequently-asked-questions.html",
+        "The column headers in your CSV file need to map to the schema to create the dataset. "
+        "[...] Don't enclose headers in quotation marks (\").",
+    ),
+    "field-count": (
+        "data-prep-formatting.html",
+        "Your input data must be in a CSV (comma-separated values) file.",
+    ),
+    "one-record-per-line": (
+        "https://docs.aws.amazon.com/zh_cn/personalize/latest/dg/data-prep-formatting.html",
+        "CSV 文件中的每条记录必须都在单行中。",  # each record of the CSV file on a single line
+    ),
+    "types": (
+        "https://docs.aws.amazon.com/zh_cn/personalize/latest/dg/data-prep-formatting.html",
+        "每列中的数据类型必须映射到您的架构。",  # the data type in each column maps to the schema
+    ),
+    "required": (
+        "item-dataset-requirements.html",
+        "At minimum, you must provide an Item ID for each item (max length 256 characters). "
+        "Depending on your schema, item metadata can include empty/null values.",
+    ),
+    "id-length": (
+        "user-dataset-requirements.html",
+        "At minimum, you must provide a User ID for each user (max length 256 characters).",
+    ),
+    "timestamp-seconds": (
+        "frequently-asked-questions.html",
+        "TIMESTAMP and CREATION_TIMESTAMP data must be in UNIX epoch time format.",
+    ),
+    "categorical-length": (
+        "item-dataset-requirements.html",
+        "Categorical values can have at most 1000 characters.",
+    ),
+    "min-interactions": (
+        "domain-use-cases.html",
+        "At minimum 1000 item interactions records from users interacting with items in your "
+        "catalog.",
+    ),
+    "min-users-with-two": (
+        "domain-use-cases.html",
+        "At minimum 25 unique user IDs with at least two item interactions for each.",
+    ),
+}
+
+
+def test_every_rule_rests_on_the_guide() -> None:
+    assert list(SOURCES) == list(rules.RULES)
+    for page, words in SOURCES.values():
+        assert (page if page.startswith("https://") else GUIDE + page).endswith(".html")
+        assert words
+
+
+@pytest.mark.parametrize(
+    ("rule", "number", "constant"),
+    [
+        ("id-length", 256, rules.MAX_ID_CHARS),
+        ("required", 256, rules.MAX_ID_CHARS),
+        ("categorical-length", 1000, rules.MAX_CATEGORICAL_CHARS),
+        ("min-interactions", 1000, rules.MIN_INTERACTIONS),
+        ("min-users-with-two", 25, rules.MIN_USERS_WITH_TWO),
+    ],
+)
+def test_the_numbers_are_the_guides(rule: str, number: int, constant: int) -> None:
+    assert str(number) in re.findall(r"\d+", SOURCES[rule][1])
+    assert constant == number
+    if rule != "required":
+        assert str(number) in rules.RULES[rule].description
+
+
+def test_milliseconds_are_told_from_seconds() -> None:
+    assert not rules.looks_like_milliseconds(1_574_327_703)  # ML-25M's last rating, in seconds
+    assert rules.looks_like_milliseconds(1_574_327_703_000)
+    assert rules.looks_like_milliseconds(10_000_000_001)  # 1970-04-26 in milliseconds
+
+
+# --- each rule fails on a deliberately broken file ----------------------------------------------
+
+HEADER = "USER_ID,ITEM_ID,TIMESTAMP\n"
+GOOD = "".join(f"u{u},i{m},{1_500_000_000 + m}\n" for u in range(30) for m in range(40))
+ITEMS = "ITEM_ID,GENRES,YEAR\n1,Comedy,1995\n"
+#: Rule -> (dataset type, file text) that breaks it and no rule before it.
+BROKEN: dict[str, tuple[str, bytes]] = {
+    "non-empty-file": ("Interactions", b""),
+    "utf8": ("Interactions", (HEADER + GOOD).encode() + b"u1,caf\xe9,1500000000\n"),
+    "header": ("Interactions", ('"USER_ID","ITEM_ID","TIMESTAMP"\n' + GOOD).encode()),
+    "field-count": ("Interactions", (HEADER + GOOD + "u1,i1,1500000000,x\n").encode()),
+    "one-record-per-line": ("Interactions", (HEADER + GOOD + 'u1,"i\n1",1500000000\n').encode()),
+    "types": ("Items", (ITEMS + "2,Drama,soon\n").encode()),
+    "required": ("Interactions", (HEADER + GOOD + "u1,,1500000000\n").encode()),
+    "id-length": ("Interactions", (HEADER + GOOD + f"{'u' * 257},i1,1500000000\n").encode()),
+    "timestamp-seconds": ("Interactions", (HEADER + GOOD + "u1,i1,1500000000000\n").encode()),
+    "categorical-length": ("Items", (ITEMS + f"2,{'x' * 1001},1995\n").encode()),
+    "min-interactions": (
+        "Interactions",
+        (
+            HEADER + "".join(f"u{u},i{m},1500000000\n" for u in range(30) for m in range(30))
+        ).encode(),
+    ),
+    "min-users-with-two": (
+        "Interactions",
+        (HEADER + "".join(f"u{n},i1,1500000000\n" for n in range(1200))).encode(),
+    ),
+}
+
+
+def test_every_rule_has_a_broken_file() -> None:
+    assert set(BROKEN) == set(rules.RULES)
+
+
+@pytest.mark.parametrize("rule", list(BROKEN))
+def test_each_rule_fails_on_its_broken_file(tmp_path: Path, rule: str) -> None:
+    dataset_type, data = BROKEN[rule]
+    path = tmp_path / "file.csv"
+    path.write_bytes(data)
+    result = validate_file(path, load_schema(dataset_type), dataset_type)
+    assert {v.rule for v in result.violations} == {rule}
+    (check,) = [c for c in result.checks if not c.passed]
+    assert check.rule == rule
+    assert all("\n" not in v.message for v in result.violations)
+    error = result.error()
+    assert error is not None and error.hint == rules.RULES[rule].hint
+
+
+def test_stray_lines_break_one_record_per_line_too() -> None:
+    schema = load_schema("Interactions")
+    figures = Figures(rows=1200, lines=1203, breaks={}, items=40, users=30, users_with_two=30)
+    (check,) = [c for c in rules.evaluate(figures, schema) if not c.passed]
+    assert check.rule == "one-record-per-line"
+    assert check.detail == "1,203 lines for 1,200 records and a header"
+
+
+# --- one meaning: prepare's report is validate's report on the files prepare wrote ------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"with_event_value": True}, {"min_rating": 4.0}],
+    ids=["plain", "with-event-value", "min-rating"],
+)
+def test_prepare_reports_what_validate_finds_in_its_files(
+    synth_zip: Path, tmp_path: Path, options: dict[str, object]
+) -> None:
+    result = prepare(synth_zip, tmp_path, **options)  # type: ignore[arg-type]
+    validated = validate_files([result.interactions, result.items])
+    assert validated.ok
+    assert result.reports == validated.reports()
+    assert [r.to_json() for r in result.reports] == [
+        {k: v for k, v in doc.items() if k != "violations"} for doc in validated.to_json()
+    ]
+
+
+def test_prepare_stops_at_a_rule_as_the_table_explains_it(source_dir: Path, tmp_path: Path) -> None:
+    ratings = source_dir / "ratings.csv"
+    ratings.write_text(ratings.read_text() + "7,5,3.0,1574327703000\n")
+    with pytest.raises(DataError) as info:
+        prepare(source_dir, tmp_path / "out")
+    rule = rules.RULES["timestamp-seconds"]
+    assert f"breaks rule {rule.name} ({rule.description}): TIMESTAMP: 1 row." in info.value.message
+    assert info.value.hint == rule.hint
