@@ -10,10 +10,16 @@ import polars as pl
 from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
-from personalize_movielens.data.layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from personalize_movielens.data.layout import (
+    INTERACTIONS_FILE,
+    ITEMS_FILE,
+    REPORT_FILE,
+    TITLES_FILE,
+)
 from personalize_movielens.data.validate_files import validate_files
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
+from personalize_movielens.workflow.catalog import load_catalog
 
 runner = CliRunner()
 
@@ -42,6 +48,7 @@ def test_synth_then_prepare_then_validate(tmp_path: Path) -> None:
 
     result = _run("validate", str(out / INTERACTIONS_FILE), str(out / ITEMS_FILE))
     assert result.exit_code == 0, result.output
+    assert load_catalog(out)["1"].title  # the titles recommend shows are there
 
 
 def test_validate_json_is_the_library_result(synth_zip: Path, tmp_path: Path) -> None:
@@ -103,6 +110,12 @@ def test_download_offline_fails(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "DATASET=synthetic" in result.exception.one_line()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_prepare_writes_the_titles(synth_zip: Path, tmp_path: Path) -> None:
+    assert _run("prepare", "--source", str(synth_zip), "--out-dir", str(tmp_path)).exit_code == 0
+    assert (tmp_path / TITLES_FILE).is_file()
+    assert all(movie.title for movie in load_catalog(tmp_path).values())
 
 
 def test_every_data_command_has_an_example() -> None:

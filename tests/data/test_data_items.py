@@ -1,10 +1,12 @@
-"""movies.csv -> items: quoted titles, non-ASCII, missing years, ranges, broken quotes."""
+"""movies.csv -> items and titles: quoted titles, non-ASCII, missing years, ranges, broken
+quotes."""
 
 from __future__ import annotations
 
 import pytest
 
-from personalize_movielens.data.items import items_frame, parse_year
+from personalize_movielens.data.items import parse_movies, parse_year
+from personalize_movielens.data.layout import TITLES_COLUMNS
 from personalize_movielens.data.movielens import NO_GENRES, parse_genres
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
@@ -48,7 +50,7 @@ TRICKY = (
 
 def test_items_columns_and_values_follow_the_schema() -> None:
     schema = load_schema("Items")
-    df = items_frame(TRICKY, "movies.csv", schema)
+    df = parse_movies(TRICKY, "movies.csv", schema).items
     assert df.columns == schema.field_names
     rows = {r["ITEM_ID"]: r for r in df.iter_rows(named=True)}
     assert rows["11"]["YEAR"] == 1995
@@ -57,6 +59,16 @@ def test_items_columns_and_values_follow_the_schema() -> None:
     assert rows["51"] == {"ITEM_ID": "51", "GENRES": None, "YEAR": None}
     assert rows["61"]["YEAR"] == 2016
     assert df.height == 6
+
+
+def test_titles_are_as_movielens_gives_them() -> None:
+    titles = parse_movies(TRICKY, "movies.csv", load_schema("Items")).titles
+    assert tuple(titles.columns) == TITLES_COLUMNS
+    rows = {r["ITEM_ID"]: r for r in titles.iter_rows(named=True)}
+    assert rows["31"]["TITLE"] == 'Dr. "Strange" Love, A (1964)'
+    assert rows["41"]["TITLE"] == "Ничего личного (2007)"
+    assert rows["51"] == {"ITEM_ID": "51", "TITLE": "Hyena Road", "GENRES": NO_GENRES}
+    assert titles.height == 6
 
 
 @pytest.mark.parametrize(
@@ -73,6 +85,6 @@ def test_items_columns_and_values_follow_the_schema() -> None:
 )
 def test_broken_movies_csv_names_the_line(text: str, where: str) -> None:
     with pytest.raises(DataError) as info:
-        items_frame(text.encode(), "movies.csv", load_schema("Items"))
+        parse_movies(text.encode(), "movies.csv", load_schema("Items"))
     assert "movies.csv" in str(info.value)
     assert where in str(info.value)

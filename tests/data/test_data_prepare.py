@@ -16,14 +16,21 @@ from data_helpers import zip_with
 from personalize_movielens.data import fold as fold_module
 from personalize_movielens.data import prepare as prepare_module
 from personalize_movielens.data.csv_writer import CsvWriterThread
-from personalize_movielens.data.layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from personalize_movielens.data.layout import (
+    INTERACTIONS_FILE,
+    ITEMS_FILE,
+    REPORT_FILE,
+    TITLES_COLUMNS,
+    TITLES_FILE,
+)
 from personalize_movielens.data.prepare import EVENT_TYPE, prepare
 from personalize_movielens.data.rules import polars_schema
 from personalize_movielens.data.validate import validate_file
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
+from personalize_movielens.workflow.manifest import DATA_FILES
 
-OUTPUTS = sorted([INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE])
+OUTPUTS = sorted([INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE])
 
 
 def _input_ratings(source_dir: Path) -> pl.DataFrame:
@@ -81,6 +88,21 @@ def test_items_from_movies(synth_dir: Path, tmp_path: Path) -> None:
     )
     assert items["YEAR"].null_count() > 0  # some titles have no year
     assert items["YEAR"].drop_nulls().is_between(1870, 2100).all()
+
+
+def test_titles_are_written_beside_the_items_as_movielens_gives_them(
+    synth_dir: Path, tmp_path: Path
+) -> None:
+    result = prepare(synth_dir, tmp_path)
+    assert result.titles == tmp_path / TITLES_FILE
+    text = result.titles.read_text(encoding="utf-8")  # UTF-8: non-ASCII titles survive
+    titles = pl.read_csv(io.StringIO(text), infer_schema=False)
+    movies = pl.read_csv(synth_dir / "movies.csv", infer_schema=False)
+    assert tuple(titles.columns) == TITLES_COLUMNS
+    assert titles.rows() == movies.rows()  # movieId, title, genres: unchanged
+    items = pl.read_csv(result.items, infer_schema=False)
+    assert titles["ITEM_ID"].to_list() == items["ITEM_ID"].to_list()
+    assert TITLES_FILE not in DATA_FILES  # upload sends the datasets only
 
 
 def test_the_report_on_the_items_comes_from_the_same_rules(synth_dir: Path, tmp_path: Path) -> None:

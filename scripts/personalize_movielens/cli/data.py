@@ -88,7 +88,8 @@ def prepare(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Write interactions.csv, items.csv and validation-report.json, all checked, or nothing.
+    """Write interactions.csv, items.csv, titles.csv and validation-report.json, all checked,
+    or nothing.
 
     Example: personalize-movielens data prepare --source data/ml-25m.zip --min-rating 4
     """
@@ -100,7 +101,7 @@ def prepare(
         print_result(result)
         return
     console.print(reports_table(result.reports))
-    info(f"Wrote {result.interactions}, {result.items} and {result.report_file}.")
+    info(f"Wrote {result.interactions}, {result.items}, {result.titles} and {result.report_file}.")
 
 
 @app.command()

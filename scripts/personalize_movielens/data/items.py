@@ -1,4 +1,5 @@
-"""movies.csv -> the Items dataset: ITEM_ID, GENRES (categorical), YEAR from the title.
+"""movies.csv -> the Items dataset (ITEM_ID, GENRES categorical, YEAR from the title) and the
+titles (ITEM_ID, TITLE, GENRES as MovieLens gives them) that recommendations are shown with.
 
 movies.csv is small (62k rows in ML-25M) but the hardest file to parse: titles are quoted when
 they hold commas or quotes, carry non-ASCII text, may lack a year, may end with a space or a
@@ -11,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
 from ..errors import DataError
 from ..schemas import DatasetSchema
 from . import rules
+from .layout import TITLES_COLUMNS
 from .movielens import MOVIES_COLUMNS, parse_genres
 
 #: A year at the end of a title: "(1995)", "(2007-)", "(2007-2013)", with trailing spaces.
@@ -34,8 +37,16 @@ def parse_year(title: str) -> int | None:
     return year if year in _YEAR_RANGE else None
 
 
-def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.DataFrame:
-    """Parse movies.csv and build the Items rows, columns and types from `schema`.
+@dataclass(frozen=True)
+class Movies:
+    """movies.csv, parsed once: the Items dataset and the titles, one row per movie in both."""
+
+    items: pl.DataFrame
+    titles: pl.DataFrame
+
+
+def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movies:
+    """Parse movies.csv: the Items rows, columns and types from `schema`, and the titles.
 
     Raises DataError naming the line for a broken quote, a wrong field count or a non-numeric
     movieId. Personalize's rules (a genre's length, ...) are checked on the Items rows, as on
@@ -50,6 +61,8 @@ def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.Dat
     ids: list[str] = []
     genres: list[str | None] = []
     years: list[int | None] = []
+    titles: list[str] = []
+    raw_genres: list[str] = []
     try:
         header = next(reader, None)
         if header is None:
@@ -77,6 +90,8 @@ def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.Dat
             ids.append(str(int(movie_id)))
             genres.append(parse_genres(genre))
             years.append(parse_year(title))
+            titles.append(title)
+            raw_genres.append(genre)
     except csv.Error as exc:
         raise DataError(f"{source}: line {reader.line_num}: broken quote ({exc}).") from exc
     columns = {"ITEM_ID": ids, "GENRES": genres, "YEAR": years}
@@ -84,4 +99,9 @@ def items_frame(movies_csv: bytes, source: str, schema: DatasetSchema) -> pl.Dat
     if missing:
         raise DataError(f"The Items schema has fields this tool cannot fill: {', '.join(missing)}.")
     dtypes = rules.polars_schema(schema)
-    return pl.DataFrame({name: columns[name] for name in schema.field_names}, schema=dtypes)
+    items = pl.DataFrame({name: columns[name] for name in schema.field_names}, schema=dtypes)
+    titles_frame = pl.DataFrame(
+        dict(zip(TITLES_COLUMNS, (ids, titles, raw_genres), strict=True)),
+        schema=dict.fromkeys(TITLES_COLUMNS, pl.String),
+    )
+    return Movies(items, titles_frame)

@@ -1,7 +1,7 @@
 """The names of what `data prepare` writes into its output directory.
 
-A module of its own, with no heavy imports, so that readers of the prepared files name them
-without loading polars.
+A module of its own, with no heavy imports, so that readers of the prepared files (upload, the
+catalog behind `recommend`) name them without loading polars.
 """
 
 from __future__ import annotations
@@ -9,5 +9,9 @@ from __future__ import annotations
 #: What Personalize imports: the Interactions and Items datasets.
 INTERACTIONS_FILE = "interactions.csv"
 ITEMS_FILE = "items.csv"
+#: ITEM_ID, TITLE, GENRES as MovieLens gives them, for showing recommendations. Not a dataset:
+#: Personalize never sees it.
+TITLES_FILE = "titles.csv"
+TITLES_COLUMNS = ("ITEM_ID", "TITLE", "GENRES")
 #: The figures and each rule's result for every dataset file, as JSON.
 REPORT_FILE = "validation-report.json"

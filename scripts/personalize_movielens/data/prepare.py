@@ -1,5 +1,5 @@
-"""MovieLens -> interactions.csv, items.csv and a validation report, all checked before they
-appear.
+"""MovieLens -> interactions.csv, items.csv, titles.csv and a validation report, all checked
+before they appear.
 
 ratings.csv is scanned lazily with its schema pinned and read once, on the streaming engine, in
 batches: each batch becomes the Interactions columns, is appended to the interactions file and
@@ -25,8 +25,8 @@ from . import rules
 from .csv_writer import CsvWriterThread
 from .figures import Figures
 from .fold import FiguresFold
-from .items import items_frame
-from .layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE
+from .items import parse_movies
+from .layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE, TITLES_FILE
 from .movielens import MovieLensFiles, check_ratings_header, open_movielens
 from .report import FileReport, Report
 from .wording import first_line
@@ -53,6 +53,7 @@ class PrepareResult:
 
     interactions: Path
     items: Path
+    titles: Path
     report_file: Path
     report: Report
 
@@ -223,24 +224,25 @@ def prepare(
     min_rating: float | None = None,
     with_event_value: bool = False,
 ) -> PrepareResult:
-    """Turn a MovieLens zip or directory into Personalize's CSVs and a validation report.
+    """Turn a MovieLens zip or directory into Personalize's CSVs, the titles and a report.
 
-    Writes `interactions.csv`, `items.csv` and `validation-report.json` into `out_dir`, all
-    together or none: on any broken rule it raises DataError and leaves
+    Writes `interactions.csv`, `items.csv`, `titles.csv` and `validation-report.json` into
+    `out_dir`, all together or none: on any broken rule it raises DataError and leaves
     `out_dir` as it was.
     """
     out_dir = Path(out_dir)
     inter_schema = load_schema("Interactions", with_event_value=with_event_value)
     items_schema = load_schema("Items")
-    targets = [out_dir / n for n in (INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE)]
+    targets = [out_dir / n for n in (INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE)]
     with open_movielens(Path(source), out_dir) as files:
         check_ratings_header(files)
-        movies = items_frame(files.movies, files.movies_name, items_schema)
-        with atomic_paths(targets) as (inter_tmp, items_tmp, report_tmp):
+        movies = parse_movies(files.movies, files.movies_name, items_schema)
+        with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp):
             interactions = _interactions_report(files, inter_schema, min_rating, inter_tmp)
             _raise_first_failure(files.ratings_name, interactions)
-            items = _items_report(movies, items_schema, items_tmp)
+            items = _items_report(movies.items, items_schema, items_tmp)
             _raise_first_failure(files.movies_name, items)
+            movies.titles.write_csv(titles_tmp)
             report = Report((interactions, items))
             report_tmp.write_text(report.text(), encoding="utf-8")
-    return PrepareResult(targets[0], targets[1], targets[2], report)
+    return PrepareResult(targets[0], targets[1], targets[2], targets[3], report)

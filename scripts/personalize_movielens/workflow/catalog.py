@@ -1,18 +1,21 @@
-"""Movie titles and genres for showing recommendations: the prepared items plus the titles.
+"""Movie titles and genres for showing recommendations: what `data prepare` wrote, nothing else.
 
-`items.csv` (ITEM_ID, GENRES, YEAR) is what Personalize imports; titles are not imported, so
-they come from a titles file beside it or from MovieLens' own `movies.csv` (loose, or inside the
-zip in the data directory). Missing pieces degrade to showing IDs, never to an error.
+Personalize imports `items.csv` (ITEM_ID, GENRES, YEAR) but not the titles, so `data prepare`
+writes them beside it in `titles.csv` (ITEM_ID, TITLE, GENRES as MovieLens gives them). The
+catalog joins the two. Without `titles.csv` there is no catalog ({}): the caller shows IDs and
+says so. A `titles.csv` that is not one `data prepare` wrote is an error naming the file.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..data.layout import ITEMS_FILE, TITLES_COLUMNS, TITLES_FILE
+from ..data.movielens import parse_genres
+from ..errors import DataError
 
 
 @dataclass(frozen=True)
@@ -23,54 +26,35 @@ class Movie:
     year: str | None = None
 
 
-def _rows(lines: Iterable[str]) -> Iterable[dict[str, str]]:
-    return csv.DictReader(lines)
-
-
-def _titles_from_movies(rows: Iterable[dict[str, str]]) -> dict[str, tuple[str, str]]:
-    return {r["movieId"]: (r.get("title") or "", r.get("genres") or "") for r in rows}
-
-
-def load_titles(data_dir: Path) -> dict[str, tuple[str, str]]:
-    """ITEM_ID -> (title, MovieLens genres), from the first source found; {} if none."""
-    titles_csv = data_dir / "titles.csv"
-    if titles_csv.is_file():
-        with titles_csv.open(encoding="utf-8", newline="") as fh:
-            return {r["ITEM_ID"]: (r.get("TITLE") or "", r.get("GENRES") or "") for r in _rows(fh)}
-    movies_csv = data_dir / "movies.csv"
-    if movies_csv.is_file():
-        with movies_csv.open(encoding="utf-8", newline="") as fh:
-            return _titles_from_movies(_rows(fh))
-    for archive in sorted(data_dir.glob("*.zip")):
-        try:
-            with zipfile.ZipFile(archive) as zf:
-                member = next((n for n in zf.namelist() if n.endswith("/movies.csv")), None)
-                if member is None:
-                    continue
-                with zf.open(member) as raw:
-                    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-                    return _titles_from_movies(_rows(text))
-        except (zipfile.BadZipFile, OSError, KeyError):
-            continue
-    return {}
+def _rows(path: Path, required: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    """The records of a prepared CSV, after checking that its header has `required`."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(
+                f"{path}: no {', '.join(missing)} column; it was not written by `data prepare`.",
+                hint="run `personalize-movielens data prepare` again.",
+            )
+        yield from reader
 
 
 def load_catalog(data_dir: Path | None) -> dict[str, Movie]:
-    """ITEM_ID -> Movie, joined from items.csv and the titles; {} when nothing is there."""
-    if data_dir is None or not data_dir.is_dir():
+    """ITEM_ID -> Movie: the titles from titles.csv, genres and year from items.csv (the
+    MovieLens genres when an item has no row there); {} when there is no titles.csv."""
+    if data_dir is None or not (data_dir / TITLES_FILE).is_file():
         return {}
-    titles = load_titles(data_dir)
+    items: dict[str, dict[str, str]] = {}
+    if (data_dir / ITEMS_FILE).is_file():
+        items = {r["ITEM_ID"]: r for r in _rows(data_dir / ITEMS_FILE, ("ITEM_ID",))}
+    titles = {r["ITEM_ID"]: r for r in _rows(data_dir / TITLES_FILE, TITLES_COLUMNS)}
     catalog: dict[str, Movie] = {}
-    items_csv = data_dir / "items.csv"
-    if items_csv.is_file():
-        with items_csv.open(encoding="utf-8", newline="") as fh:
-            for row in _rows(fh):
-                item_id = row["ITEM_ID"]
-                title = titles.get(item_id, (None, None))[0]
-                catalog[item_id] = Movie(
-                    item_id, title, row.get("GENRES") or None, row.get("YEAR") or None
-                )
-    for item_id, (title, genres) in titles.items():
-        if item_id not in catalog:
-            catalog[item_id] = Movie(item_id, title or None, genres or None)
+    for item_id in dict.fromkeys([*titles, *items]):
+        title, item = titles.get(item_id), items.get(item_id)
+        if item is not None:
+            genres, year = item.get("GENRES") or None, item.get("YEAR") or None
+        else:  # only in titles.csv: MovieLens' genres, as items.csv would have them
+            genres, year = parse_genres(titles[item_id]["GENRES"]), None
+        name = title["TITLE"] if title is not None else None
+        catalog[item_id] = Movie(item_id, name or None, genres, year)
     return catalog
