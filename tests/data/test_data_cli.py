@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
@@ -17,7 +20,7 @@ from personalize_movielens.data.layout import (
     TITLES_FILE,
 )
 from personalize_movielens.data.validate_files import validate_files
-from personalize_movielens.errors import DataError
+from personalize_movielens.errors import DataError, PersonalizeMovielensError
 from personalize_movielens.schemas import load_schema
 from personalize_movielens.workflow.catalog import load_catalog
 
@@ -123,3 +126,46 @@ def test_every_data_command_has_an_example() -> None:
         result = _run(command, "--help")
         assert result.exit_code == 0
         assert "Example: personalize-movielens data " + command in result.output
+
+
+def _console_script(*args: str) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("personalize-movielens")
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "target"),
+    [
+        ("prepare", "--out-dir", "out"),
+        ("synth", "--out", "ml.zip"),
+        ("synth", "--out", "csv-dir"),
+    ],
+    ids=["prepare", "synth-zip", "synth-directory"],
+)
+def test_an_output_path_under_a_file_is_one_line(
+    synth_zip: Path, tmp_path: Path, command: str, option: str, target: str
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    args = [command, option, str(blocker / target)]
+    if command == "prepare":
+        args += ["--source", str(synth_zip)]
+    else:
+        args += ["--ratings", "2000"]
+    result = _run(*args)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, PersonalizeMovielensError)
+    assert f"{blocker} is a file, not a directory" in result.exception.one_line()
+    printed = _console_script("data", *args)
+    lines = [line for line in printed.stderr.splitlines() if line.strip()]
+    assert printed.returncode == 1 and len(lines) == 1, printed.stderr
+    assert lines[0].startswith("Error: ") and str(blocker / target) in lines[0]
+
+
+def test_synth_into_a_directory_named_like_the_zip_is_one_line(tmp_path: Path) -> None:
+    taken = tmp_path / "ml-25m.zip"
+    taken.mkdir()
+    result = _run("synth", "--ratings", "2000", "--out", str(taken))
+    assert isinstance(result.exception, PersonalizeMovielensError)
+    assert f"Cannot write the output file {taken}" in result.exception.one_line()
+    assert list(tmp_path.iterdir()) == [taken] and list(taken.iterdir()) == []

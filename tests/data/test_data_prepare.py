@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import threading
 import zipfile
@@ -26,7 +27,7 @@ from personalize_movielens.data.layout import (
 from personalize_movielens.data.prepare import EVENT_TYPE, prepare
 from personalize_movielens.data.rules import polars_schema
 from personalize_movielens.data.validate import validate_file
-from personalize_movielens.errors import DataError
+from personalize_movielens.errors import DataError, PersonalizeMovielensError
 from personalize_movielens.schemas import load_schema
 from personalize_movielens.workflow.manifest import DATA_FILES
 
@@ -434,3 +435,57 @@ def test_ctrl_c_during_the_read_writes_nothing(
         prepare(synth_dir, tmp_path / "out")
     assert len(folded) == 3
     _assert_nothing_written(tmp_path / "out")
+
+
+# --- an output directory the operating system refuses: one error naming it ---------------------
+
+
+def test_a_file_where_the_output_directory_should_be(synth_zip: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("not a directory")
+    with pytest.raises(PersonalizeMovielensError) as info:
+        prepare(synth_zip, blocker / "out")
+    line = info.value.one_line()
+    assert f"{blocker / 'out'}" in line and f"{blocker} is a file, not a directory" in line
+    assert "--out-dir" in line
+    assert blocker.read_text() == "not a directory"
+
+
+def test_an_output_directory_name_the_system_refuses(synth_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / ("x" * 300)  # longer than any file system allows a name to be
+    with pytest.raises(PersonalizeMovielensError) as info:
+        prepare(synth_dir, out)
+    assert str(out) in info.value.one_line() and "too long" in info.value.one_line()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write in a read-only directory")
+def test_a_read_only_output_directory(synth_zip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "read-only"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        with pytest.raises(PersonalizeMovielensError) as info:
+            prepare(synth_zip, out)
+    finally:
+        out.chmod(0o700)
+    assert str(out) in info.value.one_line() and "Permission denied" in info.value.one_line()
+    _assert_nothing_written(out)
+
+
+def test_a_write_the_system_refuses_midway_is_one_error(
+    synth_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a full disk or a directory made read-only during the run (root cannot be refused)."""
+
+    def refused(self: pl.DataFrame, file: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pl.DataFrame, "write_csv", refused)
+    out = tmp_path / "out"
+    with pytest.raises(PersonalizeMovielensError) as info:
+        prepare(synth_dir, out)
+    assert info.value.one_line() == (
+        f"Cannot write the output directory {out}: No space left on device. "
+        "Hint: choose a --out-dir you can write to."
+    )
+    _assert_nothing_written(out)

@@ -8,7 +8,6 @@ polars can scan it lazily); movies.csv is small and read into memory. Nothing el
 from __future__ import annotations
 
 import contextlib
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -72,6 +71,17 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
             raise DataError(f"{source}: no movies.csv in this directory (or one level below).")
         yield MovieLensFiles(ratings, str(ratings), movies.read_bytes(), str(movies))
         return
+    with _zip_files(source, work_dir) as files:
+        yield files
+
+
+@contextlib.contextmanager
+def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
+    """ratings.csv inflated into a temporary directory in `work_dir`, movies.csv read.
+
+    A broken zip is a DataError; an error writing the temporary file (the output directory
+    refused it, a full disk) stays an OSError, for the caller to name the output path.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         try:
@@ -92,17 +102,31 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
             stack.enter_context(tempfile.TemporaryDirectory(prefix=".extract-", dir=work_dir))
         )
         ratings_path = tmp / "ratings.csv"
-        try:
-            with zf.open(ratings_member) as src, ratings_path.open("wb") as dst:
-                shutil.copyfileobj(src, dst, _COPY_BUFFER)
-            movies = zf.read(movies_member)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise DataError(
-                f"{source}: the zip is corrupt ({exc}).", hint="delete it and download it again."
-            ) from exc
+        with _reading_zip(source):
+            src = stack.enter_context(zf.open(ratings_member))
+        with ratings_path.open("wb") as dst:
+            while True:
+                with _reading_zip(source):
+                    chunk = src.read(_COPY_BUFFER)
+                if not chunk:
+                    break
+                dst.write(chunk)
+        with _reading_zip(source):
+            movies_csv = zf.read(movies_member)
         yield MovieLensFiles(
-            ratings_path, f"{source}:{ratings_member}", movies, f"{source}:{movies_member}"
+            ratings_path, f"{source}:{ratings_member}", movies_csv, f"{source}:{movies_member}"
         )
+
+
+@contextlib.contextmanager
+def _reading_zip(source: Path) -> Iterator[None]:
+    """An error reading the zip's members: the zip is corrupt."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise DataError(
+            f"{source}: the zip is corrupt ({exc}).", hint="delete it and download it again."
+        ) from exc
 
 
 def check_ratings_header(files: MovieLensFiles) -> None:

@@ -30,6 +30,7 @@ from .layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE, TITLES_FILE
 from .movielens import MovieLensFiles, check_ratings_header, open_movielens
 from .report import FileReport, Report
 from .wording import first_line
+from .writing import refused_output
 
 #: EVENT_TYPE of every MovieLens interaction in the event-value variant: each one is a rating.
 EVENT_TYPE = "rating"
@@ -228,13 +229,13 @@ def prepare(
 
     Writes `interactions.csv`, `items.csv`, `titles.csv` and `validation-report.json` into
     `out_dir`, all together or none: on any broken rule it raises DataError and leaves
-    `out_dir` as it was.
+    `out_dir` as it was. An output directory the operating system refuses is one error naming it.
     """
     out_dir = Path(out_dir)
     inter_schema = load_schema("Interactions", with_event_value=with_event_value)
     items_schema = load_schema("Items")
     targets = [out_dir / n for n in (INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE)]
-    with open_movielens(Path(source), out_dir) as files:
+    with refused_output(out_dir, "--out-dir"), open_movielens(Path(source), out_dir) as files:
         check_ratings_header(files)
         movies = parse_movies(files.movies, files.movies_name, items_schema)
         with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp):

@@ -10,15 +10,19 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from ..atomic import atomic_path
 from ..errors import DataError
 from .movielens import NO_GENRES
+from .writing import refused_output
 
 #: The folder inside the zip, as in GroupLens' ml-25m.zip.
 ZIP_FOLDER = "ml-25m"
@@ -119,7 +123,8 @@ def _user_counts(rng: np.random.Generator, sizes: SynthSizes) -> np.ndarray:
         p = weights[room] / weights[room].sum()
         counts += np.bincount(room[rng.choice(room.size, size=short, p=p)], minlength=sizes.users)
         counts = np.minimum(counts, cap)
-    return counts
+    result: npt.NDArray[np.int64] = counts
+    return result
 
 
 def _distinct_movies(
@@ -163,7 +168,7 @@ def _distinct_movies(
     return np.sort(np.concatenate(done))
 
 
-def _ratings_chunks(sizes: SynthSizes, seed: int):
+def _ratings_chunks(sizes: SynthSizes, seed: int) -> Iterator[pl.DataFrame]:
     """Yield ratings DataFrames (userId, movieId, rating, timestamp), users in order."""
     rng = np.random.default_rng(seed)
     movie_ids = _movie_ids(np.random.default_rng(seed + 1), sizes.movies)
@@ -281,7 +286,11 @@ movies={movies}, seed={seed}. Same layout, files and columns as GroupLens' ml-25
 """
 
 
-def _write_members(sizes: SynthSizes, seed: int, open_member) -> None:
+#: Opens one member of the output (a file in the zip or in the directory) for writing.
+OpenMember = Callable[[str], IO[bytes]]
+
+
+def _write_members(sizes: SynthSizes, seed: int, open_member: OpenMember) -> None:
     """Write every file through `open_member(name)` (a binary writer), ratings in chunks."""
     movies = movies_frame(sizes, seed)
     with open_member("ratings.csv") as out:
@@ -307,29 +316,39 @@ def write_synthetic_movielens(
 ) -> Path:
     """Write a MovieLens-25M-shaped set to `out`: a zip (`ml-25m/*.csv`) or, else, a directory.
 
-    Deterministic for a seed. Written atomically: `out` appears only when complete.
-    Returns `out`.
+    Deterministic for a seed. Written atomically: `out` appears only when complete. An output
+    path the operating system refuses is one error naming it. Returns `out`.
     """
     sizes = default_sizes(ratings, users, movies)
     out = Path(out)
-    if out.suffix.lower() == ".zip":
-        with (
-            atomic_path(out) as tmp,
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
-        ):
+    as_zip = out.suffix.lower() == ".zip"
+    with refused_output(out, "--out", is_directory=not as_zip):
+        if as_zip:
+            _write_zip(out, sizes, seed)
+        else:
+            _write_directory(out, sizes, seed)
+    return out
 
-            def open_member(name: str):
-                info = zipfile.ZipInfo(f"{ZIP_FOLDER}/{name}", date_time=(2019, 11, 21, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                return zf.open(info, "w", force_zip64=True)
 
-            _write_members(sizes, seed, open_member)
-        return out
+def _write_zip(out: Path, sizes: SynthSizes, seed: int) -> None:
+    with (
+        atomic_path(out) as tmp,
+        zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
+    ):
+
+        def open_member(name: str) -> IO[bytes]:
+            info = zipfile.ZipInfo(f"{ZIP_FOLDER}/{name}", date_time=(2019, 11, 21, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            return zf.open(info, "w", force_zip64=True)
+
+        _write_members(sizes, seed, open_member)
+
+
+def _write_directory(out: Path, sizes: SynthSizes, seed: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
 
-        def open_dir_member(name: str):
+        def open_member(name: str) -> IO[bytes]:
             return stack.enter_context(atomic_path(out / name)).open("wb")
 
-        _write_members(sizes, seed, open_dir_member)
-    return out
+        _write_members(sizes, seed, open_member)
