@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import DataError
 
@@ -53,6 +54,16 @@ def _dir_file(source: Path, wanted: str) -> Path | None:
     return None
 
 
+Found = TypeVar("Found", Path, str)
+
+
+def _required(source: Path, name: str, found: Found | None, where: str) -> Found:
+    """What was found for `name`, or a DataError saying it is missing."""
+    if found is None:
+        raise DataError(f"{source}: no {name} {where}.")
+    return found
+
+
 @contextlib.contextmanager
 def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
     """Open a MovieLens zip or directory; temporary files live in `work_dir` and are removed."""
@@ -63,12 +74,9 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
             hint="run `personalize-movielens data download` or `data synth --out PATH.zip`.",
         )
     if source.is_dir():
-        ratings = _dir_file(source, "ratings.csv")
-        movies = _dir_file(source, "movies.csv")
-        if ratings is None:
-            raise DataError(f"{source}: no ratings.csv in this directory (or one level below).")
-        if movies is None:
-            raise DataError(f"{source}: no movies.csv in this directory (or one level below).")
+        where = "in this directory (or one level below)"
+        ratings = _required(source, "ratings.csv", _dir_file(source, "ratings.csv"), where)
+        movies = _required(source, "movies.csv", _dir_file(source, "movies.csv"), where)
         yield MovieLensFiles(ratings, str(ratings), movies.read_bytes(), str(movies))
         return
     with _zip_files(source, work_dir) as files:
@@ -91,13 +99,9 @@ def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
                 f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
                 hint="delete it and download it again.",
             ) from exc
-        names = zf.namelist()
-        ratings_member = _member(names, "ratings.csv")
-        movies_member = _member(names, "movies.csv")
-        if ratings_member is None:
-            raise DataError(f"{source}: the zip has no ratings.csv (is it a MovieLens zip?).")
-        if movies_member is None:
-            raise DataError(f"{source}: the zip has no movies.csv (is it a MovieLens zip?).")
+        names, where = zf.namelist(), "in the zip (is it a MovieLens zip?)"
+        ratings_member = _required(source, "ratings.csv", _member(names, "ratings.csv"), where)
+        movies_member = _required(source, "movies.csv", _member(names, "movies.csv"), where)
         tmp = Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix=".extract-", dir=work_dir))
         )

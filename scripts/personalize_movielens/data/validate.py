@@ -288,28 +288,26 @@ def _examples(
 
 def _locate_parse_error(path: Path, schema: DatasetSchema, exc: Exception, out: _Collector) -> None:
     """The CSV parser stopped (a ragged line, a broken quote): find the line with csv."""
-    width = len(schema.field_names)
+    line, problem = _first_bad_record(path, len(schema.field_names))
+    if line is None:
+        problem = first_line(exc)
+        out.fail("field-count", f"the CSV parser stopped: {problem}")
+        out.check("field-count", False, problem[:80])
+        return
+    out.fail("field-count", f"line {line}{problem}", row=line - 1)
+    out.check("field-count", False, f"line {line}")
+
+
+def _first_bad_record(path: Path, width: int) -> tuple[int | None, str]:
+    """(line, what is wrong there) of the first record without `width` fields or with broken
+    quoting; (None, "") when Python's csv reads every record."""
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh, strict=True)
         try:
             next(reader)
             for record in reader:
                 if len(record) != width:
-                    out.fail(
-                        "field-count",
-                        f"line {reader.line_num} has {len(record)} fields, the header {width}",
-                        row=reader.line_num - 1,
-                    )
-                    out.check("field-count", False, f"line {reader.line_num}")
-                    return
+                    return reader.line_num, f" has {len(record)} fields, the header {width}"
         except csv.Error as err:
-            out.fail(
-                "field-count",
-                f"line {reader.line_num}: broken quoting ({err})",
-                row=reader.line_num - 1,
-            )
-            out.check("field-count", False, f"line {reader.line_num}")
-            return
-    first = first_line(exc)
-    out.fail("field-count", f"the CSV parser stopped: {first}")
-    out.check("field-count", False, first[:80])
+            return reader.line_num, f": broken quoting ({err})"
+    return None, ""
