@@ -50,11 +50,6 @@ class ProgressReporter:
                 self._last_decile = decile
                 info(f"{self._label}: {min(100, decile * 10)}%")
 
-    def set_total(self, total: float) -> None:
-        self._total = total
-        if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, total=total)
-
     def update_description(self, text: str) -> None:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=text)
