@@ -59,9 +59,9 @@ def test_throttling_and_server_errors_are_retried(
         ],
     )
     cli("import", "--data-dir", str(data_dir))
-    trained = json.loads(cli("train", "--json").stdout)
+    [trained] = json.loads(cli("train", "--json").stdout)["solutions"]
     fresh_stand_in.reset_faults()
-    assert trained[0]["status"] == "ACTIVE"
+    assert trained["status"] == "ACTIVE"
     assert retries[0] > 0
     assert {k: len(v) for k, v in import_jobs(fresh_stand_in).items()} == {
         "Interactions": 1,

@@ -11,7 +11,7 @@ from e2e_helpers import import_jobs, inventory, objects, solutions, versions
 
 from personalize_movielens.cli import workflow as cli_workflow
 from personalize_movielens.errors import CloudError
-from personalize_movielens.workflow import upload as upload_mod
+from personalize_movielens.workflow import transfer
 from personalize_movielens.workflow.manifest import read_manifest
 
 pytestmark = pytest.mark.e2e
@@ -37,7 +37,7 @@ def drop_connection_after(monkeypatch, limit: int, times: int) -> list[int]:
     small_parts = TransferConfig(
         multipart_threshold=5 * MB, multipart_chunksize=5 * MB, max_concurrency=2
     )
-    monkeypatch.setattr(upload_mod, "transfer_config", lambda: small_parts)
+    monkeypatch.setattr(transfer, "transfer_config", lambda: small_parts)
     drops = [0]
 
     class Reporter:
@@ -53,7 +53,7 @@ def drop_connection_after(monkeypatch, limit: int, times: int) -> list[int]:
     def failing_progress(*args, **kwargs):
         yield Reporter()
 
-    monkeypatch.setattr(upload_mod, "progress", failing_progress)
+    monkeypatch.setattr(transfer, "progress", failing_progress)
     return drops
 
 

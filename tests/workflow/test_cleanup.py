@@ -1,123 +1,71 @@
-"""clean-cloud on a stubbed Personalize: campaigns, stop training, solutions; foreign left."""
+"""clean-cloud on the stand-in: campaigns, training stopped, solutions, data; foreign left."""
 
 from __future__ import annotations
 
-from wf_helpers import (
-    CAMPAIGN,
-    SOL,
-    campaign_summary,
-    expect_campaigns,
-    expect_solutions,
-    expect_versions,
-    solution_summary,
-)
+from wf_helpers import deployed, imported
 
 from personalize_movielens.workflow.cleanup import clean_cloud, plan_cleanup
+from personalize_movielens.workflow.resources import list_campaigns, list_solutions, list_versions
+from personalize_movielens.workflow.s3data import list_data_versions
+from personalize_movielens.workflow.training import train
 
-OTHER = "arn:aws:personalize:eu-west-1:123456789012:solution/someone-elses"
-TRAINING = SOL + "/v2"
+FOREIGN = "someone-elses"
 
 
-def expect_plan(stub) -> None:
-    expect_solutions(stub, [solution_summary(), solution_summary("someone-elses", OTHER)])
-    expect_campaigns(stub, SOL, [campaign_summary()])
-    expect_versions(
-        stub,
-        SOL,
-        [
-            {"solutionVersionArn": SOL + "/v1", "status": "ACTIVE"},
-            {"solutionVersionArn": TRAINING, "status": "CREATE IN_PROGRESS"},
-        ],
+def foreign_solution(ctx) -> None:
+    ctx.clients.personalize.create_solution(
+        name=FOREIGN,
+        datasetGroupArn=ctx.outputs.dataset_group_arn,
+        recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
     )
 
 
-def not_found(stub, operation: str, params: dict) -> None:
-    stub.add_client_error(operation, "ResourceNotFoundException", "gone", expected_params=params)
-
-
-def test_cleanup_deletes_in_the_order_the_service_requires(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_plan(stub)
+def test_cleanup_deletes_what_the_tool_made_and_reports_what_it_left(ctx, data_dir, slow):
+    deployed(ctx, data_dir)
+    foreign_solution(ctx)
+    slow(20)
+    train(ctx, wait=False)  # the default recipe, still training
     plan = plan_cleanup(ctx)
-    assert [s["name"] for s in plan.foreign] == ["someone-elses"]
-    campaign = {
-        "name": "c",
-        "campaignArn": CAMPAIGN,
-        "solutionVersionArn": SOL + "/v1",
-        "status": "ACTIVE",
-    }
-    stub.add_response("describe_campaign", {"campaign": campaign}, {"campaignArn": CAMPAIGN})
-    stub.add_response("delete_campaign", {}, {"campaignArn": CAMPAIGN})
-    stub.add_response("stop_solution_version_creation", {}, {"solutionVersionArn": TRAINING})
-    deleting = dict(campaign, status="DELETE IN_PROGRESS")
-    stub.add_response("describe_campaign", {"campaign": deleting}, {"campaignArn": CAMPAIGN})
-    not_found(stub, "describe_campaign", {"campaignArn": CAMPAIGN})
-    for status in ("CREATE STOPPING", "CREATE STOPPED"):
-        stub.add_response(
-            "describe_solution_version",
-            {"solutionVersion": {"solutionVersionArn": TRAINING, "status": status}},
-            {"solutionVersionArn": TRAINING},
-        )
-    stub.add_response("delete_solution", {}, {"solutionArn": SOL})
-    not_found(stub, "describe_solution", {"solutionArn": SOL})
-    clean_cloud(ctx, plan)
+    assert [s["name"] for s in plan.foreign] == [FOREIGN]
+    assert len(plan.campaigns) == 1 and len(plan.versions_to_stop) == 1
+    report = clean_cloud(ctx, plan)
+    assert [s["name"] for s in list_solutions(ctx)] == [FOREIGN]
+    assert len(report.solutions) == 2 and len(report.stopped_versions) == 1
+    assert [(k.kind, k.name) for k in report.left_alone] == [
+        ("solution", FOREIGN),
+        ("data", f"s3://{ctx.outputs.bucket_name}/{ctx.outputs.data_prefix}"),
+    ]
+    assert report.to_json()["left_alone"][0]["reason"].startswith("not created by this tool")
+    assert list_data_versions(ctx)  # without --data the uploaded data stays
 
 
-def test_interrupted_cleanup_reruns_past_what_is_already_gone(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_solutions(stub, [solution_summary("movielens-popularity-count")])
-    expect_campaigns(stub, SOL, [])
-    expect_versions(stub, SOL, [])
+def test_a_rerun_goes_past_what_is_already_gone(ctx, data_dir) -> None:
+    campaign = deployed(ctx, data_dir)
     plan = plan_cleanup(ctx)
-    assert [s["solutionArn"] for s in plan.solutions] == [SOL] and not plan.campaigns
-    not_found(stub, "delete_solution", {"solutionArn": SOL})  # deleted meanwhile
-    not_found(stub, "describe_solution", {"solutionArn": SOL})
-    done = clean_cloud(ctx, plan)  # no error: what is gone already counts as deleted
-    stub.assert_no_pending_responses()  # both the delete and the wait for it were made
-    assert done is plan and not done.foreign
+    ctx.clients.personalize.delete_campaign(campaignArn=campaign.campaign_arn)  # meanwhile
+    report = clean_cloud(ctx, plan)  # no error: what is gone already counts as deleted
+    assert list_solutions(ctx) == [] and report.campaigns == [campaign.campaign_name]
 
 
-def test_a_campaign_that_failed_to_create_is_deleted_then_its_solution(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_solutions(stub, [solution_summary("movielens-x")])
-    failed = campaign_summary("c", status="CREATE FAILED")
-    expect_campaigns(stub, SOL, [failed])
-    expect_versions(stub, SOL, [])
-    plan = plan_cleanup(ctx)
-    assert [c["status"] for c in plan.campaigns] == ["CREATE FAILED"]
-    detail = dict(failed, solutionVersionArn=SOL + "/v1", failureReason="no capacity")
-    stub.add_response("describe_campaign", {"campaign": detail}, {"campaignArn": CAMPAIGN})
-    stub.add_response("delete_campaign", {}, {"campaignArn": CAMPAIGN})
-    not_found(stub, "describe_campaign", {"campaignArn": CAMPAIGN})
-    stub.add_response("delete_solution", {}, {"solutionArn": SOL})
-    not_found(stub, "describe_solution", {"solutionArn": SOL})
-    clean_cloud(ctx, plan)
-    stub.assert_no_pending_responses()
+def test_all_deletes_foreign_solutions_and_data_deletes_every_version(ctx, data_dir):
+    imported(ctx, data_dir)
+    foreign_solution(ctx)
+    report = clean_cloud(ctx, plan_cleanup(ctx, include_foreign=True, include_data=True))
+    assert list_solutions(ctx) == [] and report.solutions == [FOREIGN]
+    assert list_data_versions(ctx) == [] and report.object_versions == 2
+    assert report.left_alone == []
 
 
-def test_a_solution_still_being_created_is_waited_for_before_its_delete(stubbed, clock) -> None:
-    ctx, stub, _ = stubbed
-    pending = solution_summary("movielens-x", status="CREATE PENDING")
-    expect_solutions(stub, [pending])
-    expect_campaigns(stub, SOL, [])
-    expect_versions(stub, SOL, [])
-    plan = plan_cleanup(ctx)
-    for status in ("CREATE IN_PROGRESS", "ACTIVE"):
-        stub.add_response(
-            "describe_solution",
-            {"solution": dict(pending, status=status)},
-            {"solutionArn": SOL},
-        )
-    stub.add_response("delete_solution", {}, {"solutionArn": SOL})
-    not_found(stub, "describe_solution", {"solutionArn": SOL})
-    clean_cloud(ctx, plan)
-    stub.assert_no_pending_responses()
-
-
-def test_dry_run_lists_deletes_without_waiting(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    ctx.dry_run = True
-    expect_plan(stub)
-    clean_cloud(ctx, plan_cleanup(ctx, include_foreign=False))
-    ops = [c.operation for c in ctx.planned]
-    assert ops == ["DeleteCampaign", "StopSolutionVersionCreation", "DeleteSolution"]
+def test_dry_run_plans_the_deletes_in_order_and_deletes_nothing(make_ctx, data_dir) -> None:
+    real = make_ctx()
+    campaign = deployed(real, data_dir)
+    ctx = make_ctx(dry_run=True)
+    report = clean_cloud(ctx, plan_cleanup(ctx, include_data=True))
+    ops = [c.operation for c in report.planned]
+    assert ops == ["DeleteCampaign", "DeleteSolution", "DeleteObjects"]
+    assert report.campaigns == [campaign.campaign_name]
+    [solution] = list_solutions(real)
+    assert list_campaigns(real, solution["solutionArn"]) and list_versions(
+        real, solution["solutionArn"]
+    )
+    assert len(list_data_versions(real)) == 2

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from wf_helpers import (
-    BASE_SOL,
-    INTERACTIONS,
-    ITEMS,
-    expect_campaigns,
-    expect_solutions,
-    expect_versions,
-    make_outputs,
-    solution_summary,
-)
 
 from personalize_movielens.cli import app
-from personalize_movielens.cli import workflow as cli_workflow
 from personalize_movielens.errors import ConfigError, PersonalizeMovielensError
+from personalize_movielens.workflow.naming import solution_name
+from personalize_movielens.workflow.resources import list_solutions
 
 COMMANDS = ["upload", "import", "train", "deploy", "recommend", "similar", "status", "clean-cloud"]
 
@@ -45,54 +35,17 @@ def test_missing_outputs_file_is_one_error_naming_what_to_run(tmp_path: Path) ->
     assert "local up" in result.exception.one_line()
 
 
-def test_clean_cloud_asks_first_and_aborts_on_no(stubbed, monkeypatch) -> None:
-    ctx, stub, _ = stubbed
-    monkeypatch.setattr(cli_workflow, "_context", lambda *a, **k: ctx)
-    expect_solutions(stub, [solution_summary("movielens-popularity-count", BASE_SOL)])
-    expect_campaigns(stub, BASE_SOL, [])
-    expect_versions(stub, BASE_SOL, [])
-    result = CliRunner().invoke(app, ["clean-cloud"], input="n\n")
-    assert result.exit_code == 1  # aborted, and no delete call was stubbed or made
-
-
-def test_train_dry_run_prints_the_calls_and_makes_none(stubbed, monkeypatch) -> None:
-    ctx, stub, _ = stubbed
-    monkeypatch.setattr(
-        cli_workflow,
-        "_context",
-        lambda outputs, tf, dry_run=False: (setattr(ctx, "dry_run", dry_run), ctx)[1],
+def test_clean_cloud_asks_first_and_aborts_on_no(ctx, fresh_stand_in) -> None:
+    ctx.clients.personalize.create_solution(
+        name=solution_name(ctx.outputs.dataset_group_arn, "aws-popularity-count"),
+        datasetGroupArn=ctx.outputs.dataset_group_arn,
+        recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
     )
-    expect_solutions(stub, [])
-    stub.add_response(
-        "describe_schema",
-        {
-            "schema": {
-                "schema": json.dumps(
-                    {
-                        "type": "record",
-                        "name": "I",
-                        "fields": [{"name": "USER_ID", "type": "string"}],
-                    }
-                )
-            }
-        },
-        {"schemaArn": make_outputs().schema_arns["Interactions"]},
-    )
-    for dataset_arn in (INTERACTIONS, ITEMS):
-        stub.add_response(
-            "list_dataset_import_jobs",
-            {
-                "datasetImportJobs": [
-                    {"jobName": "j", "datasetImportJobArn": "arn:j", "status": "ACTIVE"}
-                ]
-            },
-            {"datasetArn": dataset_arn},
-        )
-    result = CliRunner().invoke(app, ["train", "--dry-run"])
-    assert result.exit_code == 0, result.output
-    assert "DRY RUN would call personalize.CreateSolution" in result.stdout
-    assert "DRY RUN would call personalize.CreateSolutionVersion" in result.stdout
-    assert len(ctx.planned) == 2
+    outputs = ["--outputs", str(fresh_stand_in.outputs_file)]
+    result = CliRunner().invoke(app, ["clean-cloud", "--json", *outputs], input="n\n")
+    assert result.exit_code == 1  # aborted, nothing deleted
+    assert "Delete these?" in result.stderr and "{" not in result.stdout  # stdout is for JSON
+    assert len(list_solutions(ctx)) == 1
 
 
 def test_domain_errors_are_one_line_from_the_console_script(tmp_path: Path) -> None:

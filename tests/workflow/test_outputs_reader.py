@@ -94,6 +94,6 @@ def test_missing_credentials_is_one_clear_error(
     assert "local env" in info.value.one_line()
 
 
-def test_empty_region_is_refused(aws_env: None) -> None:
+def test_empty_region_is_refused() -> None:
     with pytest.raises(ConfigError, match="region"):
         make_clients("")

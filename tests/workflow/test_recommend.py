@@ -1,74 +1,58 @@
-"""recommend/similar: titles and genres joined from the prepared data; related-items check."""
+"""recommend and similar on the stand-in: ranked movies with titles; the campaign each needs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from wf_helpers import (
-    CAMPAIGN,
-    SOL,
-    campaign_summary,
-    expect_campaigns,
-    expect_solutions,
-    solution_summary,
-)
+from wf_helpers import deployed
 
 from personalize_movielens.errors import ConfigError
 from personalize_movielens.workflow.recommend import recommend, similar
 
 
-def write_prepared(data_dir: Path) -> None:
-    """items.csv and titles.csv as `data prepare` writes them (the catalog: test_catalog.py)."""
-    (data_dir / "items.csv").write_text("ITEM_ID,GENRES,YEAR\n1,Adventure|Comedy,1995\n2,Drama,\n")
-    (data_dir / "titles.csv").write_text(
-        'ITEM_ID,TITLE,GENRES\n1,"Toy Story, The (1995)",Adventure|Comedy\n2,Heat,Drama\n'
-    )
+def a_user(data_dir: Path) -> str:
+    return (data_dir / "interactions.csv").read_text().splitlines()[1].split(",")[0].strip('"')
 
 
-def expect_campaign_answer(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_solutions(stub, [solution_summary()])
-    expect_campaigns(stub, SOL, [campaign_summary()])
-    ctx.runtime_stub.add_response(
-        "get_recommendations",
-        {"itemList": [{"itemId": "1", "score": 0.9}, {"itemId": "99", "score": 0.1}]},
-        {"campaignArn": CAMPAIGN, "userId": "42", "numResults": 2},
-    )
-
-
-def test_recommend_returns_ranked_movies_with_titles(stubbed, tmp_path: Path, capsys) -> None:
-    write_prepared(tmp_path)
-    expect_campaign_answer(stubbed)
-    items = recommend(stubbed[0], "42", 2, data_dir=tmp_path)
-    assert [(r.rank, r.item_id, r.title) for r in items] == [
-        (1, "1", "Toy Story, The (1995)"),
-        (2, "99", None),
-    ]
+def test_recommend_returns_ranked_movies_with_titles(ctx, data_dir, capsys) -> None:
+    deployed(ctx, data_dir)
+    result = recommend(ctx, a_user(data_dir), 5, recipe="aws-popularity-count", data_dir=data_dir)
+    assert [r.rank for r in result.items] == [1, 2, 3, 4, 5]
+    assert all(r.title and r.genres for r in result.items)
+    assert result.to_json()["user_id"] == a_user(data_dir) and "planned" not in result.to_json()
     assert "showing IDs only" not in capsys.readouterr().err
 
 
-def test_recommend_without_prepared_data_says_it_shows_ids(stubbed, tmp_path: Path, capsys):
-    expect_campaign_answer(stubbed)
-    items = recommend(stubbed[0], "42", 2, data_dir=tmp_path)  # an empty directory
-    assert [(r.item_id, r.title) for r in items] == [("1", None), ("99", None)]
+def test_recommend_without_prepared_data_says_it_shows_ids(ctx, data_dir, tmp_path, capsys):
+    deployed(ctx, data_dir)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = recommend(ctx, a_user(data_dir), 3, recipe="aws-popularity-count", data_dir=empty)
+    assert len(result.items) == 3 and all(r.title is None for r in result.items)
     captured = capsys.readouterr()
-    assert f"No items.csv/titles in {tmp_path}: showing IDs only" in captured.err
+    assert f"No items.csv/titles in {empty}: showing IDs only" in captured.err
     assert "showing IDs" not in captured.out  # stdout stays clean for --json
 
 
-def test_similar_without_a_related_items_campaign_explains(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    recipe = "arn:aws:personalize:::recipe/aws-user-personalization-v2"
-    expect_solutions(stub, [solution_summary(recipeArn=recipe)])
+def test_similar_without_a_related_items_campaign_explains(ctx, data_dir) -> None:
+    deployed(ctx, data_dir)  # a campaign, but of a recipe that recommends for users
     with pytest.raises(ConfigError) as info:
         similar(ctx, "1")
     assert "aws-similar-items" in info.value.one_line()
 
 
-def test_recommend_without_campaign_says_to_deploy(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_solutions(stub, [])
+def test_recommend_without_campaign_says_to_deploy(ctx) -> None:
     with pytest.raises(ConfigError) as info:
         recommend(ctx, "42")
     assert "deploy" in info.value.one_line()
+
+
+def test_dry_run_plans_the_request_that_the_campaign_bills(make_ctx, data_dir) -> None:
+    campaign = deployed(make_ctx(), data_dir)
+    ctx = make_ctx(dry_run=True)
+    result = recommend(ctx, "42", 3, recipe="aws-popularity-count", data_dir=data_dir)
+    assert result.items == []
+    [call] = result.planned
+    assert (call.service, call.operation) == ("personalize-runtime", "GetRecommendations")
+    assert call.params == {"campaignArn": campaign.campaign_arn, "userId": "42", "numResults": 3}

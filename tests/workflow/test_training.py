@@ -1,236 +1,89 @@
-"""train with a stubbed Personalize: solution settings, version reuse, resume, metrics, failures."""
+"""train on the stand-in: solution settings, version reuse and resume, metrics, dry run."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from botocore.stub import ANY, Stubber
-from wf_helpers import (
-    DSG,
-    INTERACTIONS,
-    ITEMS,
-    SCHEMA,
-    SOL,
-    expect_solutions,
-    expect_versions,
-    solution_summary,
-    when,
-)
+from wf_helpers import imported, trained
 
-from personalize_movielens.errors import CloudError, ConfigError
-from personalize_movielens.schemas import schema_path
+from personalize_movielens.errors import ConfigError
+from personalize_movielens.workflow.plan import PLANNED
+from personalize_movielens.workflow.resources import list_solutions, list_versions
 from personalize_movielens.workflow.training import train
 
-VERSION = SOL + "/v1"
-METRICS = {"coverage": 0.3, "precision_at_25": 0.05}
+V2 = "aws-user-personalization-v2"
 
 
-def expect_schema(stub, with_event_value: bool) -> None:
-    text = schema_path("Interactions", with_event_value=with_event_value).read_text()
-    stub.add_response(
-        "describe_schema",
-        {"schema": {"name": "s", "schemaArn": SCHEMA, "schema": text}},
-        {"schemaArn": SCHEMA},
-    )
+def test_first_train_creates_the_solution_and_a_full_version_with_metrics(ctx, data_dir) -> None:
+    imported(ctx, data_dir)
+    [result] = train(ctx).solutions
+    assert (result.recipe, result.status, result.created_version) == (V2, "ACTIVE", True)
+    assert result.metrics and all(isinstance(v, float) for v in result.metrics.values())
+    personalize = ctx.clients.personalize
+    solution = personalize.describe_solution(solutionArn=result.solution_arn)["solution"]
+    assert solution["performAutoTraining"] is False  # the API's own default is True
+    version = personalize.describe_solution_version(solutionVersionArn=result.version_arn)
+    assert version["solutionVersion"]["trainingMode"] == "FULL"
 
 
-def expect_solution_status(stub, arn: str, status: str, auto: bool = False) -> None:
-    stub.add_response(
-        "describe_solution",
-        {
-            "solution": {
-                "name": "s",
-                "solutionArn": arn,
-                "status": status,
-                "performAutoTraining": auto,
-            }
-        },
-        {"solutionArn": arn},
-    )
+def test_rerun_with_unchanged_data_reuses_the_version(ctx, data_dir) -> None:
+    [first] = trained(ctx, data_dir).solutions
+    [again] = train(ctx, recipe="aws-popularity-count").solutions
+    assert not again.created_version and again.version_arn == first.version_arn
+    assert again.metrics == first.metrics
+    assert len(list_versions(ctx, first.solution_arn)) == 1
 
 
-def expect_existing_solution(stub: Stubber) -> None:
-    """The solution is found ACTIVE by name, then described twice: settings check, then wait."""
-    expect_solutions(stub, [solution_summary()])
-    expect_solution_status(stub, SOL, "ACTIVE")
-    expect_solution_status(stub, SOL, "ACTIVE")
+def test_training_left_running_is_resumed_not_duplicated(ctx, data_dir, slow) -> None:
+    imported(ctx, data_dir)
+    slow(20)  # the first look must see it training, under load too
+    [started] = train(ctx, auto_training=True, wait=False).solutions
+    assert started.status in {"CREATE PENDING", "CREATE IN_PROGRESS"}  # --no-wait: as it is
+    [resumed] = train(ctx, auto_training=True).solutions
+    assert (resumed.version_arn, resumed.status) == (started.version_arn, "ACTIVE")
+    assert not resumed.created_version
+    [solution] = list_solutions(ctx)
+    assert len(list_versions(ctx, solution["solutionArn"])) == 1
 
 
-def expect_imports(stub, finished_minute: int) -> None:
-    done = {
-        "jobName": "j",
-        "datasetImportJobArn": "arn:aws:personalize:eu-west-1:1:dataset-import-job/j",
-        "status": "ACTIVE",
-        "creationDateTime": when(finished_minute - 1),
-        "lastUpdatedDateTime": when(finished_minute),
-    }
-    stub.add_response(
-        "list_dataset_import_jobs", {"datasetImportJobs": [done]}, {"datasetArn": INTERACTIONS}
-    )
-    stub.add_response("list_dataset_import_jobs", {"datasetImportJobs": []}, {"datasetArn": ITEMS})
-
-
-def expect_version_status(stub, arn: str, status: str, reason: str | None = None) -> None:
-    body = {"solutionVersionArn": arn, "status": status}
-    if reason:
-        body["failureReason"] = reason
-    stub.add_response(
-        "describe_solution_version", {"solutionVersion": body}, {"solutionVersionArn": arn}
-    )
-
-
-def expect_metrics(stub, arn: str) -> None:
-    stub.add_response(
-        "get_solution_metrics",
-        {"solutionVersionArn": arn, "metrics": METRICS},
-        {"solutionVersionArn": arn},
-    )
-
-
-def test_first_train_creates_solution_without_auto_training_and_a_full_version(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_solutions(stub, [])
-    expect_schema(stub, with_event_value=False)
-    stub.add_response(
-        "create_solution",
-        {"solutionArn": SOL},
-        {
-            "name": "movielens-user-personalization-v2",
-            "recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
-            "datasetGroupArn": DSG,
-            "performAutoTraining": False,
-        },
-    )
-    expect_solution_status(stub, SOL, "CREATE IN_PROGRESS")
-    expect_solution_status(stub, SOL, "ACTIVE")
-    expect_versions(stub, SOL, [])
-    expect_imports(stub, 10)
-    stub.add_response(
-        "create_solution_version",
-        {"solutionVersionArn": VERSION},
-        {"solutionArn": SOL, "trainingMode": "FULL"},
-    )
-    expect_version_status(stub, VERSION, "CREATE IN_PROGRESS")
-    expect_version_status(stub, VERSION, "ACTIVE")
-    expect_metrics(stub, VERSION)
-    [result] = train(ctx)
-    assert result.created_version and result.status == "ACTIVE"
-    assert result.metrics == METRICS
-
-
-def test_event_value_schema_sets_the_threshold(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_solutions(stub, [])
-    expect_schema(stub, with_event_value=True)
-    stub.add_response(
-        "create_solution",
-        {"solutionArn": SOL},
-        {
-            "name": ANY,
-            "recipeArn": ANY,
-            "datasetGroupArn": DSG,
-            "performAutoTraining": True,
-            "solutionConfig": {"eventValueThreshold": "4"},
-        },
-    )
-    expect_solution_status(stub, SOL, "ACTIVE", auto=True)
-    expect_versions(stub, SOL, [])
-    expect_imports(stub, 10)
-    stub.add_response(
-        "create_solution_version",
-        {"solutionVersionArn": VERSION},
-        {"solutionArn": SOL, "trainingMode": "FULL"},
-    )
-    expect_version_status(stub, VERSION, "CREATE PENDING")  # --no-wait reports the status
-    [result] = train(ctx, auto_training=True, wait=False, event_value_threshold="4")
-    assert (result.version_arn, result.status) == (VERSION, "CREATE PENDING")
-
-
-def test_rerun_with_unchanged_data_reuses_the_version(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_existing_solution(stub)
-    expect_versions(
-        stub,
-        SOL,
-        [{"solutionVersionArn": VERSION, "status": "ACTIVE", "creationDateTime": when(20)}],
-    )
-    expect_imports(stub, 10)
-    expect_version_status(stub, VERSION, "ACTIVE")
-    expect_metrics(stub, VERSION)
-    [result] = train(ctx)
-    assert not result.created_version and result.version_arn == VERSION
-
-
-def test_training_in_progress_is_resumed_not_duplicated(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_existing_solution(stub)
-    expect_versions(
-        stub,
-        SOL,
-        [
-            {
-                "solutionVersionArn": VERSION,
-                "status": "CREATE IN_PROGRESS",
-                "creationDateTime": when(20),
-            }
-        ],
-    )
-    expect_version_status(stub, VERSION, "CREATE IN_PROGRESS")
-    expect_version_status(stub, VERSION, "ACTIVE")
-    expect_metrics(stub, VERSION)
-    [result] = train(ctx)
-    assert not result.created_version and result.metrics == METRICS
-
-
-def test_failed_training_reports_the_reason(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_existing_solution(stub)
-    expect_versions(stub, SOL, [])
-    expect_imports(stub, 10)
-    stub.add_response(
-        "create_solution_version",
-        {"solutionVersionArn": VERSION},
-        {"solutionArn": SOL, "trainingMode": "FULL"},
-    )
-    expect_version_status(stub, VERSION, "CREATE FAILED", "There are not enough interactions.")
-    with pytest.raises(CloudError, match="not enough interactions"):
-        train(ctx)
-
-
-def test_update_is_refused_for_recipes_without_update_training(stubbed) -> None:
-    ctx, _, _ = stubbed  # no call is made: the stubs would fail on any
-    for recipe in ("aws-user-personalization-v2", "aws-popularity-count", "aws-similar-items"):
+def test_update_is_refused_for_recipes_without_update_training(offline) -> None:
+    for recipe in (V2, "aws-popularity-count", "aws-similar-items"):  # refused before any call
         with pytest.raises(ConfigError, match="only with aws-user-personalization") as exc:
-            train(ctx, recipe=recipe, update=True)
+            train(offline, recipe=recipe, update=True)
         assert recipe in exc.value.message and exc.value.hint is None  # one line
 
 
-def test_train_before_any_import_says_to_import(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    expect_existing_solution(stub)
-    expect_versions(stub, SOL, [])
-    stub.add_response(
-        "list_dataset_import_jobs", {"datasetImportJobs": []}, {"datasetArn": INTERACTIONS}
-    )
-    stub.add_response("list_dataset_import_jobs", {"datasetImportJobs": []}, {"datasetArn": ITEMS})
+def test_train_before_any_import_says_to_import(ctx) -> None:
     with pytest.raises(ConfigError) as info:
         train(ctx)
     assert "import" in info.value.one_line()
 
 
-def test_dry_run_baseline_plans_two_solutions_and_versions(stubbed) -> None:
-    ctx, stub, _ = stubbed
-    ctx.dry_run = True
-    expect_solutions(stub, [])
-    expect_schema(stub, with_event_value=False)
-    expect_imports(stub, 10)
-    expect_solutions(stub, [])
-    expect_imports(stub, 10)
-    planned = train(ctx, baseline=True)
-    ops = [c.operation for c in ctx.planned]
-    assert ops == ["CreateSolution", "CreateSolutionVersion"] * 2
-    assert ctx.planned[2].params["recipeArn"].endswith("aws-popularity-count")
-    assert "solutionConfig" not in ctx.planned[2].params
-    assert [r.recipe for r in planned] == ["aws-user-personalization-v2", "aws-popularity-count"]
-    assert json.dumps([p.line() for p in ctx.planned])
+def test_dry_run_plans_two_solutions_and_versions_and_creates_nothing(make_ctx, data_dir):
+    imported(make_ctx(), data_dir)
+    ctx = make_ctx(dry_run=True)
+    report = train(ctx, baseline=True)
+    assert [c.operation for c in report.planned] == ["CreateSolution", "CreateSolutionVersion"] * 2
+    model, baseline = (c.params for c in report.planned if c.operation == "CreateSolution")
+    assert model["performAutoTraining"] is False and "solutionConfig" not in baseline
+    assert baseline["recipeArn"].endswith("aws-popularity-count")
+    assert [(r.recipe, r.status) for r in report.solutions] == [
+        (V2, PLANNED),
+        ("aws-popularity-count", PLANNED),
+    ]
+    assert all(r.version_arn.startswith(r.solution_arn + "/") for r in report.solutions)
+    assert (
+        report.to_json()["planned"][1]["params"]["solutionArn"] == report.solutions[0].solution_arn
+    )
+    assert list_solutions(ctx) == []
+
+
+def test_a_dry_run_waits_for_nothing_and_reports_training_as_it_is(make_ctx, data_dir, slow):
+    real = make_ctx()
+    imported(real, data_dir)
+    slow(2)  # training takes seconds now: a wait would be seen
+    [started] = train(real, wait=False).solutions
+    ctx = make_ctx(dry_run=True)
+    [seen] = train(ctx).solutions
+    assert (seen.version_arn, seen.created_version) == (started.version_arn, False)
+    assert seen.status in {"CREATE PENDING", "CREATE IN_PROGRESS"} and seen.metrics == {}
+    assert ctx.plan.calls == []  # nothing to create: the version is on its way

@@ -1,4 +1,5 @@
-"""upload on moto's in-process S3: content-addressed keys, no second upload, checksums, KMS."""
+"""upload on moto's in-process S3: content-addressed keys, no second upload, checksums, KMS,
+dry run."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from moto import mock_aws
 from wf_helpers import REGION, make_outputs
 
 from personalize_movielens.errors import DataError
-from personalize_movielens.workflow.clients import Clients, retry_config
+from personalize_movielens.workflow.clients import make_clients
 from personalize_movielens.workflow.context import WorkflowContext
 from personalize_movielens.workflow.manifest import read_manifest
 from personalize_movielens.workflow.naming import file_sha256
+from personalize_movielens.workflow.plan import Plan
 from personalize_movielens.workflow.upload import upload
 
 
@@ -27,7 +29,7 @@ def s3_ctx(aws_env: None) -> Iterator[WorkflowContext]:
         session.client("s3").create_bucket(
             Bucket="movielens-data", CreateBucketConfiguration={"LocationConstraint": REGION}
         )
-        yield WorkflowContext(make_outputs(), Clients(session, retry_config(), {}))
+        yield WorkflowContext(make_outputs(), make_clients(REGION))
 
 
 def write_data(data_dir: Path, rows: int = 50) -> None:
@@ -46,7 +48,7 @@ def keys(ctx: WorkflowContext) -> list[str]:
 
 def test_upload_uses_content_hash_keys_and_writes_manifest(s3_ctx, tmp_path: Path) -> None:
     write_data(tmp_path)
-    results = upload(s3_ctx, tmp_path)
+    results = upload(s3_ctx, tmp_path).files
     sha = file_sha256(tmp_path / "interactions.csv")
     assert f"personalize/input/interactions-{sha[:16]}.csv" in keys(s3_ctx)
     assert len(keys(s3_ctx)) == 2
@@ -63,11 +65,11 @@ def test_unchanged_file_is_not_uploaded_twice(s3_ctx, tmp_path: Path, capsys) ->
     upload(s3_ctx, tmp_path)
     stated = capsys.readouterr().err
     assert stated.count("/GB-month") == 2  # the storage cost, before each new object
-    again = upload(s3_ctx, tmp_path)
-    assert [r.uploaded for r in again] == [False, False]
+    again = upload(s3_ctx, tmp_path).files
+    assert [r.state for r in again] == ["already there", "already there"]
     assert "/GB-month" not in capsys.readouterr().err  # nothing new is stored
     (tmp_path / "interactions.csv").write_text("USER_ID,ITEM_ID,TIMESTAMP\n1,2,3\n")
-    third = upload(s3_ctx, tmp_path)
+    third = upload(s3_ctx, tmp_path).files
     assert [r.uploaded for r in third] == [True, False]
     assert len(keys(s3_ctx)) == 3  # the old version stays for the import that read it
 
@@ -92,9 +94,7 @@ def test_kms_key_is_used_when_the_stack_has_one(aws_env: None, tmp_path: Path) -
         session.client("s3").create_bucket(
             Bucket="movielens-data", CreateBucketConfiguration={"LocationConstraint": REGION}
         )
-        ctx = WorkflowContext(
-            make_outputs(kms_key_arn=key_arn), Clients(session, retry_config(), {})
-        )
+        ctx = WorkflowContext(make_outputs(kms_key_arn=key_arn), make_clients(REGION))
         write_data(tmp_path)
         upload(ctx, tmp_path)
         key = read_manifest(tmp_path)["Interactions"].key
@@ -105,10 +105,13 @@ def test_kms_key_is_used_when_the_stack_has_one(aws_env: None, tmp_path: Path) -
 
 def test_dry_run_uploads_nothing_and_lists_the_calls(s3_ctx, tmp_path: Path) -> None:
     write_data(tmp_path)
-    s3_ctx.dry_run = True
-    upload(s3_ctx, tmp_path)
+    s3_ctx.clients.plan = Plan()
+    report = upload(s3_ctx, tmp_path)
     assert keys(s3_ctx) == []
-    assert [c.operation for c in s3_ctx.planned] == ["UploadFile", "UploadFile"]
+    ops = [(c.service, c.operation) for c in report.planned]
+    assert ops == [("s3", "UploadFile"), ("local", "WriteFile")] * 2
+    assert [f.state for f in report.files] == ["planned", "planned"]
+    assert report.to_json()["planned"][0]["params"]["Key"] == report.files[0].file.key
     assert not (tmp_path / "upload-manifest.json").exists()
 
 

@@ -1,10 +1,11 @@
 """Workflow commands (merged at the top level): upload, import, train, deploy, recommend,
-similar, status, clean-cloud. Each parses options and forwards to `personalize_movielens.workflow`.
+similar, status, clean-cloud. Each parses options, calls one function of
+`personalize_movielens.workflow` and prints its result: `--json` through `output.print_result`
+(stdout holds only the JSON), otherwise tables on stdout and summary lines on stderr.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,10 +21,11 @@ from .options import (
     TerraformDirOption,
     YesOption,
 )
+from .output import print_result
 
 if TYPE_CHECKING:
+    from ..results import JsonResult
     from ..workflow.context import WorkflowContext
-    from ..workflow.recommend import Recommendation
 
 # The workflow modules are imported inside each command, so that `data prepare` and the other
 # commands start without loading them (start-up time is part of the prepare benchmark).
@@ -44,28 +46,19 @@ def _context(
     return open_context(outputs, terraform_dir, dry_run=dry_run)
 
 
-def _print_json(value: object) -> None:
-    console.print_json(json.dumps(value, default=str))
-
-
-def _show_items(
-    items: list[Recommendation], json_: bool, dry_run: bool, title: str, **subject: str
-) -> None:
-    """recommend's and similar's answer: JSON with the subject's ID, or a table of titles.
-
-    A dry run made no GetRecommendations call, so it shows no table.
-    """
-    from ..workflow import render
-
+def _show(result: JsonResult, json_: bool, lines: list[str]) -> None:
+    """The result as JSON on stdout, or its summary lines on stderr."""
     if json_:
-        _print_json({**subject, "items": [r.to_json() for r in items]})
-    elif not dry_run:
-        console.print(render.recommendations_table(title, items))
+        print_result(result)
+    else:
+        for line in lines:
+            info(line)
 
 
 @app.command()
 def upload(
     data_dir: DataDirOption = Path("data"),
+    json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
@@ -74,12 +67,11 @@ def upload(
 
     Example: personalize-movielens upload --data-dir data --outputs outputs.json
     """
+    from ..workflow import render
     from ..workflow import upload as upload_mod
 
-    ctx = _context(outputs, terraform_dir, dry_run)
-    for result in upload_mod.upload(ctx, data_dir):
-        state = "uploaded" if result.uploaded else ("planned" if dry_run else "already there")
-        info(f"{result.file.file} -> {result.file.uri} ({state})")
+    report = upload_mod.upload(_context(outputs, terraform_dir, dry_run), data_dir)
+    _show(report, json_, render.upload_lines(report))
 
 
 @app.command("import")
@@ -88,6 +80,7 @@ def import_(
     incremental: Annotated[
         bool, typer.Option("--incremental", help="INCREMENTAL import (append) instead of FULL.")
     ] = False,
+    json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
@@ -96,12 +89,11 @@ def import_(
 
     Example: personalize-movielens import --data-dir data
     """
-    from ..workflow import imports
+    from ..workflow import imports, render
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    for result in imports.import_data(ctx, data_dir, incremental=incremental):
-        reused = " (reused)" if result.reused else ""
-        info(f"{result.dataset_type}: {result.job_name} {result.status}{reused}")
+    report = imports.import_data(ctx, data_dir, incremental=incremental)
+    _show(report, json_, render.import_lines(report))
 
 
 @app.command()
@@ -138,9 +130,8 @@ def train(
     """
     from ..workflow import render, training
 
-    ctx = _context(outputs, terraform_dir, dry_run)
-    results = training.train(
-        ctx,
+    report = training.train(
+        _context(outputs, terraform_dir, dry_run),
         recipe=recipe,
         auto_training=auto_training,
         update=update,
@@ -149,9 +140,9 @@ def train(
         event_value_threshold=event_value_threshold,
     )
     if json_:
-        _print_json([r.__dict__ for r in results])
-    elif any(r.metrics for r in results):
-        console.print(render.metrics_table(results))
+        print_result(report)
+    elif any(r.metrics for r in report.solutions):
+        console.print(render.metrics_table(report.solutions))
 
 
 @app.command()
@@ -160,6 +151,7 @@ def deploy(
     min_tps: Annotated[
         int, typer.Option("--min-tps", help="minProvisionedTPS: the billed minimum.")
     ] = 1,
+    json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
@@ -169,15 +161,12 @@ def deploy(
     Example: personalize-movielens deploy --min-tps 1
     """
     from ..workflow import deploy as deploy_mod
+    from ..workflow import render
     from ..workflow.costs import PRICING_URL
 
     ctx = _context(outputs, terraform_dir, dry_run)
     result = deploy_mod.deploy(ctx, recipe=recipe, min_tps=min_tps)
-    if result.action == "planned":
-        info(f"Campaign {result.campaign_name}: planned; dry run, nothing was created or changed.")
-    else:
-        info(f"Campaign {result.campaign_name}: {result.action} ({result.campaign_arn}).")
-    info(f"Prices: {PRICING_URL}")
+    _show(result, json_, [*render.deploy_lines(result), f"Prices: {PRICING_URL}"])
 
 
 @app.command()
@@ -196,10 +185,14 @@ def recommend(
     Example: personalize-movielens recommend 42 -n 5
     """
     from ..workflow import recommend as rec_mod
+    from ..workflow import render
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    items = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
-    _show_items(items, json_, dry_run, f"Recommended for user {user_id}", user_id=user_id)
+    result = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
+    if json_:
+        print_result(result)
+    else:
+        console.print(render.recommendations_table(result))
 
 
 @app.command()
@@ -217,10 +210,14 @@ def similar(
     Example: personalize-movielens similar 1 -n 5
     """
     from ..workflow import recommend as rec_mod
+    from ..workflow import render
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    items = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
-    _show_items(items, json_, dry_run, f"Similar to item {item_id}", item_id=item_id)
+    result = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
+    if json_:
+        print_result(result)
+    else:
+        console.print(render.recommendations_table(result))
 
 
 @app.command()
@@ -236,12 +233,13 @@ def status(
     from ..workflow import render
     from ..workflow import status as status_mod
 
-    ctx = _context(outputs, terraform_dir)
-    report = status_mod.fetch_status(ctx)
+    report = status_mod.fetch_status(_context(outputs, terraform_dir))
     if json_:
-        _print_json(report.to_json())
+        print_result(report)
     else:
-        render.print_status(report)
+        console.print(render.status_table(report))
+        for line in render.billing_summary(report):
+            console.print(line, markup=False)
 
 
 @app.command("clean-cloud")
@@ -258,6 +256,7 @@ def clean_cloud(
             "(needed before terraform destroy: the bucket is versioned).",
         ),
     ] = False,
+    json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
@@ -267,25 +266,17 @@ def clean_cloud(
 
     Example: personalize-movielens clean-cloud --yes --data
     """
-    from ..workflow import cleanup
+    from ..workflow import cleanup, render
 
     ctx = _context(outputs, terraform_dir, dry_run)
     plan = cleanup.plan_cleanup(ctx, include_foreign=all_, include_data=data)
     if plan.empty:
-        info("Nothing to delete: no campaigns or solutions made by this tool.")
-        cleanup.clean_cloud(ctx, plan)  # still reports solutions left alone
+        info("Nothing to delete: no campaigns, solutions or data made by this tool.")
     else:
         info("Would delete:" if dry_run else "Will delete:")
         for line in plan.describe():
             info(f"  {line}")
         if not yes and not dry_run:
-            typer.confirm("Delete these?", abort=True)
-        cleanup.clean_cloud(ctx, plan)
-        if not dry_run:
-            info("Done: the dataset group has no campaigns or solutions from this tool.")
-    if not data:
-        info(
-            f"The uploaded data stays in {plan.data_location} (billed as S3 storage, and "
-            "`terraform destroy` fails while the versioned bucket holds it); remove it with "
-            "`personalize-movielens clean-cloud --data`."
-        )
+            typer.confirm("Delete these?", abort=True, err=True)
+    report = cleanup.clean_cloud(ctx, plan)
+    _show(report, json_, render.cleanup_lines(report))

@@ -2,9 +2,11 @@
 the uploaded objects), so that `terraform destroy` succeeds and nothing keeps billing.
 
 Order matters to the service: a solution with a campaign cannot be deleted, and a version in
-training is stopped first. What Terraform owns (dataset group, datasets, schemas, bucket, role)
-is left to Terraform. Solutions that the tool did not name are listed, and only deleted with
-`include_foreign` (`--all`), since `terraform destroy` fails while they exist.
+training is stopped first; a campaign or solution still being created refuses to be deleted
+(ResourceInUseException) until it settles, so it is waited for and deleted again. What Terraform
+owns (dataset group, datasets, schemas, bucket, role) is left to Terraform. Solutions that the
+tool did not name are left alone and reported, and only deleted with `include_foreign`
+(`--all`), since `terraform destroy` fails while they exist.
 
 The bucket is versioned and Terraform does not force-destroy it, so `terraform destroy` fails
 while any object version is left; `include_data` (`--data`) deletes every version and delete
@@ -13,35 +15,56 @@ marker under the stack's data prefix.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..console import info
 from ..errors import CloudError
-from .clients import AwsCallError, aws_errors
+from .clients import AwsCallError
 from .context import WorkflowContext
 from .deploy import observe_campaign
 from .naming import tool_prefix
-from .resources import list_campaigns, list_solutions, list_versions
+from .plan import PlannedCall, planned_json
+from .resources import is_not_found, list_campaigns, list_solutions, list_versions
+from .s3data import (
+    data_location,
+    delete_data_versions,
+    list_data_versions,
+)
 from .training import observe_solution, observe_version
-from .waiting import IN_PROGRESS, wait_until
+from .waiting import Observation, settled, wait_until
 
 TRAINING = frozenset({"CREATE PENDING", "CREATE IN_PROGRESS"})
-#: Statuses of a resource still being created: the service refuses to delete it until it settles.
-CREATING = TRAINING
-#: S3 DeleteObjects takes at most 1000 keys per request.
-DELETE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class LeftAlone:
+    """Something clean-cloud did not delete, and why."""
+
+    kind: str  # solution | data
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "reason": self.reason}
+
+    def line(self) -> str:
+        return f"Left alone: {self.kind} {self.name}: {self.reason}"
 
 
 @dataclass
 class CleanupPlan:
-    solutions: list[dict[str, Any]] = field(default_factory=list)
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    versions_to_stop: list[dict[str, Any]] = field(default_factory=list)
-    foreign: list[dict[str, Any]] = field(default_factory=list)
+    """What clean-cloud would delete, read from the service (`plan_cleanup`)."""
+
+    data_location: str
+    include_data: bool = False
+    solutions: list[Mapping[str, Any]] = field(default_factory=list)
+    campaigns: list[Mapping[str, Any]] = field(default_factory=list)
+    versions_to_stop: list[Mapping[str, Any]] = field(default_factory=list)
+    foreign: list[Mapping[str, Any]] = field(default_factory=list)
     #: Object versions and delete markers under the data prefix ({"Key", "VersionId"}).
     objects: list[dict[str, str]] = field(default_factory=list)
-    data_location: str = ""
 
     @property
     def empty(self) -> bool:
@@ -58,31 +81,58 @@ class CleanupPlan:
             )
         return lines
 
+    def left_alone(self) -> list[LeftAlone]:
+        kept = [
+            LeftAlone(
+                "solution",
+                s["name"],
+                "not created by this tool; `terraform destroy` fails until it is deleted "
+                "(`clean-cloud --all`).",
+            )
+            for s in self.foreign
+        ]
+        if not self.include_data:
+            kept.append(
+                LeftAlone(
+                    "data",
+                    self.data_location,
+                    "the uploaded data stays (billed as S3 storage, and `terraform destroy` "
+                    "fails while the versioned bucket holds it); remove it with "
+                    "`personalize-movielens clean-cloud --data`.",
+                )
+            )
+        return kept
 
-def data_location(ctx: WorkflowContext) -> str:
-    return f"s3://{ctx.outputs.bucket_name}/{ctx.outputs.data_prefix}"
 
+@dataclass(frozen=True)
+class CleanupReport:
+    """What clean-cloud deleted (or, in a dry run, would delete) and what it left alone."""
 
-def list_data_versions(ctx: WorkflowContext) -> list[dict[str, str]]:
-    """Every object version and delete marker under the data prefix (a versioned bucket keeps
-    old versions after a plain delete, and `terraform destroy` needs them all gone)."""
-    client = ctx.clients.get("s3")
-    found: list[dict[str, str]] = []
-    with aws_errors("s3 ListObjectVersions"):
-        pages = client.get_paginator("list_object_versions").paginate(
-            Bucket=ctx.outputs.bucket_name, Prefix=ctx.outputs.data_prefix
-        )
-        for page in pages:
-            for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                found.append({"Key": entry["Key"], "VersionId": entry.get("VersionId") or "null"})
-    return found
+    campaigns: list[str]
+    stopped_versions: list[str]
+    solutions: list[str]
+    object_versions: int
+    left_alone: list[LeftAlone]
+    planned: list[PlannedCall] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deleted": {
+                "campaigns": self.campaigns,
+                "stopped_versions": self.stopped_versions,
+                "solutions": self.solutions,
+                "object_versions": self.object_versions,
+            },
+            "left_alone": [kept.to_json() for kept in self.left_alone],
+            **planned_json(self.planned),
+        }
 
 
 def plan_cleanup(
     ctx: WorkflowContext, include_foreign: bool = False, include_data: bool = False
 ) -> CleanupPlan:
     """What clean-cloud would delete, read from the service."""
-    plan = CleanupPlan(data_location=data_location(ctx))
+    plan = CleanupPlan(data_location(ctx), include_data)
     if include_data:
         plan.objects = list_data_versions(ctx)
     prefix = tool_prefix(ctx.outputs.dataset_group_arn)
@@ -90,10 +140,9 @@ def plan_cleanup(
         if not solution["name"].startswith(prefix) and not include_foreign:
             plan.foreign.append(solution)
             continue
-        if solution["status"].startswith("DELETE"):
-            plan.solutions.append(solution)  # already going: just wait for it
-            continue
         plan.solutions.append(solution)
+        if solution["status"].startswith("DELETE"):
+            continue  # already going: just wait for it
         plan.campaigns += list_campaigns(ctx, solution["solutionArn"])
         plan.versions_to_stop += [
             v for v in list_versions(ctx, solution["solutionArn"]) if v["status"] in TRAINING
@@ -101,111 +150,90 @@ def plan_cleanup(
     return plan
 
 
-def _delete(ctx: WorkflowContext, method: str, **params: Any) -> None:
-    try:
-        ctx.call("personalize", method, **params)
-    except AwsCallError as exc:
-        if exc.code != "ResourceNotFoundException":  # gone already: an earlier run got there
-            raise
+def _start_delete(
+    ctx: WorkflowContext,
+    what: str,
+    status: str,
+    delete: Callable[[], object],
+    observe: Callable[[], Observation],
+) -> None:
+    """Ask for the deletion (unless it is under way). Something still being created or updated
+    refuses (ResourceInUseException): wait for it to settle and ask again. Gone already counts
+    as deleted (an earlier, interrupted run got there)."""
+    if status.startswith("DELETE"):
+        return
+    ctx.announce("delete", what)
+    for attempt in (1, 2):
+        try:
+            delete()
+            return
+        except AwsCallError as exc:
+            if is_not_found(exc):
+                return
+            if exc.code != "ResourceInUseException" or attempt == 2:
+                raise
+            wait_until(ctx, what, observe, done=settled)
 
 
-def _wait_gone(ctx: WorkflowContext, label: str, observe: Any) -> None:
+def _delete_all(
+    ctx: WorkflowContext,
+    kind: str,
+    items: list[Mapping[str, Any]],
+    delete: Callable[..., object],
+    observe: Callable[[WorkflowContext, str], Observation],
+    note: str = "",
+) -> None:
+    """Ask for every deletion of one kind, then wait for each (they go in parallel on the
+    service). `kind` names the ARN too: campaign -> campaignArn."""
+    key = f"{kind}Arn"
+    for item in items:
+        _start_delete(
+            ctx,
+            f"{kind} {item['name']}{note}",
+            item["status"],
+            functools.partial(delete, **{key: item[key]}),
+            functools.partial(observe, ctx, item[key]),
+        )
+    for item in items:
+        label = f"Deleting {kind} {item['name']}"
+        _wait_gone(ctx, label, functools.partial(observe, ctx, item[key]))
+
+
+def _wait_gone(ctx: WorkflowContext, label: str, observe: Callable[[], Observation]) -> None:
     obs = wait_until(ctx, label, observe, done=lambda o: o.gone or o.status == "DELETE FAILED")
-    if not obs.gone:
+    if obs.status == "DELETE FAILED":
         raise CloudError(f"{label}: {obs.status}: {obs.failure_reason or 'no reason given'}")
 
 
-def delete_data(ctx: WorkflowContext, objects: list[dict[str, str]]) -> None:
-    """Delete object versions by VersionId, 1000 per request; any refused key is an error."""
-    if objects:
-        verb = "Would delete" if ctx.dry_run else "Deleting"
-        info(f"{verb} {len(objects)} object version(s) under {data_location(ctx)}.")
-    for start in range(0, len(objects), DELETE_BATCH):
-        batch = objects[start : start + DELETE_BATCH]
-        response = ctx.call(
-            "s3",
-            "delete_objects",
-            Bucket=ctx.outputs.bucket_name,
-            Delete={"Objects": batch, "Quiet": True},
-        )
-        errors = [] if ctx.dry_run else response.get("Errors", [])
-        if errors:
-            first = errors[0]
-            raise CloudError(
-                f"S3 refused to delete {len(errors)} object version(s), e.g. "
-                f"{first.get('Key')} ({first.get('VersionId')}): {first.get('Code')} "
-                f"{first.get('Message', '')}".rstrip(),
-                hint="Fix the cause (permissions, object lock) and run clean-cloud --data again.",
-            )
+def _stop_training(ctx: WorkflowContext, arn: str) -> None:
+    """Stop a version in training (billed by the hour) and wait until it has stopped; one that
+    finished or was stopped meanwhile is fine."""
+    ctx.announce("stop", f"training of {arn}")
+    try:
+        ctx.clients.personalize.stop_solution_version_creation(solutionVersionArn=arn)
+    except AwsCallError as exc:
+        if not is_not_found(exc) and exc.code != "ResourceInUseException":
+            raise
+    wait_until(ctx, f"Stopping {arn}", lambda: observe_version(ctx, arn), done=settled)
 
 
-def _settle_solution(ctx: WorkflowContext, solution: dict[str, Any]) -> None:
-    """A solution still being created cannot be deleted (ResourceInUseException): wait first."""
-    if solution["status"] in CREATING:
-        arn = solution["solutionArn"]
-        wait_until(
-            ctx,
-            f"Solution {solution['name']}",
-            lambda: observe_solution(ctx, arn),
-            done=lambda o: o.gone or o.status not in CREATING,
-        )
-
-
-def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupPlan:
-    """Carry out `plan`: campaigns (then wait), stop training, solutions (then wait), data."""
-    for campaign in plan.campaigns:
-        arn = campaign["campaignArn"]
-        if not ctx.dry_run:
-            # A campaign being created or updated cannot be deleted until that finishes.
-            wait_until(
-                ctx,
-                f"Campaign {campaign['name']}",
-                lambda arn=arn: observe_campaign(ctx, arn),
-            )
-        if not campaign["status"].startswith("DELETE"):
-            verb = "Would delete" if ctx.dry_run else "Deleting"
-            info(f"{verb} campaign {campaign['name']} (stops its hourly billing).")
-            _delete(ctx, "delete_campaign", campaignArn=arn)
+def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupReport:
+    """Carry out `plan`: campaigns, stop training, solutions (each kind deleted, then waited
+    for: they go in parallel on the service), then the data."""
+    personalize = ctx.clients.personalize
+    note = " (stops its hourly billing)"
+    _delete_all(
+        ctx, "campaign", plan.campaigns, personalize.delete_campaign, observe_campaign, note
+    )
     for version in plan.versions_to_stop:
-        arn = version["solutionVersionArn"]
-        info(f"{'Would stop' if ctx.dry_run else 'Stopping'} training of {arn}.")
-        try:
-            ctx.call("personalize", "stop_solution_version_creation", solutionVersionArn=arn)
-        except AwsCallError as exc:
-            if exc.code not in {"ResourceNotFoundException", "ResourceInUseException"}:
-                raise
-    if ctx.dry_run:
-        for solution in plan.solutions:
-            info(f"Would delete solution {solution['name']}.")
-            _delete(ctx, "delete_solution", solutionArn=solution["solutionArn"])
-        delete_data(ctx, plan.objects)
-        return plan
-    for campaign in plan.campaigns:
-        arn = campaign["campaignArn"]
-        _wait_gone(
-            ctx, f"Deleting campaign {campaign['name']}", lambda arn=arn: observe_campaign(ctx, arn)
-        )
-    for version in plan.versions_to_stop:
-        arn = version["solutionVersionArn"]
-        wait_until(
-            ctx,
-            f"Stopping {arn}",
-            lambda arn=arn: observe_version(ctx, arn),
-            done=lambda o: o.status not in IN_PROGRESS,
-        )
-    for solution in plan.solutions:
-        arn = solution["solutionArn"]
-        if not solution["status"].startswith("DELETE"):
-            _settle_solution(ctx, solution)
-            info(f"Deleting solution {solution['name']}.")
-            _delete(ctx, "delete_solution", solutionArn=arn)
-        _wait_gone(
-            ctx, f"Deleting solution {solution['name']}", lambda arn=arn: observe_solution(ctx, arn)
-        )
-    for solution in plan.foreign:
-        info(
-            f"Left alone: solution {solution['name']} was not created by this tool; "
-            "`terraform destroy` fails until it is deleted (`clean-cloud --all`)."
-        )
-    delete_data(ctx, plan.objects)
-    return plan
+        _stop_training(ctx, version["solutionVersionArn"])
+    _delete_all(ctx, "solution", plan.solutions, personalize.delete_solution, observe_solution)
+    delete_data_versions(ctx, plan.objects)
+    return CleanupReport(
+        campaigns=[c["name"] for c in plan.campaigns],
+        stopped_versions=[v["solutionVersionArn"] for v in plan.versions_to_stop],
+        solutions=[s["name"] for s in plan.solutions],
+        object_versions=len(plan.objects),
+        left_alone=plan.left_alone(),
+        planned=ctx.planned(),
+    )

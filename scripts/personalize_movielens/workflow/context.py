@@ -1,61 +1,29 @@
-"""Everything a workflow step needs: the stack's outputs, the clients, settings, dry-run.
+"""Everything a workflow step needs: the stack's outputs, the clients, settings, and the plan.
 
-All AWS calls go through `WorkflowContext.call`, the one gateway that turns botocore errors
-into the tool's errors and, under `--dry-run`, prints the calls that would change or bill
-something instead of making them. Read-only calls (Describe/List/Get/Head) still run under
-dry-run, like `terraform plan`: the plan depends on what exists.
+AWS calls go through `ctx.clients` (see `clients.py`): typed boto3 clients whose failures are the
+tool's one-line errors. A dry run is a property of that call layer, not of the workflow code:
+with `plan` set, the calls that would change or bill something are recorded and answered from
+the plan, and the read-only ones still run (see `plan.py`). The few local effects of a step
+(the upload manifest) and what it says it is about to do go through the context for the same
+reason.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..console import console, info
+from ..atomic import write_text_atomic
+from ..console import info
 from ..outputs import StackOutputs, read_outputs
-from .clients import Clients, aws_errors, make_clients
+from .clients import Clients, make_clients
+from .plan import Plan, PlannedCall
 from .settings import Settings
 
-_READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head")
-
-
-class Placeholder(dict):
-    """The response of a call skipped under dry-run: any field reads as a placeholder string."""
-
-    def __init__(self, operation: str) -> None:
-        super().__init__()
-        self.operation = operation
-
-    def __missing__(self, key: str) -> str:
-        return f"<{key} from {self.operation}>"
-
-
-@dataclass
-class PlannedCall:
-    service: str
-    operation: str
-    params: dict[str, Any]
-
-    def line(self) -> str:
-        params = json.dumps(self.params, sort_keys=True, default=str)
-        return f"{self.service}.{self.operation} {params}"
-
-
-def is_placeholder(value: str) -> bool:
-    """True for an ARN that a dry-run create only pretended to return."""
-    return value.startswith("<")
-
-
-def is_read_only(operation: str) -> bool:
-    return operation.startswith(_READ_ONLY_PREFIXES)
-
-
-def _operation_name(method: str) -> str:
-    return "".join(part.capitalize() for part in method.split("_"))
+#: What a step is doing, said before it does it ("create" -> "Creating ...").
+_DOING = {"create": "Creating", "delete": "Deleting", "stop": "Stopping", "update": "Updating"}
 
 
 @dataclass
@@ -63,41 +31,32 @@ class WorkflowContext:
     outputs: StackOutputs
     clients: Clients
     settings: Settings = field(default_factory=Settings.from_env)
-    dry_run: bool = False
-    planned: list[PlannedCall] = field(default_factory=list)
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
 
-    def call(self, service: str, method: str, **params: Any) -> dict[str, Any]:
-        """Call `client.method(**params)`; under dry-run, record and skip anything that writes."""
-        operation = _operation_name(method)
-        if not is_read_only(operation) and self.would(service, operation, **params):
-            return Placeholder(operation)
-        client = self.clients.get(service)
-        with aws_errors(f"{service} {operation}"):
-            return getattr(client, method)(**params)
+    @property
+    def plan(self) -> Plan | None:
+        """The dry run's plan; None when calls are really made."""
+        return self.clients.plan
 
-    def would(self, service: str, operation: str, **params: Any) -> bool:
-        """Under dry-run, record and print a call made outside `call` (e.g. a managed upload)."""
-        if not self.dry_run:
-            return False
-        planned = PlannedCall(service, operation, params)
-        self.planned.append(planned)
-        console.print(f"DRY RUN would call {planned.line()}", markup=False, soft_wrap=True)
-        return True
+    def planned(self) -> list[PlannedCall] | None:
+        """The calls a dry run planned so far (for a result's JSON); None when not a dry run."""
+        return None if self.plan is None else list(self.plan.calls)
 
-    def paginate(self, service: str, method: str, key: str, **params: Any) -> Iterator[dict]:
-        """Every item of a paginated List call."""
-        client = self.clients.get(service)
-        operation = _operation_name(method)
-        with aws_errors(f"{service} {operation}"):
-            for page in client.get_paginator(method).paginate(**params):
-                yield from page.get(key, [])
+    def announce(self, verb: str, what: str) -> None:
+        """Say what is about to change ("Creating X." or, in a dry run, "Would create X.")."""
+        info(f"Would {verb} {what}." if self.plan is not None else f"{_DOING[verb]} {what}.")
 
-    def billable(self, what: str, cost: str) -> None:
-        """Say what is about to be created and roughly what it costs (also under dry-run)."""
-        prefix = "Would create" if self.dry_run else "Creating"
-        info(f"{prefix} {what}: {cost}.")
+    def billable(self, what: str, cost: str, verb: str = "create") -> None:
+        """Say what is about to be created (or changed) and roughly what it costs."""
+        self.announce(verb, f"{what}: {cost}")
+
+    def write_text(self, path: Path, text: str) -> None:
+        """Write a local file atomically; a dry run plans it as `local.WriteFile` instead."""
+        if self.plan is not None:
+            self.plan.record("local", "WriteFile", {"path": str(path)})
+            return
+        write_text_atomic(path, text)
 
 
 def open_context(
@@ -108,10 +67,7 @@ def open_context(
 ) -> WorkflowContext:
     """Read the outputs, build the clients; every missing prerequisite is one clear error."""
     outputs = read_outputs(outputs_file, terraform_dir)
-    clients = make_clients(outputs.region)
+    clients = make_clients(outputs.region, plan=Plan() if dry_run else None)
     return WorkflowContext(
-        outputs=outputs,
-        clients=clients,
-        settings=settings or Settings.from_env(),
-        dry_run=dry_run,
+        outputs=outputs, clients=clients, settings=settings or Settings.from_env()
     )

@@ -13,25 +13,38 @@ from ..console import info
 from ..errors import CloudError, ConfigError
 from .context import WorkflowContext
 from .costs import campaign_cost
-from .naming import campaign_name, solution_name
+from .naming import DEFAULT_RECIPE, campaign_name, solution_name
+from .plan import PlannedCall, planned_json
 from .resources import describe_campaign, find_solution, list_campaigns, list_versions
-from .training import DEFAULT_RECIPE
-from .waiting import IN_PROGRESS, Observation, wait_until
+from .waiting import IN_PROGRESS, Observation, failed, wait_until
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeployResult:
     campaign_name: str
     campaign_arn: str
     solution_version_arn: str
     min_tps: int
-    action: str  # created | updated | unchanged | planned (dry run: nothing was changed)
+    action: str  # created | updated | unchanged
+    status: str  # ACTIVE, or PLANNED in a dry run (nothing was created or changed)
+    planned: list[PlannedCall] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "campaign_name": self.campaign_name,
+            "campaign_arn": self.campaign_arn,
+            "solution_version_arn": self.solution_version_arn,
+            "min_tps": self.min_tps,
+            "action": self.action,
+            "status": self.status,
+            **planned_json(self.planned),
+        }
 
 
 def latest_active_version(ctx: WorkflowContext, solution_arn: str, name: str) -> str:
     for version in list_versions(ctx, solution_arn):
         if version["status"] == "ACTIVE":
-            return version["solutionVersionArn"]
+            return str(version["solutionVersionArn"])
     raise ConfigError(
         f"Solution {name} has no ACTIVE version yet.",
         hint="Run `personalize-movielens train` (or `train --wait` to finish a running one).",
@@ -51,13 +64,15 @@ def observe_campaign(ctx: WorkflowContext, arn: str) -> Observation:
 
 
 def wait_campaign(ctx: WorkflowContext, name: str, arn: str) -> dict[str, Any]:
+    """Wait for the campaign to settle; its description, or an error when it failed."""
     obs = wait_until(ctx, f"Campaign {name}", lambda: observe_campaign(ctx, arn))
-    if obs.status != "ACTIVE":
+    campaign = None if failed(obs) else describe_campaign(ctx, arn)
+    if campaign is None:
         raise CloudError(
             f"Campaign {name} is {obs.status or 'gone'}: {obs.failure_reason or 'no reason given'}",
             hint="Run `personalize-movielens clean-cloud` and deploy again.",
         )
-    return describe_campaign(ctx, arn) or {}
+    return campaign
 
 
 def deploy(ctx: WorkflowContext, recipe: str = DEFAULT_RECIPE, min_tps: int = 1) -> DeployResult:
@@ -78,34 +93,25 @@ def deploy(ctx: WorkflowContext, recipe: str = DEFAULT_RECIPE, min_tps: int = 1)
     )
     if existing is None:
         ctx.billable(f"campaign {name} ({min_tps} min TPS)", campaign_cost(min_tps, recipe))
-        arn = ctx.call(
-            "personalize",
-            "create_campaign",
-            name=name,
-            solutionVersionArn=version_arn,
-            minProvisionedTPS=min_tps,
+        arn = ctx.clients.personalize.create_campaign(
+            name=name, solutionVersionArn=version_arn, minProvisionedTPS=min_tps
         )["campaignArn"]
-        if not ctx.dry_run:
-            wait_campaign(ctx, name, arn)
-        return DeployResult(name, arn, version_arn, min_tps, _done(ctx, "created"))
-    arn = existing["campaignArn"]
-    campaign = wait_campaign(ctx, name, arn)  # finish any create/update an earlier run started
-    if campaign["solutionVersionArn"] == version_arn and campaign["minProvisionedTPS"] == min_tps:
-        info(f"Campaign {name} already serves {version_arn} at {min_tps} TPS; nothing to do.")
-        return DeployResult(name, arn, version_arn, min_tps, "unchanged")
-    ctx.billable(f"update of campaign {name} to {version_arn}", campaign_cost(min_tps, recipe))
-    ctx.call(
-        "personalize",
-        "update_campaign",
-        campaignArn=arn,
-        solutionVersionArn=version_arn,
-        minProvisionedTPS=min_tps,
-    )
-    if not ctx.dry_run:
-        wait_campaign(ctx, name, arn)
-    return DeployResult(name, arn, version_arn, min_tps, _done(ctx, "updated"))
-
-
-def _done(ctx: WorkflowContext, action: str) -> str:
-    """What happened to the campaign; under dry-run nothing did, it is only planned."""
-    return "planned" if ctx.dry_run else action
+        action = "created"
+    else:
+        arn = existing["campaignArn"]
+        campaign = wait_campaign(ctx, name, arn)  # finish a create/update an earlier run started
+        serves = (campaign["solutionVersionArn"], campaign["minProvisionedTPS"])
+        if serves == (version_arn, min_tps):
+            info(f"Campaign {name} already serves {version_arn} at {min_tps} TPS; nothing to do.")
+            return DeployResult(
+                name, arn, version_arn, min_tps, "unchanged", campaign["status"], ctx.planned()
+            )
+        ctx.billable(
+            f"campaign {name} to {version_arn}", campaign_cost(min_tps, recipe), verb="update"
+        )
+        ctx.clients.personalize.update_campaign(
+            campaignArn=arn, solutionVersionArn=version_arn, minProvisionedTPS=min_tps
+        )
+        action = "updated"
+    status = wait_campaign(ctx, name, arn)["status"]
+    return DeployResult(name, arn, version_arn, min_tps, action, status, ctx.planned())

@@ -11,21 +11,29 @@ first minutes after the role was created, while IAM changes propagate.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from ..arns import arn_name
 from ..console import info
 from ..errors import CloudError, ConfigError
 from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import import_cost
 from .manifest import UploadedFile, read_manifest
-from .naming import arn_name, attempt_of, import_job_base, with_attempt
-from .waiting import IN_PROGRESS, Observation, wait_until
+from .naming import attempt_of, import_job_base, with_attempt
+from .plan import PlannedCall, planned_json
+from .resources import created, list_import_jobs
+from .waiting import IN_PROGRESS, Observation, failed, wait_until
 
-FULL = "FULL"
-INCREMENTAL = "INCREMENTAL"
+#: FULL replaces the dataset's data, INCREMENTAL appends to it.
+ImportMode = Literal["FULL", "INCREMENTAL"]
+
+FULL: ImportMode = "FULL"
+INCREMENTAL: ImportMode = "INCREMENTAL"
 PRIVILEGES_MARKER = "insufficient privileges"
 
 
@@ -38,32 +46,29 @@ class ImportResult:
     reused: bool
     failure_reason: str | None = None
 
-
-def list_import_jobs(ctx: WorkflowContext, dataset_arn: str) -> list[dict[str, Any]]:
-    return list(
-        ctx.paginate(
-            "personalize", "list_dataset_import_jobs", "datasetImportJobs", datasetArn=dataset_arn
-        )
-    )
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def _created(job: dict[str, Any]) -> dt.datetime:
-    value = job.get("creationDateTime")
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return dt.datetime.min.replace(tzinfo=dt.UTC)
+@dataclass(frozen=True)
+class ImportReport:
+    jobs: list[ImportResult]
+    planned: list[PlannedCall] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobs": [job.to_json() for job in self.jobs], **planned_json(self.planned)}
 
 
 def observe_job(ctx: WorkflowContext, job_arn: str) -> Observation:
-    job = ctx.call("personalize", "describe_dataset_import_job", datasetImportJobArn=job_arn)
-    job = job["datasetImportJob"]
+    response = ctx.clients.personalize.describe_dataset_import_job(datasetImportJobArn=job_arn)
+    job = response["datasetImportJob"]
     return Observation(job["status"], job.get("failureReason"))
 
 
 class ImportJob:
     """The import of one uploaded file into its dataset, across attempts and reruns."""
 
-    def __init__(self, ctx: WorkflowContext, entry: UploadedFile, mode: str, started: float):
+    def __init__(self, ctx: WorkflowContext, entry: UploadedFile, mode: ImportMode, started: float):
         self.ctx = ctx
         self.entry = entry
         self.mode = mode
@@ -77,8 +82,8 @@ class ImportJob:
         jobs = list_import_jobs(self.ctx, self.dataset_arn)
         mine = [j for j in jobs if attempt_of(self.base, j["jobName"])]
         active = [j for j in jobs if j["status"] == "ACTIVE"]
-        latest_active = max(active, key=_created) if active else None
-        for job in sorted(mine, key=_created, reverse=True):
+        latest_active = max(active, key=created) if active else None
+        for job in mine:  # newest first
             if job["status"] in IN_PROGRESS:
                 info(f"{job['jobName']}: already running ({job['status']}); waiting for it.")
                 self.result = self._result(job, reused=True)
@@ -93,7 +98,7 @@ class ImportJob:
         attempts = [attempt_of(self.base, j["jobName"]) or 0 for j in mine]
         self._create(max(attempts, default=0) + 1)
 
-    def _result(self, job: dict[str, Any], reused: bool) -> ImportResult:
+    def _result(self, job: Mapping[str, Any], reused: bool) -> ImportResult:
         return ImportResult(
             self.entry.dataset_type,
             job["jobName"],
@@ -115,9 +120,7 @@ class ImportJob:
         delay = ctx.settings.poll_initial
         while True:
             try:
-                response = ctx.call(
-                    "personalize",
-                    "create_dataset_import_job",
+                response = ctx.clients.personalize.create_dataset_import_job(
                     jobName=name,
                     datasetArn=self.dataset_arn,
                     dataSource={"dataLocation": self.entry.uri},
@@ -134,38 +137,35 @@ class ImportJob:
                     raise
                 info(f"{name}: {exc.service_message} Waiting {delay:.0f}s for running jobs.")
                 ctx.sleep(delay)
-                delay = min(ctx.settings.poll_max, max(delay * 1.5, 0.01))
-        status = "DRY RUN" if ctx.dry_run else "CREATE PENDING"
+                delay = ctx.settings.backoff(delay)
         arn = response["datasetImportJobArn"]
-        self.result = ImportResult(self.entry.dataset_type, name, arn, status, reused=False)
+        self.result = ImportResult(self.entry.dataset_type, name, arn, "CREATE PENDING", False)
 
     def finish(self, privileges_deadline: float) -> ImportResult:
         """Wait for the job; retry a fresh role's privilege failures until the deadline."""
         assert self.result is not None
         ctx = self.ctx
-        while not ctx.dry_run:
-            label = f"Import {self.result.job_name}"
-            obs = wait_until(ctx, label, lambda: observe_job(ctx, self.result.job_arn))
-            self.result.status = obs.status
-            self.result.failure_reason = obs.failure_reason
-            if obs.status == "ACTIVE":
-                break
+        while True:
+            result = self.result
+            observe = functools.partial(observe_job, ctx, result.job_arn)
+            obs = wait_until(ctx, f"Import {result.job_name}", observe)
+            result.status = obs.status
+            result.failure_reason = obs.failure_reason
+            if not failed(obs):
+                return result
             reason = obs.failure_reason or "no reason given"
-            if PRIVILEGES_MARKER in reason.lower() and ctx.clock() < privileges_deadline:
-                info(
-                    f"{self.result.job_name} failed: {reason} The role may be new (IAM takes "
-                    "minutes to propagate); retrying."
+            if PRIVILEGES_MARKER not in reason.lower() or ctx.clock() >= privileges_deadline:
+                raise CloudError(
+                    f"Dataset import job {result.job_name} ({self.entry.dataset_type}) "
+                    f"ended {obs.status}: {reason}",
+                    hint=failure_hint(reason),
                 )
-                ctx.sleep(ctx.settings.poll_initial)
-                attempt = attempt_of(self.base, self.result.job_name) or 1
-                self._create(attempt + 1)
-                continue
-            raise CloudError(
-                f"Dataset import job {self.result.job_name} ({self.entry.dataset_type}) "
-                f"ended {obs.status}: {reason}",
-                hint=failure_hint(reason),
+            info(
+                f"{result.job_name} failed: {reason} The role may be new (IAM takes "
+                "minutes to propagate); retrying."
             )
-        return self.result
+            ctx.sleep(ctx.settings.poll_initial)
+            self._create((attempt_of(self.base, result.job_name) or 1) + 1)
 
 
 def failure_hint(reason: str) -> str:
@@ -186,11 +186,11 @@ def failure_hint(reason: str) -> str:
 def role_created_at(ctx: WorkflowContext) -> float | None:
     """When the import role was created (epoch seconds), or None when IAM does not tell us."""
     try:
-        role = ctx.call("iam", "get_role", RoleName=arn_name(ctx.outputs.personalize_role_arn))
+        role = ctx.clients.iam.get_role(RoleName=arn_name(ctx.outputs.personalize_role_arn))
     except CloudError:
         return None
-    created = role.get("Role", {}).get("CreateDate")
-    return created.timestamp() if isinstance(created, dt.datetime) else None
+    when = role.get("Role", {}).get("CreateDate")
+    return when.timestamp() if isinstance(when, dt.datetime) else None
 
 
 def uploaded_files(ctx: WorkflowContext, data_dir: Path) -> list[UploadedFile]:
@@ -215,15 +215,12 @@ def uploaded_files(ctx: WorkflowContext, data_dir: Path) -> list[UploadedFile]:
     return sorted(entries, key=lambda e: e.dataset_type != "Interactions")
 
 
-def import_data(
-    ctx: WorkflowContext, data_dir: Path, incremental: bool = False
-) -> list[ImportResult]:
+def import_data(ctx: WorkflowContext, data_dir: Path, incremental: bool = False) -> ImportReport:
     """Start (or find) every import job, then wait for all of them."""
     mode = INCREMENTAL if incremental else FULL
     started = ctx.clock()
     jobs = [ImportJob(ctx, entry, mode, started) for entry in uploaded_files(ctx, data_dir)]
     for job in jobs:
         job.start()
-    role_time = None if ctx.dry_run else role_created_at(ctx)
-    privileges_deadline = (role_time or started) + ctx.settings.iam_propagation_window
-    return [job.finish(privileges_deadline) for job in jobs]
+    privileges_deadline = (role_created_at(ctx) or started) + ctx.settings.iam_propagation_window
+    return ImportReport([job.finish(privileges_deadline) for job in jobs], ctx.planned())

@@ -10,7 +10,6 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..atomic import write_text_atomic
 from ..errors import ConfigError
 
 MANIFEST_NAME = "upload-manifest.json"
@@ -56,6 +55,7 @@ def read_manifest(data_dir: Path) -> dict[str, UploadedFile]:
         ) from None
 
 
-def write_manifest(data_dir: Path, files: dict[str, UploadedFile]) -> None:
+def manifest_text(files: dict[str, UploadedFile]) -> str:
+    """The manifest's JSON: dataset type -> uploaded file."""
     doc = {"version": 1, "files": {dtype: asdict(entry) for dtype, entry in sorted(files.items())}}
-    write_text_atomic(manifest_path(data_dir), json.dumps(doc, indent=2) + "\n")
+    return json.dumps(doc, indent=2) + "\n"

@@ -10,6 +10,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from ..arns import arn_name
+
 NAME_MAX = 63
 #: The recipe `train`, `deploy` and `recommend` use unless told otherwise.
 DEFAULT_RECIPE = "aws-user-personalization-v2"
@@ -34,11 +36,6 @@ def short_hash(text: str, length: int = 8) -> str:
 def s3_key(data_prefix: str, path: Path, sha256: str) -> str:
     """`<prefix><stem>-<sha256[:16]>.csv`: new content gets a new key, same content the same."""
     return f"{data_prefix}{path.stem}-{sha256[:16]}{path.suffix}"
-
-
-def arn_name(arn: str) -> str:
-    """The resource name at the end of an ARN (`.../dataset-group/movielens` -> `movielens`)."""
-    return arn.rsplit("/", 1)[-1]
 
 
 def _clean(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,9 @@ from ..console import info
 from ..errors import ConfigError
 from .catalog import Movie, load_catalog
 from .context import WorkflowContext
-from .naming import campaign_name, recipe_name, solution_name
+from .naming import DEFAULT_RECIPE, campaign_name, recipe_name, solution_name
+from .plan import PlannedCall, planned_json
 from .resources import list_campaigns, list_solutions
-from .training import DEFAULT_RECIPE
 
 #: Recipes whose campaigns answer "items like this item" (GetRecommendations with itemId).
 RELATED_ITEMS_RECIPES = frozenset({"aws-similar-items", "aws-sims"})
@@ -31,10 +32,33 @@ class Recommendation:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Recommendations:
+    """The answer for one user (`recommend`) or one item (`similar`), ranked."""
+
+    subject: str  # user_id | item_id
+    subject_id: str
+    items: list[Recommendation]
+    planned: list[PlannedCall] | None = None
+
+    @property
+    def title(self) -> str:
+        if self.subject == "user_id":
+            return f"Recommended for user {self.subject_id}"
+        return f"Similar to item {self.subject_id}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            self.subject: self.subject_id,
+            "items": [item.to_json() for item in self.items],
+            **planned_json(self.planned),
+        }
+
+
 def active_campaign(ctx: WorkflowContext, solution_arn: str, name: str) -> str | None:
     for campaign in list_campaigns(ctx, solution_arn):
         if campaign["name"] == name and campaign["status"] == "ACTIVE":
-            return campaign["campaignArn"]
+            return str(campaign["campaignArn"])
     return None
 
 
@@ -68,7 +92,19 @@ def related_items_campaign(ctx: WorkflowContext) -> str:
     )
 
 
-def _join(items: list[dict[str, Any]], catalog: dict[str, Movie]) -> list[Recommendation]:
+def _answer(
+    ctx: WorkflowContext,
+    subject: str,
+    subject_id: str,
+    response: Mapping[str, Any],
+    data_dir: Path | None,
+) -> Recommendations:
+    """GetRecommendations' items, ranked and joined with titles and genres."""
+    items = _join(response.get("itemList", []), catalog_or_note(data_dir))
+    return Recommendations(subject, subject_id, items, ctx.planned())
+
+
+def _join(items: list[Mapping[str, Any]], catalog: dict[str, Movie]) -> list[Recommendation]:
     results = []
     for rank, item in enumerate(items, start=1):
         movie = catalog.get(item["itemId"], Movie(item["itemId"]))
@@ -94,34 +130,28 @@ def recommend(
     num_results: int = 10,
     recipe: str = DEFAULT_RECIPE,
     data_dir: Path | None = None,
-) -> list[Recommendation]:
+) -> Recommendations:
     """Top-N movies for a user, with titles and genres when the prepared data is at hand."""
     _check_num_results(num_results)
     arn = campaign_for_recipe(ctx, recipe)
-    request = {"campaignArn": arn, "userId": str(user_id), "numResults": num_results}
-    return _get_recommendations(ctx, request, data_dir)
+    response = ctx.clients.runtime.get_recommendations(
+        campaignArn=arn, userId=str(user_id), numResults=num_results
+    )
+    return _answer(ctx, "user_id", str(user_id), response, data_dir)
 
 
 def similar(
     ctx: WorkflowContext, item_id: str, num_results: int = 10, data_dir: Path | None = None
-) -> list[Recommendation]:
+) -> Recommendations:
     """Movies like `item_id`, from a related-items campaign."""
     _check_num_results(num_results)
     arn = related_items_campaign(ctx)
-    request = {"campaignArn": arn, "itemId": str(item_id), "numResults": num_results}
-    return _get_recommendations(ctx, request, data_dir)
+    response = ctx.clients.runtime.get_recommendations(
+        campaignArn=arn, itemId=str(item_id), numResults=num_results
+    )
+    return _answer(ctx, "item_id", str(item_id), response, data_dir)
 
 
 def _check_num_results(num_results: int) -> None:
     if num_results < 1 or num_results > 500:
         raise ConfigError(f"-n {num_results}: must be between 1 and 500.")
-
-
-def _get_recommendations(
-    ctx: WorkflowContext, request: dict[str, str | int], data_dir: Path | None
-) -> list[Recommendation]:
-    """One GetRecommendations call (for a user or an item), joined with titles and genres."""
-    if ctx.would("personalize-runtime", "GetRecommendations", **request):
-        return []
-    response = ctx.call("personalize-runtime", "get_recommendations", **request)
-    return _join(response.get("itemList", []), catalog_or_note(data_dir))

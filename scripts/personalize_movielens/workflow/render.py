@@ -1,17 +1,23 @@
-"""Tables for the terminal: status, metrics side by side, recommendations.
+"""What a person reads: tables (status, metrics side by side, recommendations) and the lines
+that sum up a command's result.
 
-Only presentation lives here; the data comes from the library functions, and `--json` prints
-the same data as JSON.
+Only presentation lives here, and nothing is printed: the CLI prints these, and `--json` prints
+the same results as JSON (their `to_json`).
 """
 
 from __future__ import annotations
 
 from rich.table import Table
 
-from ..console import console
-from .recommend import Recommendation
+from ..arns import arn_name
+from .cleanup import CleanupReport
+from .deploy import DeployResult
+from .imports import ImportReport
+from .plan import PLANNED
+from .recommend import Recommendations
 from .status import StatusReport
 from .training import TrainResult
+from .upload import UploadReport
 
 _METRIC_ABBREVIATIONS = {
     "normalized_discounted_cumulative_gain_at_": "ndcg@",
@@ -21,7 +27,7 @@ _METRIC_ABBREVIATIONS = {
 
 
 def _short(arn: str | None) -> str:
-    return arn.rsplit("/", 1)[-1] if arn else "-"
+    return arn_name(arn) if arn else "-"
 
 
 def metric_label(name: str) -> str:
@@ -62,11 +68,11 @@ def metrics_table(results: list[TrainResult]) -> Table:
     return table
 
 
-def recommendations_table(title: str, items: list[Recommendation]) -> Table:
-    table = Table(title=title)
+def recommendations_table(result: Recommendations) -> Table:
+    table = Table(title=result.title)
     for column in ("#", "item", "title", "genres", "year", "score"):
         table.add_column(column)
-    for rec in items:
+    for rec in result.items:
         table.add_row(
             str(rec.rank),
             rec.item_id,
@@ -123,11 +129,39 @@ def status_table(report: StatusReport) -> Table:
     return table
 
 
-def print_status(report: StatusReport) -> None:
-    console.print(status_table(report))
-    if report.billing_now:
-        console.print("Billing now (approx., " + report.prices_as_of + "):")
-        for line in report.billing_now:
-            console.print(f"  - {line}", markup=False)
-    else:
-        console.print("Billing now: nothing in Personalize (S3 storage of the data aside).")
+def billing_summary(report: StatusReport) -> list[str]:
+    """What bills now, under the status table."""
+    if not report.billing_now:
+        return ["Billing now: nothing in Personalize (S3 storage of the data aside)."]
+    return [f"Billing now (approx., {report.prices_as_of}):"] + [
+        f"  - {line}" for line in report.billing_now
+    ]
+
+
+def upload_lines(report: UploadReport) -> list[str]:
+    return [f"{r.file.file} -> {r.file.uri} ({r.state})" for r in report.files]
+
+
+def import_lines(report: ImportReport) -> list[str]:
+    return [
+        f"{job.dataset_type}: {job.job_name} {job.status}{' (reused)' if job.reused else ''}"
+        for job in report.jobs
+    ]
+
+
+def deploy_lines(result: DeployResult) -> list[str]:
+    if result.status == PLANNED:
+        return [
+            f"Campaign {result.campaign_name}: {result.action}, {PLANNED}: a dry run, nothing "
+            "was created or changed."
+        ]
+    return [f"Campaign {result.campaign_name}: {result.action} ({result.campaign_arn})."]
+
+
+def cleanup_lines(report: CleanupReport) -> list[str]:
+    deleted = len(report.campaigns) + len(report.solutions)
+    verb = "Would delete" if report.planned is not None else "Deleted"
+    lines = [f"{verb} {deleted} campaign(s) and solution(s) made by this tool."]
+    if report.object_versions:
+        lines.append(f"{verb} {report.object_versions} object version(s) of the data.")
+    return lines + [kept.line() for kept in report.left_alone]

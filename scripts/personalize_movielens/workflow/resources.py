@@ -1,101 +1,117 @@
-"""Finding what exists: solutions, versions, campaigns of the dataset group, newest first.
+"""Finding what exists: import jobs, solutions, versions, campaigns of the dataset group.
 
-Shared by train, deploy, recommend, status and clean-cloud, so each asks the service the same
-way and a rerun always starts from what is really there.
+Shared by import, train, deploy, recommend, status and clean-cloud, so each asks the service the
+same way and a rerun always starts from what is really there. Lists are newest first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from .clients import AwsCallError
 from .context import WorkflowContext
 
+Item = TypeVar("Item", bound=Mapping[str, Any])
 
-def created(item: dict[str, Any], key: str = "creationDateTime") -> dt.datetime:
+
+def created(item: Mapping[str, Any], key: str = "creationDateTime") -> dt.datetime:
     value = item.get(key)
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def newest_first(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def iso_time(value: object) -> str | None:
+    """A time from a response as ISO 8601 text (for JSON), None when there is none."""
+    return value.isoformat() if isinstance(value, dt.datetime) else None
+
+
+def newest_first(items: list[Item]) -> list[Item]:
     return sorted(items, key=created, reverse=True)
 
 
+def is_not_found(exc: AwsCallError) -> bool:
+    return exc.code == "ResourceNotFoundException"
+
+
+def list_import_jobs(ctx: WorkflowContext, dataset_arn: str) -> list[dict[str, Any]]:
+    """Every import job of one dataset."""
+    pages = ctx.clients.personalize.get_paginator("list_dataset_import_jobs")
+    jobs = [
+        job
+        for page in pages.paginate(datasetArn=dataset_arn)
+        for job in page.get("datasetImportJobs", [])
+    ]
+    return newest_first(jobs)
+
+
 def list_solutions(ctx: WorkflowContext) -> list[dict[str, Any]]:
+    pages = ctx.clients.personalize.get_paginator("list_solutions")
+    group = ctx.outputs.dataset_group_arn
     return newest_first(
-        list(
-            ctx.paginate(
-                "personalize",
-                "list_solutions",
-                "solutions",
-                datasetGroupArn=ctx.outputs.dataset_group_arn,
-            )
-        )
+        [s for page in pages.paginate(datasetGroupArn=group) for s in page.get("solutions", [])]
     )
 
 
 def find_solution(ctx: WorkflowContext, name: str) -> dict[str, Any] | None:
-    for summary in list_solutions(ctx):
-        if summary["name"] == name:
-            return summary
-    return None
+    return next((s for s in list_solutions(ctx) if s["name"] == name), None)
 
 
 def describe_solution(ctx: WorkflowContext, solution_arn: str) -> dict[str, Any] | None:
     try:
-        return ctx.call("personalize", "describe_solution", solutionArn=solution_arn)["solution"]
+        solution: dict[str, Any] = ctx.clients.personalize.describe_solution(
+            solutionArn=solution_arn
+        )["solution"]
     except AwsCallError as exc:
-        if exc.code == "ResourceNotFoundException":
+        if is_not_found(exc):
             return None
         raise
+    return solution
 
 
 def list_versions(ctx: WorkflowContext, solution_arn: str) -> list[dict[str, Any]]:
+    pages = ctx.clients.personalize.get_paginator("list_solution_versions")
     return newest_first(
-        list(
-            ctx.paginate(
-                "personalize",
-                "list_solution_versions",
-                "solutionVersions",
-                solutionArn=solution_arn,
-            )
-        )
+        [
+            v
+            for page in pages.paginate(solutionArn=solution_arn)
+            for v in page.get("solutionVersions", [])
+        ]
     )
 
 
 def list_campaigns(ctx: WorkflowContext, solution_arn: str) -> list[dict[str, Any]]:
+    pages = ctx.clients.personalize.get_paginator("list_campaigns")
     return newest_first(
-        list(ctx.paginate("personalize", "list_campaigns", "campaigns", solutionArn=solution_arn))
+        [c for page in pages.paginate(solutionArn=solution_arn) for c in page.get("campaigns", [])]
     )
 
 
 def describe_campaign(ctx: WorkflowContext, campaign_arn: str) -> dict[str, Any] | None:
     try:
-        return ctx.call("personalize", "describe_campaign", campaignArn=campaign_arn)["campaign"]
+        campaign: dict[str, Any] = ctx.clients.personalize.describe_campaign(
+            campaignArn=campaign_arn
+        )["campaign"]
     except AwsCallError as exc:
-        if exc.code == "ResourceNotFoundException":
+        if is_not_found(exc):
             return None
         raise
+    return campaign
 
 
 def solution_metrics(ctx: WorkflowContext, version_arn: str) -> dict[str, float]:
-    response = ctx.call("personalize", "get_solution_metrics", solutionVersionArn=version_arn)
+    response = ctx.clients.personalize.get_solution_metrics(solutionVersionArn=version_arn)
     return dict(sorted(response.get("metrics", {}).items()))
 
 
 def latest_import_time(ctx: WorkflowContext) -> dt.datetime | None:
     """When the newest successful import of any dataset finished (data newer than a model)."""
-    latest = None
-    for dataset_arn in ctx.outputs.dataset_arns.values():
-        for job in ctx.paginate(
-            "personalize", "list_dataset_import_jobs", "datasetImportJobs", datasetArn=dataset_arn
-        ):
-            if job["status"] != "ACTIVE":
-                continue
-            finished = created(job, "lastUpdatedDateTime")
-            if latest is None or finished > latest:
-                latest = finished
-    return latest
+    finished = [
+        created(job, "lastUpdatedDateTime")
+        for dataset_arn in ctx.outputs.dataset_arns.values()
+        for job in list_import_jobs(ctx, dataset_arn)
+        if job["status"] == "ACTIVE"
+    ]
+    return max(finished, default=None)

@@ -49,3 +49,8 @@ class Settings:
             iam_propagation_window=_env_float("IAM_WINDOW", cls.iam_propagation_window),
             limit_retry_window=_env_float("LIMIT_WINDOW", cls.limit_retry_window),
         )
+
+    def backoff(self, interval: float) -> float:
+        """The interval after `interval` between polls or retries: half as long again, up to
+        `poll_max` (and never zero, so that a wait always moves on)."""
+        return min(self.poll_max, max(interval * 1.5, 0.01))

@@ -6,10 +6,11 @@ separate, so `--json` and the table come from the same data.
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..arns import arn_name
 from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import PRICES_AS_OF, TRAINING_PER_HOUR, campaign_hourly, prices_known, unknown_price
@@ -17,17 +18,15 @@ from .naming import recipe_name
 from .resources import (
     describe_campaign,
     describe_solution,
+    is_not_found,
+    iso_time,
     list_campaigns,
+    list_import_jobs,
     list_solutions,
     list_versions,
-    newest_first,
     solution_metrics,
 )
 from .waiting import IN_PROGRESS
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, dt.datetime) else value
 
 
 @dataclass
@@ -97,18 +96,12 @@ class StatusReport:
 
 def _dataset(ctx: WorkflowContext, dtype: str, arn: str) -> DatasetInfo:
     try:
-        status = ctx.call("personalize", "describe_dataset", datasetArn=arn)["dataset"]["status"]
+        status = ctx.clients.personalize.describe_dataset(datasetArn=arn)["dataset"]["status"]
     except AwsCallError as exc:
-        if exc.code != "ResourceNotFoundException":
+        if not is_not_found(exc):
             raise
         return DatasetInfo(dtype, arn, "NOT FOUND", None)
-    jobs = newest_first(
-        list(
-            ctx.paginate(
-                "personalize", "list_dataset_import_jobs", "datasetImportJobs", datasetArn=arn
-            )
-        )
-    )
+    jobs = list_import_jobs(ctx, arn)
     latest = None
     if jobs:
         job = jobs[0]
@@ -116,13 +109,13 @@ def _dataset(ctx: WorkflowContext, dtype: str, arn: str) -> DatasetInfo:
             job["jobName"],
             job["status"],
             job.get("importMode"),
-            _iso(job.get("creationDateTime")),
+            iso_time(job.get("creationDateTime")),
             job.get("failureReason"),
         )
     return DatasetInfo(dtype, arn, status, latest)
 
 
-def _solution(ctx: WorkflowContext, summary: dict[str, Any]) -> SolutionInfo:
+def _solution(ctx: WorkflowContext, summary: Mapping[str, Any]) -> SolutionInfo:
     arn = summary["solutionArn"]
     detail = describe_solution(ctx, arn) or {}
     versions = [
@@ -130,7 +123,7 @@ def _solution(ctx: WorkflowContext, summary: dict[str, Any]) -> SolutionInfo:
             v["solutionVersionArn"],
             v["status"],
             v.get("trainingMode"),
-            _iso(v.get("creationDateTime")),
+            iso_time(v.get("creationDateTime")),
             v.get("failureReason"),
         )
         for v in list_versions(ctx, arn)
@@ -148,7 +141,7 @@ def _solution(ctx: WorkflowContext, summary: dict[str, Any]) -> SolutionInfo:
     )
 
 
-def _campaign(ctx: WorkflowContext, summary: dict[str, Any], recipe: str) -> CampaignInfo:
+def _campaign(ctx: WorkflowContext, summary: Mapping[str, Any], recipe: str) -> CampaignInfo:
     detail = describe_campaign(ctx, summary["campaignArn"]) or {}
     min_tps = detail.get("minProvisionedTPS")
     status = summary["status"]
@@ -201,15 +194,14 @@ def billing_lines(report: StatusReport) -> list[str]:
 def fetch_status(ctx: WorkflowContext) -> StatusReport:
     """Read everything the status table shows (read-only calls only)."""
     outputs = ctx.outputs
+    personalize = ctx.clients.personalize
     try:
-        group = ctx.call(
-            "personalize", "describe_dataset_group", datasetGroupArn=outputs.dataset_group_arn
-        )["datasetGroup"]
-        group_name, group_status = group["name"], group["status"]
+        group = personalize.describe_dataset_group(datasetGroupArn=outputs.dataset_group_arn)
+        group_name, group_status = group["datasetGroup"]["name"], group["datasetGroup"]["status"]
     except AwsCallError as exc:
-        if exc.code != "ResourceNotFoundException":
+        if not is_not_found(exc):
             raise
-        group_name, group_status = outputs.dataset_group_arn.rsplit("/", 1)[-1], "NOT FOUND"
+        group_name, group_status = arn_name(outputs.dataset_group_arn), "NOT FOUND"
     report = StatusReport(outputs.region, group_name, outputs.dataset_group_arn, group_status)
     if group_status == "NOT FOUND":
         return report

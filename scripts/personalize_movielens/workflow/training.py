@@ -7,15 +7,17 @@ for, and a version newer than the last successful import is reused.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 from ..console import info
 from ..errors import CloudError, ConfigError
 from ..schemas import parse_schema
-from .context import WorkflowContext, is_placeholder
+from .context import WorkflowContext
 from .costs import training_cost
 from .naming import DEFAULT_RECIPE, recipe_arn, recipe_name, solution_name
+from .plan import PlannedCall, planned_json
 from .resources import (
     created,
     describe_solution,
@@ -24,8 +26,10 @@ from .resources import (
     list_versions,
     solution_metrics,
 )
-from .waiting import IN_PROGRESS, Observation, wait_until
+from .waiting import IN_PROGRESS, SUCCEEDED, Observation, failed, wait_until
 
+#: FULL trains on all data; UPDATE brings a User-Personalization model up to new items/events.
+TrainingMode = Literal["FULL", "UPDATE"]
 BASELINE_RECIPE = "aws-popularity-count"
 #: Recipes that take no event-value threshold (they count events, not weigh them).
 NO_EVENT_VALUE_RECIPES = frozenset({"aws-popularity-count", "aws-similar-items", "aws-sims"})
@@ -39,10 +43,24 @@ class TrainResult:
     solution_name: str
     recipe: str
     solution_arn: str
-    version_arn: str | None
+    version_arn: str
     status: str
     created_version: bool
     metrics: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What `train` did: one result per recipe (the model, and the baseline when asked)."""
+
+    solutions: list[TrainResult]
+    planned: list[PlannedCall] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"solutions": [s.to_json() for s in self.solutions], **planned_json(self.planned)}
 
 
 def interactions_have_event_value(ctx: WorkflowContext) -> bool:
@@ -50,7 +68,7 @@ def interactions_have_event_value(ctx: WorkflowContext) -> bool:
     schema_arn = ctx.outputs.schema_arns.get("Interactions")
     if not schema_arn:
         return False
-    response = ctx.call("personalize", "describe_schema", schemaArn=schema_arn)
+    response = ctx.clients.personalize.describe_schema(schemaArn=schema_arn)
     return parse_schema(response["schema"]["schema"], source=schema_arn).has("EVENT_VALUE")
 
 
@@ -64,7 +82,10 @@ def observe_solution(ctx: WorkflowContext, arn: str) -> Observation:
     solution = describe_solution(ctx, arn)
     if solution is None:
         return Observation("", gone=True)
-    return Observation(solution["status"], solution.get("failureReason"))
+    # The API's Solution has no failureReason member (its latestSolutionUpdate has); the
+    # stand-in gives one, so read it where it is.
+    details: Mapping[str, Any] = solution
+    return Observation(solution["status"], details.get("failureReason"))
 
 
 def ensure_solution(
@@ -74,7 +95,7 @@ def ensure_solution(
     name = solution_name(ctx.outputs.dataset_group_arn, recipe)
     existing = find_solution(ctx, name)
     if existing is not None:
-        arn = existing["solutionArn"]
+        arn = str(existing["solutionArn"])
         solution = describe_solution(ctx, arn) or {}
         if bool(solution.get("performAutoTraining", False)) != auto_training:
             info(
@@ -98,13 +119,12 @@ def ensure_solution(
                 "a new version every 7 days, " + training_cost(recipe),
             )
         else:
-            verb = "Would create" if ctx.dry_run else "Creating"
-            info(f"{verb} solution {name} ({recipe_name(recipe)}); a solution itself is free.")
-        arn = ctx.call("personalize", "create_solution", **params)["solutionArn"]
-        if ctx.dry_run:
-            return arn
+            ctx.announce(
+                "create", f"solution {name} ({recipe_name(recipe)}); a solution itself is free"
+            )
+        arn = str(ctx.clients.personalize.create_solution(**params)["solutionArn"])
     obs = wait_until(ctx, f"Solution {name}", lambda: observe_solution(ctx, arn))
-    if obs.status != "ACTIVE":
+    if failed(obs):
         raise CloudError(
             f"Solution {name} is {obs.status or 'gone'}: {obs.failure_reason or 'no reason given'}",
             hint="Run `personalize-movielens clean-cloud`, fix the cause, then train again.",
@@ -113,16 +133,19 @@ def ensure_solution(
 
 
 def ensure_version(
-    ctx: WorkflowContext, solution_arn: str, training_mode: str, recipe: str = DEFAULT_RECIPE
+    ctx: WorkflowContext,
+    solution_arn: str,
+    training_mode: TrainingMode,
+    recipe: str = DEFAULT_RECIPE,
 ) -> tuple[str, bool]:
     """The version to wait for: one in progress, one newer than the data, or a new one."""
-    versions = [] if is_placeholder(solution_arn) else list_versions(ctx, solution_arn)
+    versions = list_versions(ctx, solution_arn)
     for version in versions:
         if version["status"] in IN_PROGRESS:
             info(f"Training already in progress ({version['solutionVersionArn']}); waiting for it.")
             return version["solutionVersionArn"], False
     data_time = latest_import_time(ctx)
-    if data_time is None:  # also under --dry-run: the real run would stop here
+    if data_time is None:
         raise ConfigError(
             "No dataset has a successful import yet.",
             hint="Run `personalize-movielens import` first.",
@@ -134,9 +157,7 @@ def ensure_version(
                 return version["solutionVersionArn"], False
             break
     ctx.billable(f"solution version ({training_mode}) of {solution_arn}", training_cost(recipe))
-    response = ctx.call(
-        "personalize",
-        "create_solution_version",
+    response = ctx.clients.personalize.create_solution_version(
         solutionArn=solution_arn,
         trainingMode=training_mode,
     )
@@ -144,24 +165,25 @@ def ensure_version(
 
 
 def observe_version(ctx: WorkflowContext, arn: str) -> Observation:
-    version = ctx.call("personalize", "describe_solution_version", solutionVersionArn=arn)
-    version = version["solutionVersion"]
+    response = ctx.clients.personalize.describe_solution_version(solutionVersionArn=arn)
+    version = response["solutionVersion"]
     return Observation(version["status"], version.get("failureReason"))
 
 
 def wait_version(ctx: WorkflowContext, result: TrainResult) -> None:
-    assert result.version_arn is not None
+    version_arn = result.version_arn
     obs = wait_until(
-        ctx, f"Training {result.solution_name}", lambda: observe_version(ctx, result.version_arn)
+        ctx, f"Training {result.solution_name}", lambda: observe_version(ctx, version_arn)
     )
     result.status = obs.status
-    if obs.status != "ACTIVE":
+    if failed(obs):
         raise CloudError(
-            f"Solution version {result.version_arn} ended {obs.status}: "
+            f"Solution version {version_arn} ended {obs.status}: "
             f"{obs.failure_reason or 'no reason given'}",
             hint="See docs/operations.md#training for the usual causes.",
         )
-    result.metrics = solution_metrics(ctx, result.version_arn)
+    if obs.status in SUCCEEDED:  # not a version a dry run saw training
+        result.metrics = solution_metrics(ctx, version_arn)
 
 
 def train(
@@ -172,14 +194,16 @@ def train(
     baseline: bool = False,
     wait: bool = True,
     event_value_threshold: str | None = None,
-) -> list[TrainResult]:
+) -> TrainReport:
     """Train `recipe` (and the popularity baseline if asked); wait and fetch metrics if `wait`."""
     if update and recipe_name(recipe) not in UPDATE_RECIPES:
         raise ConfigError(
             f"--update: trainingMode UPDATE works only with aws-user-personalization (or legacy "
             f"aws-hrnn-coldstart), not {recipe_name(recipe)}; train it without --update."
         )
-    plans = [(recipe, "UPDATE" if update else "FULL", auto_training)]
+    plans: list[tuple[str, TrainingMode, bool]] = [
+        (recipe, "UPDATE" if update else "FULL", auto_training)
+    ]
     if baseline and recipe_name(recipe) != BASELINE_RECIPE:
         plans.append((BASELINE_RECIPE, "FULL", False))
     results = []
@@ -192,17 +216,15 @@ def train(
                 recipe_name(plan_recipe),
                 arn,
                 version_arn,
-                "DRY RUN" if ctx.dry_run else "CREATE PENDING",
+                "CREATE PENDING",
                 created_version,
             )
         )
-    if ctx.dry_run:
-        return results
     if not wait:
         info("Not waiting. Resume with `personalize-movielens train --wait` or check `status`.")
         for result in results:
             result.status = observe_version(ctx, result.version_arn).status
-        return results
-    for result in results:  # the versions train in parallel on the service
-        wait_version(ctx, result)
-    return results
+    else:
+        for result in results:  # the versions train in parallel on the service
+            wait_version(ctx, result)
+    return TrainReport(results, ctx.planned())

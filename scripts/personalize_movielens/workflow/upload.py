@@ -1,51 +1,63 @@
 """`upload`: the prepared CSVs to S3 under content-addressed keys, verified by the service.
 
 The key carries the file's SHA-256, so an unchanged file is found with one HEAD and not sent
-again, and a new version never overwrites the object an earlier import job read. boto3's
-managed transfer splits large files into parts sent in parallel; each part carries a SHA-256
-checksum that S3 verifies before it accepts the object.
+again, and a new version never overwrites the object an earlier import job read. The managed
+transfer (`transfer.py`) sends large files in checksummed parts.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # boto3 is imported when first used, not at every CLI start
     from boto3.s3.transfer import TransferConfig
 
-from ..console import info, progress
-from ..errors import CloudError, DataError
-from .clients import AwsCallError, aws_errors
+from ..console import info
+from ..errors import DataError
+from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import storage_cost
-from .manifest import DATA_FILES, UploadedFile, read_manifest, write_manifest
+from .manifest import DATA_FILES, UploadedFile, manifest_path, manifest_text, read_manifest
 from .naming import file_sha256, s3_key
+from .plan import PlannedCall, planned_json
+from .transfer import upload_file
 
-MB = 1024 * 1024
-#: Parts of 64 MiB, 8 at a time: a 700 MB interactions file goes as 11 parallel parts.
-MULTIPART_THRESHOLD = 64 * MB
-MULTIPART_CHUNKSIZE = 64 * MB
-MAX_CONCURRENCY = 8
+UPLOADED, ALREADY_THERE, PLANNED_UPLOAD = "uploaded", "already there", "planned"
 
 
 @dataclass(frozen=True)
 class UploadResult:
     file: UploadedFile
-    uploaded: bool  # False when the object was already there
+    state: str  # uploaded | already there | planned (a dry run sent nothing)
+
+    @property
+    def uploaded(self) -> bool:
+        return self.state == UPLOADED
+
+    def to_json(self) -> dict[str, Any]:
+        entry = self.file
+        return {
+            "dataset_type": entry.dataset_type,
+            "file": entry.file,
+            "uri": entry.uri,
+            "sha256": entry.sha256,
+            "size": entry.size,
+            "state": self.state,
+        }
 
 
-def transfer_config() -> TransferConfig:
-    from boto3.s3.transfer import TransferConfig
+@dataclass(frozen=True)
+class UploadReport:
+    files: list[UploadResult]
+    planned: list[PlannedCall] | None = None
 
-    return TransferConfig(
-        multipart_threshold=MULTIPART_THRESHOLD,
-        multipart_chunksize=MULTIPART_CHUNKSIZE,
-        max_concurrency=MAX_CONCURRENCY,
-        use_threads=True,
-    )
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_json() for f in self.files],
+            **planned_json(self.planned),
+        }
 
 
 def find_data_files(ctx: WorkflowContext, data_dir: Path) -> dict[str, Path]:
@@ -77,7 +89,7 @@ def content_hash(path: Path, previous: UploadedFile | None) -> str:
 
 def object_exists(ctx: WorkflowContext, bucket: str, key: str, size: int) -> bool:
     try:
-        head = ctx.call("s3", "head_object", Bucket=bucket, Key=key)
+        head = ctx.clients.s3.head_object(Bucket=bucket, Key=key)
     except AwsCallError as exc:
         if exc.code in {"404", "NoSuchKey", "NotFound"}:
             return False
@@ -85,8 +97,8 @@ def object_exists(ctx: WorkflowContext, bucket: str, key: str, size: int) -> boo
     return int(head.get("ContentLength", -1)) == size
 
 
-def extra_args(ctx: WorkflowContext, sha256: str) -> dict[str, object]:
-    args: dict[str, object] = {
+def extra_args(ctx: WorkflowContext, sha256: str) -> dict[str, Any]:
+    args: dict[str, Any] = {
         "ChecksumAlgorithm": "SHA256",
         "ContentType": "text/csv",
         "Metadata": {"sha256": sha256},
@@ -97,67 +109,31 @@ def extra_args(ctx: WorkflowContext, sha256: str) -> dict[str, object]:
     return args
 
 
-def upload_file(
-    ctx: WorkflowContext,
-    path: Path,
-    bucket: str,
-    key: str,
-    sha256: str,
-    config: TransferConfig | None = None,
-) -> None:
-    """One managed (multipart, parallel) upload with a progress bar and a verified checksum."""
-    args = extra_args(ctx, sha256)
-    if ctx.would("s3", "UploadFile", Filename=str(path), Bucket=bucket, Key=key, ExtraArgs=args):
-        return
-    import boto3.exceptions
-
-    size = path.stat().st_size
-    lock = threading.Lock()
-    with progress(f"Uploading {path.name}", total=size, bytes_=True) as reporter:
-
-        def callback(sent: int) -> None:
-            with lock:
-                reporter.advance(sent)
-
-        try:
-            with aws_errors(f"s3 upload of {path.name}"):
-                ctx.clients.s3.upload_file(
-                    str(path),
-                    bucket,
-                    key,
-                    ExtraArgs=args,
-                    Callback=callback,
-                    Config=config or transfer_config(),
-                )
-        except boto3.exceptions.S3UploadFailedError as exc:
-            raise CloudError(f"Upload of {path} to s3://{bucket}/{key} failed: {exc}") from None
-
-
 def upload(
     ctx: WorkflowContext, data_dir: Path, config: TransferConfig | None = None
-) -> list[UploadResult]:
+) -> UploadReport:
     """Upload each prepared file not yet in S3; record all of them in the manifest."""
     bucket = ctx.outputs.bucket_name
+    files = find_data_files(ctx, data_dir)
     previous = read_manifest(data_dir)
     manifest = dict(previous)
     results = []
-    for dtype, path in find_data_files(ctx, data_dir).items():
+    for dtype, path in files.items():
         sha256 = content_hash(path, previous.get(dtype))
         key = s3_key(ctx.outputs.data_prefix, path, sha256)
         stat = path.stat()
         entry = UploadedFile(dtype, path.name, sha256, stat.st_size, stat.st_mtime_ns, bucket, key)
         if object_exists(ctx, bucket, key, stat.st_size):
             info(f"{path.name}: already in s3://{bucket}/{key} (same content), not uploaded again.")
-            results.append(UploadResult(entry, uploaded=False))
+            results.append(UploadResult(entry, ALREADY_THERE))
         else:
             # Stored data bills every month until deleted: say so before it is created.
             ctx.billable(
                 f"s3://{bucket}/{key} ({stat.st_size:,} bytes)", storage_cost(stat.st_size)
             )
-            upload_file(ctx, path, bucket, key, sha256, config)
-            results.append(UploadResult(entry, uploaded=not ctx.dry_run))
+            sent = upload_file(ctx.clients, path, bucket, key, extra_args(ctx, sha256), config)
+            results.append(UploadResult(entry, UPLOADED if sent else PLANNED_UPLOAD))
         manifest[dtype] = entry
-        if not ctx.dry_run:
-            # After each file, so an interrupted run keeps what is already complete in S3.
-            write_manifest(data_dir, manifest)
-    return results
+        # After each file, so an interrupted run keeps what is already complete in S3.
+        ctx.write_text(manifest_path(data_dir), manifest_text(manifest))
+    return UploadReport(results, ctx.planned())

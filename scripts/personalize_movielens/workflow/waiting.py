@@ -2,6 +2,9 @@
 
 A wait holds no state of its own: the job's name or ARN is found again from the service, so a
 wait that is interrupted (Ctrl-C, a dropped laptop lid) is resumed by running the command again.
+A dry run waits for nothing, like `terraform plan`: it looks once and reports what it sees (what
+it only planned is PLANNED), so callers judge an observation with `failed`, which lets a status
+still in progress pass.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from dataclasses import dataclass
 
 from ..console import is_interactive, progress
 from ..errors import CloudError
-from .clients import AwsCallError
+from .clients import AwsCallError, EndpointUnreachable
 from .context import WorkflowContext
+from .plan import PLANNED
 
 #: Status strings Personalize uses while something is still changing.
 IN_PROGRESS = frozenset(
@@ -39,6 +43,8 @@ TRANSIENT_CODES = frozenset(
         "InternalServerException",
     }
 )
+#: How a create or change ends well: ACTIVE, or in a dry run PLANNED (the plan's own status).
+SUCCEEDED = frozenset({"ACTIVE", PLANNED})
 MAX_TRANSIENT_IN_A_ROW = 10
 
 
@@ -54,7 +60,18 @@ class Observation:
 def is_transient(exc: Exception) -> bool:
     if isinstance(exc, AwsCallError):
         return exc.code in TRANSIENT_CODES or exc.code.startswith("5")
-    return isinstance(exc, CloudError) and "cannot reach" in exc.message
+    return isinstance(exc, EndpointUnreachable)
+
+
+def settled(obs: Observation) -> bool:
+    """The default end of a wait: gone, or no longer changing."""
+    return obs.gone or obs.status not in IN_PROGRESS
+
+
+def failed(obs: Observation) -> bool:
+    """Whether what a create or change was waited for ended badly (gone, or a status that is
+    neither success nor still in progress, e.g. CREATE FAILED)."""
+    return obs.gone or (obs.status not in SUCCEEDED and obs.status not in IN_PROGRESS)
 
 
 def wait_until(
@@ -63,17 +80,21 @@ def wait_until(
     observe: Callable[[], Observation],
     done: Callable[[Observation], bool] | None = None,
 ) -> Observation:
-    """Poll `observe` until `done` (default: the status is no longer in progress).
+    """Poll `observe` until `done` (default: the status is no longer in progress); in a dry run,
+    the first observation.
 
     The interval starts at `settings.poll_initial` and grows by half each poll up to
-    `poll_max`; transient errors are polled through; `wait_timeout` bounds the whole wait.
+    `poll_max` (`Settings.backoff`); transient errors are polled through; `wait_timeout` bounds
+    the whole wait.
     """
-    done = done or (lambda obs: obs.gone or obs.status not in IN_PROGRESS)
+    done = done or settled
+    if ctx.plan is not None:
+        return observe()
     settings = ctx.settings
     start = ctx.clock()
     interval = settings.poll_initial
     transient_in_a_row = 0
-    last_status = None
+    last_status: str | None = None
     with progress(label) as reporter:
         while True:
             try:
@@ -98,4 +119,4 @@ def wait_until(
                     hint="Nothing was cancelled; run the same command again to keep waiting.",
                 )
             ctx.sleep(interval)
-            interval = min(settings.poll_max, max(interval * 1.5, 0.01))
+            interval = settings.backoff(interval)
