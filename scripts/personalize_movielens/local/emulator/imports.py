@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ...arns import arn_name
 from ...data import rules
 from ...schemas import DatasetSchema, parse_schema
 from . import csvcheck
@@ -53,10 +54,6 @@ class Location:
         return cls(bucket, key)
 
 
-def role_name(role_arn: str) -> str:
-    return role_arn.rsplit("/", 1)[-1]
-
-
 def role_documents(iam: Any, name: str) -> list[Any]:
     """The identity policies of a role: inline ones and the default version of attached ones."""
     documents = []
@@ -79,7 +76,7 @@ def check_access(
 ) -> None:
     """Raise ImportFailure unless the role and the bucket policy both let Personalize read."""
     iam, s3 = emu.aws("iam"), emu.aws("s3")
-    name = role_name(role_arn)
+    name = arn_name(role_arn)
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except iam.exceptions.NoSuchEntityException:
