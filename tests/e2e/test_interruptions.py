@@ -1,8 +1,10 @@
-"""Interruptions during an upload and during waits, then a rerun that ends without duplicates."""
+"""Interruptions during an upload and during waits, then a rerun that ends without duplicates
+(or, for an upload killed outright, with its parts aborted)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 
 import pytest
 from boto3.s3.transfer import TransferConfig
@@ -91,6 +93,34 @@ def test_upload_interrupted_mid_file_then_rerun(cli, fresh_stand_in, data_dir, m
         Bucket=fresh_stand_in.outputs.bucket_name, Key=manifest["Interactions"].key
     )
     assert head["ContentLength"] == (data_dir / "interactions.csv").stat().st_size
+
+
+def kill_an_upload_midway(stand_in, key: str) -> str:
+    """What `upload` killed (SIGKILL, a lost machine) in the middle of a transfer leaves: a
+    multipart upload with parts, no object; boto3 had no chance to abort it."""
+    s3, bucket = stand_in.client("s3"), stand_in.outputs.bucket_name
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=1, Body=b"x" * MB)
+    return upload_id
+
+
+def pending_uploads(stand_in) -> list[str]:
+    listing = stand_in.client("s3").list_multipart_uploads(Bucket=stand_in.outputs.bucket_name)
+    return [u["UploadId"] for u in listing.get("Uploads", [])]
+
+
+def test_parts_of_a_killed_upload_are_aborted_by_the_rerun_and_by_clean_cloud_data(
+    cli, fresh_stand_in, data_dir
+) -> None:
+    prefix = fresh_stand_in.outputs.data_prefix
+    killed = kill_an_upload_midway(fresh_stand_in, f"{prefix}interactions-0123456789abcdef.csv")
+    rerun = json.loads(cli("upload", "--data-dir", str(data_dir), "--json").stdout)
+    assert [u["upload_id"] for u in rerun["aborted_uploads"]] == [killed]
+    assert pending_uploads(fresh_stand_in) == []
+    killed = kill_an_upload_midway(fresh_stand_in, f"{prefix}items-0123456789abcdef.csv")
+    cleaned = json.loads(cli("clean-cloud", "--yes", "--data", "--json").stdout)
+    assert [u["upload_id"] for u in cleaned["deleted"]["aborted_uploads"]] == [killed]
+    assert pending_uploads(fresh_stand_in) == [] and objects(fresh_stand_in) == []
 
 
 def interrupt_after(monkeypatch, sleeps_allowed: int) -> list[int]:

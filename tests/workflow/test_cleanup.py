@@ -6,7 +6,7 @@ from wf_helpers import deployed, imported
 
 from personalize_movielens.workflow.cleanup import clean_cloud, plan_cleanup
 from personalize_movielens.workflow.resources import list_campaigns, list_solutions, list_versions
-from personalize_movielens.workflow.s3data import list_data_versions
+from personalize_movielens.workflow.s3data import list_data_versions, list_incomplete_uploads
 from personalize_movielens.workflow.training import train
 
 FOREIGN = "someone-elses"
@@ -47,12 +47,16 @@ def test_a_rerun_goes_past_what_is_already_gone(ctx, data_dir) -> None:
     assert list_solutions(ctx) == [] and report.campaigns == [campaign.campaign_name]
 
 
-def test_all_deletes_foreign_solutions_and_data_deletes_every_version(ctx, data_dir):
+def test_all_deletes_foreign_solutions_and_data_deletes_every_version_and_upload(ctx, data_dir):
     imported(ctx, data_dir)
     foreign_solution(ctx)
+    s3, bucket = ctx.clients.s3, ctx.outputs.bucket_name
+    key = ctx.outputs.data_prefix + "interactions-killed.csv"
+    s3.create_multipart_upload(Bucket=bucket, Key=key)  # an upload that was killed
     report = clean_cloud(ctx, plan_cleanup(ctx, include_foreign=True, include_data=True))
     assert list_solutions(ctx) == [] and report.solutions == [FOREIGN]
-    assert list_data_versions(ctx) == [] and report.object_versions == 2
+    assert list_data_versions(ctx) == [] and list_incomplete_uploads(ctx) == []
+    assert [u.key for u in report.aborted_uploads] == [key] and report.object_versions == 2
     assert report.left_alone == []
 
 

@@ -1,5 +1,5 @@
 """upload on moto's in-process S3: content-addressed keys, no second upload, checksums, KMS,
-dry run."""
+unfinished uploads of a killed run aborted, dry run."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from personalize_movielens.workflow.context import WorkflowContext
 from personalize_movielens.workflow.manifest import read_manifest
 from personalize_movielens.workflow.naming import file_sha256
 from personalize_movielens.workflow.plan import Plan
+from personalize_movielens.workflow.s3data import list_incomplete_uploads
 from personalize_movielens.workflow.upload import upload
 
 
@@ -113,6 +114,22 @@ def test_dry_run_uploads_nothing_and_lists_the_calls(s3_ctx, tmp_path: Path) -> 
     assert [f.state for f in report.files] == ["planned", "planned"]
     assert report.to_json()["planned"][0]["params"]["Key"] == report.files[0].file.key
     assert not (tmp_path / "upload-manifest.json").exists()
+
+
+def test_a_rerun_aborts_what_a_killed_upload_left_behind(s3_ctx, tmp_path: Path) -> None:
+    write_data(tmp_path)
+    s3 = s3_ctx.clients.s3
+    key = "personalize/input/interactions-0123456789abcdef.csv"
+    started = s3.create_multipart_upload(Bucket="movielens-data", Key=key)  # then SIGKILL
+    s3.upload_part(
+        Bucket="movielens-data", Key=key, UploadId=started["UploadId"], PartNumber=1, Body=b"x"
+    )
+    elsewhere = s3.create_multipart_upload(Bucket="movielens-data", Key="other/prefix.csv")
+    report = upload(s3_ctx, tmp_path)
+    assert [(u.key, u.upload_id) for u in report.aborted] == [(key, started["UploadId"])]
+    assert list_incomplete_uploads(s3_ctx) == []
+    left = s3.list_multipart_uploads(Bucket="movielens-data")["Uploads"]
+    assert [u["UploadId"] for u in left] == [elsewhere["UploadId"]]  # not under the data prefix
 
 
 def test_interrupted_upload_leaves_no_object_and_reruns_cleanly(

@@ -252,8 +252,8 @@ def clean_cloud(
         bool,
         typer.Option(
             "--data",
-            help="Also delete every version of the uploaded objects under the data prefix "
-            "(needed before terraform destroy: the bucket is versioned).",
+            help="Also delete every version of the uploaded objects under the data prefix, and "
+            "unfinished uploads there (needed before terraform destroy: the bucket is versioned).",
         ),
     ] = False,
     json_: JsonOption = False,

@@ -10,7 +10,7 @@ tool did not name are left alone and reported, and only deleted with `include_fo
 
 The bucket is versioned and Terraform does not force-destroy it, so `terraform destroy` fails
 while any object version is left; `include_data` (`--data`) deletes every version and delete
-marker under the stack's data prefix.
+marker under the stack's data prefix, and aborts unfinished multipart uploads there.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ from .naming import tool_prefix
 from .plan import PlannedCall, planned_json
 from .resources import is_not_found, list_campaigns, list_solutions, list_versions
 from .s3data import (
+    IncompleteUpload,
+    abort_incomplete_uploads,
     data_location,
     delete_data_versions,
     list_data_versions,
+    list_incomplete_uploads,
 )
 from .training import observe_solution, observe_version
 from .waiting import Observation, settled, wait_until
@@ -65,10 +68,11 @@ class CleanupPlan:
     foreign: list[Mapping[str, Any]] = field(default_factory=list)
     #: Object versions and delete markers under the data prefix ({"Key", "VersionId"}).
     objects: list[dict[str, str]] = field(default_factory=list)
+    incomplete_uploads: list[IncompleteUpload] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.solutions or self.campaigns or self.objects)
+        return not (self.solutions or self.campaigns or self.objects or self.incomplete_uploads)
 
     def describe(self) -> list[str]:
         lines = [f"campaign {c['name']} ({c['status']})" for c in self.campaigns]
@@ -78,6 +82,11 @@ class CleanupPlan:
             lines.append(
                 f"{len(self.objects)} object version(s) and delete marker(s) under "
                 f"{self.data_location} (the uploaded data)"
+            )
+        if self.incomplete_uploads:
+            lines.append(
+                f"{len(self.incomplete_uploads)} unfinished multipart upload(s) under "
+                f"{self.data_location}"
             )
         return lines
 
@@ -112,6 +121,7 @@ class CleanupReport:
     stopped_versions: list[str]
     solutions: list[str]
     object_versions: int
+    aborted_uploads: list[IncompleteUpload]
     left_alone: list[LeftAlone]
     planned: list[PlannedCall] | None = None
 
@@ -122,6 +132,7 @@ class CleanupReport:
                 "stopped_versions": self.stopped_versions,
                 "solutions": self.solutions,
                 "object_versions": self.object_versions,
+                "aborted_uploads": [u.to_json() for u in self.aborted_uploads],
             },
             "left_alone": [kept.to_json() for kept in self.left_alone],
             **planned_json(self.planned),
@@ -135,6 +146,7 @@ def plan_cleanup(
     plan = CleanupPlan(data_location(ctx), include_data)
     if include_data:
         plan.objects = list_data_versions(ctx)
+        plan.incomplete_uploads = list_incomplete_uploads(ctx)
     prefix = tool_prefix(ctx.outputs.dataset_group_arn)
     for solution in list_solutions(ctx):
         if not solution["name"].startswith(prefix) and not include_foreign:
@@ -228,12 +240,14 @@ def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupReport:
     for version in plan.versions_to_stop:
         _stop_training(ctx, version["solutionVersionArn"])
     _delete_all(ctx, "solution", plan.solutions, personalize.delete_solution, observe_solution)
+    abort_incomplete_uploads(ctx, plan.incomplete_uploads)
     delete_data_versions(ctx, plan.objects)
     return CleanupReport(
         campaigns=[c["name"] for c in plan.campaigns],
         stopped_versions=[v["solutionVersionArn"] for v in plan.versions_to_stop],
         solutions=[s["name"] for s in plan.solutions],
         object_versions=len(plan.objects),
+        aborted_uploads=plan.incomplete_uploads,
         left_alone=plan.left_alone(),
         planned=ctx.planned(),
     )

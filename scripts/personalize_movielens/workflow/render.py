@@ -139,7 +139,8 @@ def billing_summary(report: StatusReport) -> list[str]:
 
 
 def upload_lines(report: UploadReport) -> list[str]:
-    return [f"{r.file.file} -> {r.file.uri} ({r.state})" for r in report.files]
+    lines = [f"Aborted the unfinished upload of {u.key} ({u.initiated})." for u in report.aborted]
+    return lines + [f"{r.file.file} -> {r.file.uri} ({r.state})" for r in report.files]
 
 
 def import_lines(report: ImportReport) -> list[str]:
@@ -162,6 +163,9 @@ def cleanup_lines(report: CleanupReport) -> list[str]:
     deleted = len(report.campaigns) + len(report.solutions)
     verb = "Would delete" if report.planned is not None else "Deleted"
     lines = [f"{verb} {deleted} campaign(s) and solution(s) made by this tool."]
-    if report.object_versions:
-        lines.append(f"{verb} {report.object_versions} object version(s) of the data.")
+    if report.object_versions or report.aborted_uploads:
+        lines.append(
+            f"{verb} {report.object_versions} object version(s) and "
+            f"{len(report.aborted_uploads)} unfinished upload(s) of the data."
+        )
     return lines + [kept.line() for kept in report.left_alone]

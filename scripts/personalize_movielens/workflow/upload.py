@@ -2,7 +2,8 @@
 
 The key carries the file's SHA-256, so an unchanged file is found with one HEAD and not sent
 again, and a new version never overwrites the object an earlier import job read. The managed
-transfer (`transfer.py`) sends large files in checksummed parts.
+transfer (`transfer.py`) sends large files in checksummed parts. A run that was killed in the
+middle of a transfer left its parts behind; the next run aborts them first (`s3data.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .costs import storage_cost
 from .manifest import DATA_FILES, UploadedFile, manifest_path, manifest_text, read_manifest
 from .naming import file_sha256, s3_key
 from .plan import PlannedCall, planned_json
+from .s3data import IncompleteUpload, abort_incomplete_uploads, list_incomplete_uploads
 from .transfer import upload_file
 
 UPLOADED, ALREADY_THERE, PLANNED_UPLOAD = "uploaded", "already there", "planned"
@@ -51,11 +53,14 @@ class UploadResult:
 @dataclass(frozen=True)
 class UploadReport:
     files: list[UploadResult]
+    #: Unfinished multipart uploads under the data prefix that this run aborted first.
+    aborted: list[IncompleteUpload]
     planned: list[PlannedCall] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "files": [f.to_json() for f in self.files],
+            "aborted_uploads": [u.to_json() for u in self.aborted],
             **planned_json(self.planned),
         }
 
@@ -115,6 +120,8 @@ def upload(
     """Upload each prepared file not yet in S3; record all of them in the manifest."""
     bucket = ctx.outputs.bucket_name
     files = find_data_files(ctx, data_dir)
+    aborted = list_incomplete_uploads(ctx)
+    abort_incomplete_uploads(ctx, aborted)
     previous = read_manifest(data_dir)
     manifest = dict(previous)
     results = []
@@ -136,4 +143,4 @@ def upload(
         manifest[dtype] = entry
         # After each file, so an interrupted run keeps what is already complete in S3.
         ctx.write_text(manifest_path(data_dir), manifest_text(manifest))
-    return UploadReport(results, ctx.planned())
+    return UploadReport(results, aborted, ctx.planned())
