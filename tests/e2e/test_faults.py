@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from e2e_helpers import campaigns, import_jobs, solutions
 
+from personalize_movielens.arns import arn_name
 from personalize_movielens.errors import CloudError
 from personalize_movielens.workflow import clients as clients_mod
 
@@ -147,7 +148,7 @@ def test_privileges_failure_while_the_role_propagates_is_retried(
     monkeypatch.setenv("PERSONALIZE_MOVIELENS_IAM_WINDOW", "30")
     cli("upload", "--data-dir", str(data_dir))
     role_arn = fresh_stand_in.outputs.personalize_role_arn
-    source_name = role_arn.rsplit("/", 1)[-1]
+    source_name = arn_name(role_arn)
     late_name = f"{source_name}-late-{tmp_path.name[-6:]}"
     outputs = json.loads(fresh_stand_in.outputs_file.read_text())
     outputs["personalize_role_arn"]["value"] = role_arn.rsplit("/", 1)[0] + "/" + late_name
