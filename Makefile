@@ -58,9 +58,10 @@ setup: $(DEV_STAMP) $(CHECKOV_STAMP) ## Create .venv (package, stand-in, dev too
 test: setup ## Run the whole test suite (Python, Terraform static checks, end to end on the local stand-in)
 	$(BIN)/pytest -q
 
-lint: $(DEV_STAMP) ## ruff lint and format check
+lint: $(DEV_STAMP) ## ruff lint and format check, mypy --strict on the package
 	$(BIN)/ruff check scripts tests bench tools
 	$(BIN)/ruff format --check scripts tests bench tools
+	$(BIN)/mypy
 
 format: $(DEV_STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix scripts tests bench tools

@@ -119,13 +119,24 @@ PYTEST_ONLY = {PACKAGE / "local" / "pytest_plugin.py"}
 
 
 def third_party_imports(files: list[Path]) -> dict[str, Path]:
-    """Top-level modules imported by these files that are not the standard library's."""
+    """Top-level modules imported by these files that are not the standard library's. Imports
+    under `if TYPE_CHECKING:` do not count: only a type checker runs them."""
     import ast
     import sys
 
     found: dict[str, Path] = {}
     for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        type_only = {
+            id(node)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and ast.unparse(block.test).endswith("TYPE_CHECKING")
+            for statement in block.body
+            for node in ast.walk(statement)
+        }
+        for node in ast.walk(tree):
+            if id(node) in type_only:
+                continue
             names = []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -188,7 +199,10 @@ def test_the_package_imports_only_what_it_declares() -> None:
 
 def test_an_undeclared_import_is_caught(tmp_path: Path) -> None:
     module = tmp_path / "uses_pandas.py"
-    module.write_text("import polars\nimport pandas as pd\n")
+    module.write_text(
+        "from typing import TYPE_CHECKING\nimport polars\nimport pandas as pd\n"
+        "if TYPE_CHECKING:\n    from mypy_boto3_s3 import S3Client\n"
+    )
     assert undeclared([module], ()) == [
         f"{module}: imports pandas, which no declared dependency installs"
     ]

@@ -54,6 +54,11 @@ SAME_CHECKS = {
         ("tests/foundation/test_lint.py",),
         LINTED,
     ),
+    "mypy": SameCheck(
+        "tests/foundation/test_lint.py::test_mypy_strict_on_the_package",
+        ("tests/foundation/test_lint.py",),
+        ("scripts",),
+    ),
     "terraform-fmt": SameCheck(
         "tests/terraform/test_tf_format_and_docs.py::test_terraform_tree_is_fmt_clean",
         ("tests/terraform/tf_static.py",),
@@ -238,9 +243,14 @@ def _edit(config: dict, hook_id: str, **changes) -> dict:
     [
         (
             lambda c: c["repos"][0]["hooks"].append(
-                {"id": "mypy", "name": "mypy", "entry": ".venv/bin/mypy", "language": "system"}
+                {
+                    "id": "bandit",
+                    "name": "bandit",
+                    "entry": ".venv/bin/bandit",
+                    "language": "system",
+                }
             ),
-            "mypy: no test in `make test` runs this check",
+            "bandit: no test in `make test` runs this check",
         ),
         (
             lambda c: _edit(c, "ruff-check", entry=".venv/bin/ruff check --select ALL"),
@@ -288,6 +298,10 @@ def test_the_hook_checks_catch_a_seeded_mismatch(change, problem: str) -> None:
 
 CLEAN = {
     "scripts/ok.py": '"""Fine."""\n\nVALUE = 1\n',
+    # mypy checks the package pyproject names: a typed one-module stand-in for it.
+    "scripts/personalize_movielens/__init__.py": (
+        '"""Typed."""\n\n\ndef f(x: int) -> int:\n    return x\n'
+    ),
     "terraform/main.tf": 'variable "a" {\n  type = string\n}\n',
     "tests/terraform/test_ok.py": "def test_ok() -> None:\n    assert True\n",
 }
@@ -297,6 +311,7 @@ BROKEN = {
     "terraform-fmt": ("terraform/bad.tf", 'variable "b" {\ntype=string\n}\n'),
     "actionlint": ("docs/ci/terraform.yml", None),
     "shellcheck": ("tools/bad.sh", "#!/usr/bin/env bash\nrm -rf $1/plan\n"),
+    "mypy": ("scripts/personalize_movielens/untyped.py", "def f(x):\n    return x\n"),
     "terraform-offline-checks": (
         "tests/terraform/test_broken.py",
         "def test_broken() -> None:\n    assert False\n",

@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # boto3 is imported when first used: it costs ~0.1 s of every
     import boto3
     from botocore.config import Config
     from botocore.model import OperationModel
+    from mypy_boto3_iam import IAMClient
+    from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_personalize_runtime import PersonalizeRuntimeClient
+    from mypy_boto3_s3 import S3Client
 
     from .plan import Plan
 
@@ -107,23 +111,27 @@ class Clients:
             self._cache[service] = client
         return self._cache[service]
 
-    # Typed `Any` for now: the boto3-stubs client types (mypy_boto3_personalize's
-    # PersonalizeClient, ...) need the package-imports check to skip TYPE_CHECKING imports.
+    # Typed by the boto3-stubs (a dev dependency, read by mypy only): every call the workflow
+    # makes is checked against the service's model.
     @property
-    def personalize(self) -> Any:
-        return self.get("personalize")
+    def personalize(self) -> PersonalizeClient:
+        client: PersonalizeClient = self.get("personalize")
+        return client
 
     @property
-    def runtime(self) -> Any:
-        return self.get("personalize-runtime")
+    def runtime(self) -> PersonalizeRuntimeClient:
+        client: PersonalizeRuntimeClient = self.get("personalize-runtime")
+        return client
 
     @property
-    def s3(self) -> Any:
-        return self.get("s3")
+    def s3(self) -> S3Client:
+        client: S3Client = self.get("s3")
+        return client
 
     @property
-    def iam(self) -> Any:
-        return self.get("iam")
+    def iam(self) -> IAMClient:
+        client: IAMClient = self.get("iam")
+        return client
 
 
 def make_clients(region: str, plan: Plan | None = None, check_credentials: bool = True) -> Clients:

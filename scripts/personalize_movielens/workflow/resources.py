@@ -7,13 +7,11 @@ same way and a rerun always starts from what is really there. Lists are newest f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .clients import AwsCallError
 from .context import WorkflowContext
-
-Item = TypeVar("Item", bound=Mapping[str, Any])
 
 
 def created(item: Mapping[str, Any], key: str = "creationDateTime") -> dt.datetime:
@@ -28,8 +26,9 @@ def iso_time(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.datetime) else None
 
 
-def newest_first(items: list[Item]) -> list[Item]:
-    return sorted(items, key=created, reverse=True)
+def newest_first(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Plain dicts (the answers' typed shapes are for the calls), newest first."""
+    return sorted((dict(item) for item in items), key=created, reverse=True)
 
 
 def is_not_found(exc: AwsCallError) -> bool:
@@ -61,9 +60,9 @@ def find_solution(ctx: WorkflowContext, name: str) -> dict[str, Any] | None:
 
 def describe_solution(ctx: WorkflowContext, solution_arn: str) -> dict[str, Any] | None:
     try:
-        solution: dict[str, Any] = ctx.clients.personalize.describe_solution(
-            solutionArn=solution_arn
-        )["solution"]
+        solution = dict(
+            ctx.clients.personalize.describe_solution(solutionArn=solution_arn)["solution"]
+        )
     except AwsCallError as exc:
         if is_not_found(exc):
             return None
@@ -91,9 +90,9 @@ def list_campaigns(ctx: WorkflowContext, solution_arn: str) -> list[dict[str, An
 
 def describe_campaign(ctx: WorkflowContext, campaign_arn: str) -> dict[str, Any] | None:
     try:
-        campaign: dict[str, Any] = ctx.clients.personalize.describe_campaign(
-            campaignArn=campaign_arn
-        )["campaign"]
+        campaign = dict(
+            ctx.clients.personalize.describe_campaign(campaignArn=campaign_arn)["campaign"]
+        )
     except AwsCallError as exc:
         if is_not_found(exc):
             return None

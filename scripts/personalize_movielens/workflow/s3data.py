@@ -62,7 +62,10 @@ def delete_data_versions(ctx: WorkflowContext, objects: list[dict[str, str]]) ->
         batch = objects[start : start + DELETE_BATCH]
         response = ctx.clients.s3.delete_objects(
             Bucket=ctx.outputs.bucket_name,
-            Delete={"Objects": batch, "Quiet": True},
+            Delete={
+                "Objects": [{"Key": o["Key"], "VersionId": o["VersionId"]} for o in batch],
+                "Quiet": True,
+            },
         )
         errors = response.get("Errors", [])
         if errors:
