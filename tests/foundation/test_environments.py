@@ -41,7 +41,9 @@ def _holds_back(spec: Specifier) -> bool:
 def pinning_requirements(dists: list[tuple[str, list[str]]]) -> list[str]:
     """Requirements that pin boto3/botocore/s3transfer, as 'dist: requirement' lines.
 
-    The family's own requirements on each other (boto3 on botocore) move with it and are left out.
+    The family's own requirements on each other (boto3 on botocore) move with it and are left out,
+    and so are those of an extra nobody asked for (boto3-stubs' `boto3` extra pins boto3; the
+    project asks only for its service extras, `[s3,iam,...]`).
     """
     problems = []
     for name, requirements in dists:
@@ -49,11 +51,26 @@ def pinning_requirements(dists: list[tuple[str, list[str]]]) -> list[str]:
             continue
         for text in requirements:
             requirement = Requirement(text)
+            asked = requested_extras(name)
+            if requirement.marker is not None and not any(
+                requirement.marker.evaluate({"extra": extra}) for extra in asked
+            ):
+                continue
             if requirement.name.lower() in PINNED_PACKAGES and any(
                 _holds_back(spec) for spec in requirement.specifier
             ):
                 problems.append(f"{name}: {text}")
     return problems
+
+
+def requested_extras(dist: str) -> set[str]:
+    """The extras of a distribution that the project's requirements ask for ("" for none)."""
+    asked = {""}
+    for text in metadata.requires("personalize-movielens") or []:
+        requirement = Requirement(text)
+        if requirement.name.lower() == dist.lower():
+            asked |= requirement.extras
+    return asked
 
 
 def installed() -> list[tuple[str, list[str]]]:
@@ -72,13 +89,15 @@ def test_pin_check_catches_checkov_and_an_upper_bound() -> None:
         ("checkov", ["boto3==1.35.49", "termcolor"]),
         ("old-tool", ["botocore (<1.36)"]),
         ("fine", ["boto3>=1.35", "boto3!=1.36.0", "botocore<2.0a.0,>=1.37.4", "moto[server]>=5"]),
-        ("extra-only", ["s3transfer<0.11; extra == 'crt'"]),
+        ("extra-nobody-asks-for", ["s3transfer<0.11; extra == 'crt'"]),
+        ("boto3-stubs", ['boto3==1.43.126; extra == "boto3"']),  # the project asks [s3,...]
+        ("platform-bound", ["botocore<1.36; python_version >= '3.8'"]),
         ("boto3", ["botocore<1.45.0,>=1.44.8"]),
     ]
     assert pinning_requirements(seeded) == [
         "checkov: boto3==1.35.49",
         "old-tool: botocore (<1.36)",
-        "extra-only: s3transfer<0.11; extra == 'crt'",
+        "platform-bound: botocore<1.36; python_version >= '3.8'",
     ]
 
 
