@@ -7,6 +7,7 @@ import os
 
 import boto3
 
+from personalize_movielens.arns import arn_name
 from personalize_movielens.outputs import CONTRACT_OUTPUTS, read_outputs_file
 
 
@@ -31,7 +32,7 @@ def test_boto3_reaches_every_service_through_the_environment(local_stand_in):
     )["datasetGroup"]
     assert group["status"] == "ACTIVE"
     assert session.client("s3").head_bucket(Bucket=outputs.bucket_name)
-    role = session.client("iam").get_role(RoleName=outputs.personalize_role_arn.rsplit("/", 1)[1])
+    role = session.client("iam").get_role(RoleName=arn_name(outputs.personalize_role_arn))
     assert role["Role"]["Arn"] == outputs.personalize_role_arn
     assert session.client("sts").get_caller_identity()["Account"] == "123456789012"
 

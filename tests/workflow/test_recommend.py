@@ -31,7 +31,8 @@ def test_recommend_without_prepared_data_says_it_shows_ids(ctx, data_dir, tmp_pa
     result = recommend(ctx, a_user(data_dir), 3, recipe="aws-popularity-count", data_dir=empty)
     assert len(result.items) == 3 and all(r.title is None for r in result.items)
     captured = capsys.readouterr()
-    assert f"No items.csv/titles in {empty}: showing IDs only" in captured.err
+    assert f"No prepared titles in {empty} (titles.csv, written by" in captured.err
+    assert "showing IDs only" in captured.err
     assert "showing IDs" not in captured.out  # stdout stays clean for --json
 
 

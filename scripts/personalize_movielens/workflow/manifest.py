@@ -10,13 +10,14 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..data.layout import INTERACTIONS_FILE, ITEMS_FILE
 from ..errors import ConfigError
 
 MANIFEST_NAME = "upload-manifest.json"
 #: Prepared file -> Personalize dataset type.
 DATA_FILES: dict[str, str] = {
-    "interactions.csv": "Interactions",
-    "items.csv": "Items",
+    INTERACTIONS_FILE: "Interactions",
+    ITEMS_FILE: "Items",
     "users.csv": "Users",
 }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..console import info
+from ..data.layout import TITLES_FILE
 from ..errors import ConfigError
 from .catalog import Movie, load_catalog
 from .context import WorkflowContext
@@ -120,7 +121,10 @@ def catalog_or_note(data_dir: Path | None) -> dict[str, Movie]:
     """The catalog; when the data directory has none, one note (stderr) rather than silence."""
     catalog = load_catalog(data_dir)
     if not catalog:
-        info(f"No items.csv/titles in {data_dir}: showing IDs only.")
+        info(
+            f"No prepared titles in {data_dir} ({TITLES_FILE}, written by `personalize-movielens "
+            "data prepare`): showing IDs only."
+        )
     return catalog
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # boto3 is imported when first used, not at every CLI start
     from boto3.s3.transfer import TransferConfig
 
 from ..console import info
+from ..data.layout import INTERACTIONS_FILE
 from ..errors import DataError
 from .clients import AwsCallError
 from .context import WorkflowContext
@@ -67,9 +68,9 @@ class UploadReport:
 
 def find_data_files(ctx: WorkflowContext, data_dir: Path) -> dict[str, Path]:
     """Dataset type -> prepared file, for the dataset types the stack has."""
-    if not (data_dir / "interactions.csv").is_file():
+    if not (data_dir / INTERACTIONS_FILE).is_file():
         raise DataError(
-            f"{data_dir / 'interactions.csv'}: not found.",
+            f"{data_dir / INTERACTIONS_FILE}: not found.",
             hint="Run `personalize-movielens data prepare` first.",
         )
     found = {}
