@@ -26,6 +26,7 @@ from .output import print_result
 if TYPE_CHECKING:
     from ..results import JsonResult
     from ..workflow.context import WorkflowContext
+    from ..workflow.recommend import Recommendations
 
 # The workflow modules are imported inside each command, so that `data prepare` and the other
 # commands start without loading them (start-up time is part of the prepare benchmark).
@@ -169,6 +170,16 @@ def deploy(
     _show(result, json_, [*render.deploy_lines(result), f"Prices: {PRICING_URL}"])
 
 
+def _show_recommendations(result: Recommendations, json_: bool) -> None:
+    """recommend and similar show their answer the same way: JSON, or the titles table."""
+    from ..workflow import render
+
+    if json_:
+        print_result(result)
+    else:
+        console.print(render.recommendations_table(result))
+
+
 @app.command()
 def recommend(
     user_id: Annotated[str, typer.Argument(help="USER_ID as in interactions.csv.")],
@@ -185,14 +196,10 @@ def recommend(
     Example: personalize-movielens recommend 42 -n 5
     """
     from ..workflow import recommend as rec_mod
-    from ..workflow import render
 
     ctx = _context(outputs, terraform_dir, dry_run)
     result = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
-    if json_:
-        print_result(result)
-    else:
-        console.print(render.recommendations_table(result))
+    _show_recommendations(result, json_)
 
 
 @app.command()
@@ -210,14 +217,10 @@ def similar(
     Example: personalize-movielens similar 1 -n 5
     """
     from ..workflow import recommend as rec_mod
-    from ..workflow import render
 
     ctx = _context(outputs, terraform_dir, dry_run)
     result = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
-    if json_:
-        print_result(result)
-    else:
-        console.print(render.recommendations_table(result))
+    _show_recommendations(result, json_)
 
 
 @app.command()

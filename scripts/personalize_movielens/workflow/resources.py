@@ -7,7 +7,7 @@ same way and a rerun always starts from what is really there. Lists are newest f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .clients import AwsCallError
@@ -58,16 +58,19 @@ def find_solution(ctx: WorkflowContext, name: str) -> dict[str, Any] | None:
     return next((s for s in list_solutions(ctx) if s["name"] == name), None)
 
 
-def describe_solution(ctx: WorkflowContext, solution_arn: str) -> dict[str, Any] | None:
+def _found(describe: Callable[[], Mapping[str, Any]]) -> dict[str, Any] | None:
+    """A Describe* answer, or None when the resource is gone (ResourceNotFoundException)."""
     try:
-        solution = dict(
-            ctx.clients.personalize.describe_solution(solutionArn=solution_arn)["solution"]
-        )
+        return dict(describe())
     except AwsCallError as exc:
         if is_not_found(exc):
             return None
         raise
-    return solution
+
+
+def describe_solution(ctx: WorkflowContext, solution_arn: str) -> dict[str, Any] | None:
+    personalize = ctx.clients.personalize
+    return _found(lambda: personalize.describe_solution(solutionArn=solution_arn)["solution"])
 
 
 def list_versions(ctx: WorkflowContext, solution_arn: str) -> list[dict[str, Any]]:
@@ -89,15 +92,8 @@ def list_campaigns(ctx: WorkflowContext, solution_arn: str) -> list[dict[str, An
 
 
 def describe_campaign(ctx: WorkflowContext, campaign_arn: str) -> dict[str, Any] | None:
-    try:
-        campaign = dict(
-            ctx.clients.personalize.describe_campaign(campaignArn=campaign_arn)["campaign"]
-        )
-    except AwsCallError as exc:
-        if is_not_found(exc):
-            return None
-        raise
-    return campaign
+    personalize = ctx.clients.personalize
+    return _found(lambda: personalize.describe_campaign(campaignArn=campaign_arn)["campaign"])
 
 
 def solution_metrics(ctx: WorkflowContext, version_arn: str) -> dict[str, float]:
