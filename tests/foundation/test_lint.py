@@ -53,6 +53,7 @@ def test_mypy_catches_a_wrong_call_to_a_typed_client(tmp_path: Path) -> None:
         "def describe(ctx: WorkflowContext) -> None:\n"
         "    ctx.clients.personalize.describe_solution(solutionArm='x')\n"
     )
-    result = _mypy(str(module))
+    # Its own cache: mypy's shared one replays the message of an earlier run's copy (another path).
+    result = _mypy("--cache-dir", str(tmp_path / "mypy-cache"), str(module))
     assert result.returncode == 1
     assert f"{module}:5: error: Unexpected keyword argument" in result.stdout, result.stdout
