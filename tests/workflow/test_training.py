@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from wf_helpers import imported, trained
 
+from personalize_movielens.arns import arn_prefix
 from personalize_movielens.errors import ConfigError
 from personalize_movielens.workflow.plan import PLANNED
 from personalize_movielens.workflow.resources import list_solutions, list_versions
@@ -69,6 +70,13 @@ def test_dry_run_plans_two_solutions_and_versions_and_creates_nothing(make_ctx, 
     assert [(r.recipe, r.status) for r in report.solutions] == [
         (V2, PLANNED),
         ("aws-popularity-count", PLANNED),
+    ]
+    # The ARNs the service would give: in the dataset group's region and account, not the
+    # recipe's (`arn:aws:personalize:::recipe/...` names neither).
+    account_prefix = arn_prefix(ctx.outputs.dataset_group_arn)
+    assert [r.solution_arn for r in report.solutions] == [
+        f"{account_prefix}:solution/{model['name']}",
+        f"{account_prefix}:solution/{baseline['name']}",
     ]
     assert all(r.version_arn.startswith(r.solution_arn + "/") for r in report.solutions)
     assert (

@@ -133,6 +133,11 @@ def _is_arn(value: object) -> bool:
     return isinstance(value, str) and value.startswith("arn:")
 
 
+def _has_account(arn: str) -> bool:
+    """Whether an ARN names an account (`arn:partition:service:region:account:...`)."""
+    return arn_prefix(arn).rsplit(":", 1)[-1] != ""
+
+
 def _target(model: OperationModel, params: Mapping[str, Any]) -> str | None:
     """The resource a call acts on: its first ARN parameter in the model's order."""
     if model.input_shape is None:
@@ -145,7 +150,9 @@ def _created_arn(service: str, operation: str, params: Mapping[str, Any]) -> str
     parent_param = _NAMED_UNDER_PARENT.get(operation)
     if parent_param is not None:
         return f"{params[parent_param]}/{PLANNED_ID}"
-    parent = next((str(v) for v in params.values() if _is_arn(v)), None)
+    # A parent in this account and region (a dataset group), not a shared one: a recipe's ARN
+    # (`arn:aws:personalize:::recipe/...`) has neither.
+    parent = next((str(v) for v in params.values() if _is_arn(v) and _has_account(str(v))), None)
     prefix = arn_prefix(parent) if parent else f"arn:aws:{service}::"
     kind = re.sub(r"(?<!^)(?=[A-Z])", "-", operation.removeprefix("Create")).lower()
     name = next((str(params[p]) for p in _NAME_PARAMS if p in params), PLANNED_ID)
