@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 
@@ -45,4 +47,54 @@ def inventory(stand_in: Any) -> dict[str, Any]:
         "solutions": sorted(s["name"] for s in sols),
         "versions": {s["name"]: len(versions(stand_in, s["solutionArn"])) for s in sols},
         "campaigns": sorted(c["name"] for c in campaigns(stand_in)),
+    }
+
+
+def multipart_uploads(stand_in: Any) -> list[str]:
+    listing = stand_in.client("s3").list_multipart_uploads(Bucket=stand_in.outputs.bucket_name)
+    return sorted(f"{u['Key']} {u['UploadId']}" for u in listing.get("Uploads", []))
+
+
+def snapshot(stand_in: Any, data_dir: Path | None = None) -> dict[str, Any]:
+    """Everything a command could change, for "changed nothing" comparisons: each object's
+    versions, unfinished uploads, every resource's status, what each campaign serves and at what
+    TPS, and the files of the data folder."""
+    s3 = stand_in.client("s3")
+    personalize = stand_in.client("personalize")
+    bucket = stand_in.outputs.bucket_name
+    listing = s3.list_object_versions(Bucket=bucket)
+    sols = solutions(stand_in)
+    campaign_details = [
+        personalize.describe_campaign(campaignArn=c["campaignArn"])["campaign"]
+        for c in campaigns(stand_in)
+    ]
+    files = {}
+    if data_dir is not None:
+        files = {
+            str(p.relative_to(data_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(data_dir.rglob("*"))
+            if p.is_file()
+        }
+    return {
+        "object_versions": sorted(
+            (o["Key"], o["VersionId"], o.get("ETag", "delete marker"))
+            for o in listing.get("Versions", []) + listing.get("DeleteMarkers", [])
+        ),
+        "multipart_uploads": multipart_uploads(stand_in),
+        "import_jobs": {
+            dtype: sorted((j["jobName"], j["status"]) for j in jobs)
+            for dtype, jobs in import_jobs(stand_in).items()
+        },
+        "solutions": sorted((s["name"], s["status"]) for s in sols),
+        "versions": {
+            s["name"]: sorted(
+                (v["solutionVersionArn"], v["status"]) for v in versions(stand_in, s["solutionArn"])
+            )
+            for s in sols
+        },
+        "campaigns": sorted(
+            (c["name"], c["status"], c["solutionVersionArn"], c["minProvisionedTPS"])
+            for c in campaign_details
+        ),
+        "data_files": files,
     }

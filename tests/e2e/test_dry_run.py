@@ -4,11 +4,12 @@ document whose "planned" lists the calls, and nothing on the stand-in changes.""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 import typer
-from e2e_helpers import inventory, objects
+from e2e_helpers import multipart_uploads, objects, snapshot, solutions, versions
 
 from personalize_movielens.cli import app
 
@@ -35,6 +36,19 @@ def first_row(data_dir: Path) -> list[str]:
     return (data_dir / "interactions.csv").read_text().splitlines()[1].replace('"', "").split(",")
 
 
+def dry_run(cli, stand_in, data_dir: Path, *args: str) -> list[str]:
+    """Run `args` with --dry-run --json; assert it printed one JSON document, planned something
+    and changed nothing on the stand-in or in the data folder. The planned operations."""
+    before = snapshot(stand_in, data_dir)
+    result = cli(*args, "--dry-run", "--json")
+    doc = json.loads(result.stdout)  # one document: nothing else on stdout
+    assert doc["planned"], (args, doc)
+    assert all(set(c) == {"service", "operation", "params"} for c in doc["planned"])
+    assert "DRY RUN would call" in result.stderr
+    assert snapshot(stand_in, data_dir) == before, args
+    return [c["operation"] for c in doc["planned"]]
+
+
 def test_every_dry_run_prints_one_json_document_and_changes_nothing(
     cli, fresh_stand_in, data_dir
 ) -> None:
@@ -56,13 +70,45 @@ def test_every_dry_run_prints_one_json_document_and_changes_nothing(
     ]
     assert {args[0] for args, _ in flow} == commands_with_dry_run()
     for args, then in flow:
-        before = inventory(fresh_stand_in)
-        result = cli(*args, "--dry-run", "--json")
-        doc = json.loads(result.stdout)  # one document: nothing else on stdout
-        assert doc["planned"], (args, doc)
-        assert all(set(c) == {"service", "operation", "params"} for c in doc["planned"])
-        assert "DRY RUN would call" in result.stderr
-        assert inventory(fresh_stand_in) == before, args
+        dry_run(cli, fresh_stand_in, data_dir, *args)
         for step in then:
             cli(*step)
     assert len(objects(fresh_stand_in)) == 2
+
+
+def test_dry_runs_that_would_update_stop_or_abort_change_nothing(
+    cli, fresh_stand_in, data_dir
+) -> None:
+    """The calls that change what exists rather than create or delete it are planned too: a
+    campaign's update, stopping a training, aborting an unfinished upload."""
+    data = ("--data-dir", str(data_dir))
+    for step in (("upload", *data), ("import", *data), ("train", "--recipe", POPULAR)):
+        cli(*step)
+    cli("deploy", "--recipe", POPULAR)
+    outputs = fresh_stand_in.outputs
+    key = f"{outputs.data_prefix}interactions.csv"  # an upload killed mid-transfer
+    fresh_stand_in.client("s3").create_multipart_upload(Bucket=outputs.bucket_name, Key=key)
+    assert len(multipart_uploads(fresh_stand_in)) == 1
+
+    assert "AbortMultipartUpload" in dry_run(cli, fresh_stand_in, data_dir, "upload", *data)
+    planned = dry_run(
+        cli, fresh_stand_in, data_dir, "deploy", "--recipe", POPULAR, "--min-tps", "2"
+    )
+    assert planned == ["UpdateCampaign"]
+
+    fresh_stand_in.set_speed(5)  # a status step takes 0.2 s: the solution becomes ACTIVE soon
+    try:
+        cli("train", "--recipe", SIMILAR, "--no-wait")
+        fresh_stand_in.set_speed(0.0001)  # and the version, once training, stays training
+        similar = next(s for s in solutions(fresh_stand_in) if s["name"].endswith("similar-items"))
+        for _ in range(100):
+            [version] = versions(fresh_stand_in, similar["solutionArn"])
+            if version["status"] == "CREATE IN_PROGRESS":
+                break
+            time.sleep(0.05)
+        assert version["status"] == "CREATE IN_PROGRESS"
+        planned = dry_run(cli, fresh_stand_in, data_dir, "clean-cloud", "--yes", "--data")
+    finally:
+        fresh_stand_in.set_speed(200)
+    assert {"StopSolutionVersionCreation", "DeleteCampaign", "DeleteSolution"} <= set(planned)
+    assert {"AbortMultipartUpload", "DeleteObjects"} <= set(planned)
