@@ -71,10 +71,13 @@ def test_prepare_with_event_value(synth_zip: Path, tmp_path: Path) -> None:
     assert header.split(",") == load_schema("Interactions", with_event_value=True).field_names
 
 
-def test_prepare_json_is_the_report(synth_zip: Path, tmp_path: Path) -> None:
-    result = _run("prepare", "--source", str(synth_zip), "--out-dir", str(tmp_path), "--json")
+def test_prepare_json_is_the_report_and_the_settings(synth_zip: Path, tmp_path: Path) -> None:
+    args = ("--source", str(synth_zip), "--out-dir", str(tmp_path), "--min-rating", "3.5")
+    result = _run("prepare", *args, "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == json.loads((tmp_path / REPORT_FILE).read_text())
+    doc = json.loads(result.stdout)
+    assert doc.pop("settings") == {"min_rating": 3.5, "with_event_value": False}
+    assert doc == json.loads((tmp_path / REPORT_FILE).read_text())
 
 
 def test_validate_fails_with_exit_code_and_named_row(tmp_path: Path) -> None:

@@ -114,6 +114,18 @@ def test_the_report_on_the_items_comes_from_the_same_rules(synth_dir: Path, tmp_
     assert "categorical-length" in rules and "min-interactions" not in rules
 
 
+def test_the_report_counts_movies_without_genres_or_year(synth_dir: Path, tmp_path: Path) -> None:
+    stats = json.loads(prepare(synth_dir, tmp_path).report_file.read_text())["files"][1]["stats"]
+    movies = pl.read_csv(synth_dir / "movies.csv", infer_schema=False)
+    # MovieLens' README: "titles include the year of release in parentheses"; some series end
+    # in a range, "(2007-)" or "(2007-2013)".
+    year = pl.col("title").str.extract(r"\((\d{4})(?:-(?:\d{4})?)?\)\s*$").cast(pl.Int32)
+    without_year = movies.filter(year.is_null() | ~year.is_between(1870, 2100)).height
+    assert stats["without_genres"] == movies.filter(pl.col("genres") == "(no genres listed)").height
+    assert stats["without_year"] == without_year
+    assert stats["without_genres"] > 0 and stats["without_year"] > 0
+
+
 def test_report_figures_match_the_input(synth_dir: Path, tmp_path: Path) -> None:
     result = prepare(synth_dir, tmp_path)
     ratings = _input_ratings(synth_dir)

@@ -8,7 +8,7 @@ expressions (from the rule table), so on the same file they produce equal figure
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import polars as pl
@@ -36,22 +36,29 @@ class Figures:
     users_with_two: int | None = None
     first_timestamp: int | None = None
     last_timestamp: int | None = None
+    #: Optional field -> rows that leave it empty (a movie without genres or year).
+    empty: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, JsonValue]:
         """The report's `stats`: the counts a reader looks at (the breaks are in the checks)."""
         stats: dict[str, JsonValue] = {"rows": self.rows}
+        without: dict[str, JsonValue] = {f"without_{f.lower()}": n for f, n in self.empty.items()}
         if self.users is None:
             if self.items is not None:
                 stats["items"] = self.items
-            return stats
-        return stats | {
-            "users": self.users,
-            "items": self.items,
-            "first_timestamp": self.first_timestamp,
-            "last_timestamp": self.last_timestamp,
-            "time_span": f"{iso_time(self.first_timestamp)} .. {iso_time(self.last_timestamp)}",
-            "users_with_2plus_interactions": self.users_with_two,
-        }
+            return stats | without
+        return (
+            stats
+            | without
+            | {
+                "users": self.users,
+                "items": self.items,
+                "first_timestamp": self.first_timestamp,
+                "last_timestamp": self.last_timestamp,
+                "time_span": f"{iso_time(self.first_timestamp)} .. {iso_time(self.last_timestamp)}",
+                "users_with_2plus_interactions": self.users_with_two,
+            }
+        )
 
 
 def is_interactions(schema: DatasetSchema, dataset_type: str) -> bool:
@@ -75,12 +82,33 @@ def break_counts(schema: DatasetSchema, dtypes: Mapping[str, pl.DataType]) -> li
     return exprs
 
 
+def empty_counts(schema: DatasetSchema) -> list[pl.Expr]:
+    """Sums that count, per optional field, the rows that leave it empty (null, or an empty
+    string where the column is text)."""
+    return [
+        (pl.col(f.name).is_null() | (pl.col(f.name).cast(pl.String) == ""))
+        .sum()
+        .alias(_key(EMPTY, f.name))
+        for f in schema.fields
+        if f.nullable
+    ]
+
+
+def empty_from(schema: DatasetSchema, sums: Mapping[str, int]) -> dict[str, int]:
+    """The `Figures.empty` of the sums `empty_counts` named."""
+    return {f.name: int(sums.get(_key(EMPTY, f.name), 0)) for f in schema.fields if f.nullable}
+
+
 def breaks_from(schema: DatasetSchema, sums: dict[str, int]) -> dict[str, dict[str, int]]:
     """The `Figures.breaks` of the sums `break_counts` named (missing ones are 0)."""
     breaks: dict[str, dict[str, int]] = {}
     for rule, fld in rules.value_checks(schema):
         breaks.setdefault(rule.name, {})[fld.name] = int(sums.get(_key(rule.name, fld.name), 0))
     return breaks
+
+
+#: The key prefix of `empty_counts`' sums (not a rule's name).
+EMPTY = "empty"
 
 
 def _key(rule: str, fld: str) -> str:

@@ -11,7 +11,15 @@ import numpy as np
 import polars as pl
 
 from ..schemas import DatasetSchema
-from .figures import Figures, break_counts, breaks_from, has_timestamps, is_interactions
+from .figures import (
+    Figures,
+    break_counts,
+    breaks_from,
+    empty_counts,
+    empty_from,
+    has_timestamps,
+    is_interactions,
+)
 
 #: Integer IDs in [0, DENSE_ID_LIMIT) are counted in one array indexed by ID (np.bincount: 8
 #: bytes per ID up to the largest, 1.3 MB for MovieLens' 162k users); others in a hashed frame.
@@ -97,6 +105,7 @@ class FiguresFold:
         self.rows += frame.height
         if self._exprs is None:  # the same for every batch: built once
             self._exprs = break_counts(self.schema, dict(frame.schema))
+            self._exprs += empty_counts(self.schema)
             if self.timestamps:
                 ts = pl.col("TIMESTAMP").cast(pl.Int64)
                 self._exprs += [ts.min().alias("first"), ts.max().alias("last")]
@@ -132,4 +141,5 @@ class FiguresFold:
             users_with_two=None if self.users is None else self.users.at_least(2),
             first_timestamp=self.first_timestamp,
             last_timestamp=self.last_timestamp,
+            empty=empty_from(self.schema, self.sums),
         )

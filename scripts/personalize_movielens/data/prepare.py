@@ -57,13 +57,20 @@ class PrepareResult:
     titles: Path
     report_file: Path
     report: Report
+    #: The settings the files were written with (not in the report: validate cannot know them).
+    min_rating: float | None = None
+    with_event_value: bool = False
 
     @property
     def reports(self) -> list[FileReport]:
         return list(self.report.files)
 
     def to_json(self) -> dict[str, JsonValue]:
-        return self.report.to_json()
+        settings: dict[str, JsonValue] = {
+            "min_rating": self.min_rating,
+            "with_event_value": self.with_event_value,
+        }
+        return {**self.report.to_json(), "settings": settings}
 
 
 #: Where each Interactions field comes from in ratings.csv.
@@ -246,4 +253,6 @@ def prepare(
             movies.titles.write_csv(titles_tmp)
             report = Report((interactions, items))
             report_tmp.write_text(report.text(), encoding="utf-8")
-    return PrepareResult(targets[0], targets[1], targets[2], targets[3], report)
+    return PrepareResult(
+        targets[0], targets[1], targets[2], targets[3], report, min_rating, with_event_value
+    )

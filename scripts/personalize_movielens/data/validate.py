@@ -24,7 +24,15 @@ from ..errors import DataError
 from ..results import JsonValue
 from ..schemas import DatasetSchema, SchemaField
 from . import rules
-from .figures import Figures, break_counts, breaks_from, has_timestamps, is_interactions
+from .figures import (
+    Figures,
+    break_counts,
+    breaks_from,
+    empty_counts,
+    empty_from,
+    has_timestamps,
+    is_interactions,
+)
 from .report import FileReport
 from .rules import RuleCheck
 from .wording import first_line
@@ -207,6 +215,7 @@ def count_figures(
         lf.select(
             pl.len().alias("rows"),
             *break_counts(schema, text),
+            *empty_counts(schema),
             *(timestamps if has_timestamps(schema, dataset_type) else []),
         )
     ]
@@ -227,6 +236,7 @@ def count_figures(
         users_with_two=found.get("two") if interactions else None,
         first_timestamp=found.get("first"),
         last_timestamp=found.get("last"),
+        empty=empty_from(schema, found),
     )
 
 
