@@ -45,6 +45,7 @@ def test_clean_cloud_asks_first_and_aborts_on_no(ctx, fresh_stand_in) -> None:
     result = CliRunner().invoke(app, ["clean-cloud", "--json", *outputs], input="n\n")
     assert result.exit_code == 1  # aborted, nothing deleted
     assert "Delete these?" in result.stderr and "{" not in result.stdout  # stdout is for JSON
+    assert "Aborted: nothing deleted." in result.stderr and "Interrupted" not in result.stderr
     assert len(list_solutions(ctx)) == 1
 
 

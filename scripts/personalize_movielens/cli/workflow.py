@@ -279,7 +279,9 @@ def clean_cloud(
         info("Would delete:" if dry_run else "Will delete:")
         for line in plan.describe():
             info(f"  {line}")
-        if not yes and not dry_run:
-            typer.confirm("Delete these?", abort=True, err=True)
+        # A "no" is the user's answer, not an interruption (Ctrl-C at the prompt still is).
+        if not yes and not dry_run and not typer.confirm("Delete these?", err=True):
+            info("Aborted: nothing deleted.")
+            raise typer.Exit(1)
     report = cleanup.clean_cloud(ctx, plan)
     _show(report, json_, render.cleanup_lines(report))
