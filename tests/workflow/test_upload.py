@@ -125,11 +125,24 @@ def test_a_rerun_aborts_what_a_killed_upload_left_behind(s3_ctx, tmp_path: Path)
         Bucket="movielens-data", Key=key, UploadId=started["UploadId"], PartNumber=1, Body=b"x"
     )
     elsewhere = s3.create_multipart_upload(Bucket="movielens-data", Key="other/prefix.csv")
+    # Under the data prefix but not one of the tool's files (someone else's, or in progress).
+    not_ours = s3.create_multipart_upload(Bucket="movielens-data", Key="personalize/input/x.csv")
     report = upload(s3_ctx, tmp_path)
     assert [(u.key, u.upload_id) for u in report.aborted] == [(key, started["UploadId"])]
-    assert list_incomplete_uploads(s3_ctx) == []
     left = s3.list_multipart_uploads(Bucket="movielens-data")["Uploads"]
-    assert [u["UploadId"] for u in left] == [elsewhere["UploadId"]]  # not under the data prefix
+    assert sorted(u["UploadId"] for u in left) == sorted(
+        [elsewhere["UploadId"], not_ours["UploadId"]]
+    )
+    assert [u.key for u in list_incomplete_uploads(s3_ctx)] == ["personalize/input/x.csv"]
+
+
+def test_a_dry_rerun_with_nothing_new_plans_nothing(s3_ctx, tmp_path: Path) -> None:
+    write_data(tmp_path)
+    upload(s3_ctx, tmp_path)
+    s3_ctx.clients.plan = Plan()
+    report = upload(s3_ctx, tmp_path)
+    assert [f.state for f in report.files] == ["already there"] * 2
+    assert report.planned == []  # not even the manifest: it would be written unchanged
 
 
 def test_interrupted_upload_leaves_no_object_and_reruns_cleanly(

@@ -38,6 +38,13 @@ def s3_key(data_prefix: str, path: Path, sha256: str) -> str:
     return f"{data_prefix}{path.stem}-{sha256[:16]}{path.suffix}"
 
 
+def is_s3_key_of(data_prefix: str, key: str, file_name: str) -> bool:
+    """Whether `key` is one `s3_key` gives the file `file_name`, whatever its content."""
+    path = Path(file_name)
+    pattern = rf"{re.escape(data_prefix + path.stem)}-[0-9a-f]{{16}}{re.escape(path.suffix)}"
+    return re.fullmatch(pattern, key) is not None
+
+
 def _clean(name: str) -> str:
     name = re.sub(r"[^a-zA-Z0-9\-_]", "-", name)
     return name[:NAME_MAX].rstrip("-_")

@@ -22,7 +22,7 @@ from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import storage_cost
 from .manifest import DATA_FILES, UploadedFile, manifest_path, manifest_text, read_manifest
-from .naming import file_sha256, s3_key
+from .naming import file_sha256, is_s3_key_of, s3_key
 from .plan import PlannedCall, planned_json
 from .s3data import IncompleteUpload, abort_incomplete_uploads, list_incomplete_uploads
 from .transfer import upload_file
@@ -54,7 +54,7 @@ class UploadResult:
 @dataclass(frozen=True)
 class UploadReport:
     files: list[UploadResult]
-    #: Unfinished multipart uploads under the data prefix that this run aborted first.
+    #: Unfinished multipart uploads of these files that this run aborted first.
     aborted: list[IncompleteUpload]
     planned: list[PlannedCall] | None = None
 
@@ -115,13 +115,25 @@ def extra_args(ctx: WorkflowContext, sha256: str) -> dict[str, Any]:
     return args
 
 
+def killed_uploads(ctx: WorkflowContext, files: dict[str, Path]) -> list[IncompleteUpload]:
+    """The unfinished multipart uploads of the files this run uploads (of any earlier content):
+    what an upload killed mid-transfer left. Others under the data prefix are not this tool's
+    to abort (`clean-cloud --data` aborts every one there)."""
+    names = [path.name for path in files.values()]
+    return [
+        upload
+        for upload in list_incomplete_uploads(ctx)
+        if any(is_s3_key_of(ctx.outputs.data_prefix, upload.key, name) for name in names)
+    ]
+
+
 def upload(
     ctx: WorkflowContext, data_dir: Path, config: TransferConfig | None = None
 ) -> UploadReport:
     """Upload each prepared file not yet in S3; record all of them in the manifest."""
     bucket = ctx.outputs.bucket_name
     files = find_data_files(ctx, data_dir)
-    aborted = list_incomplete_uploads(ctx)
+    aborted = killed_uploads(ctx, files)
     abort_incomplete_uploads(ctx, aborted)
     previous = read_manifest(data_dir)
     manifest = dict(previous)
@@ -141,7 +153,8 @@ def upload(
             )
             sent = upload_file(ctx.clients, path, bucket, key, extra_args(ctx, sha256), config)
             results.append(UploadResult(entry, UPLOADED if sent else PLANNED_UPLOAD))
-        manifest[dtype] = entry
-        # After each file, so an interrupted run keeps what is already complete in S3.
-        ctx.write_text(manifest_path(data_dir), manifest_text(manifest))
+        if previous.get(dtype) != entry:
+            manifest[dtype] = entry
+            # After each file, so an interrupted run keeps what is already complete in S3.
+            ctx.write_text(manifest_path(data_dir), manifest_text(manifest))
     return UploadReport(results, aborted, ctx.planned())
