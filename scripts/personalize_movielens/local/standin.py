@@ -258,6 +258,10 @@ def _child_env() -> dict[str, str]:
             env.pop(name)
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # The emulator runs the same copy of the package as this process, wherever it was imported
+    # from (a checkout's tests may import it from there rather than from the install).
+    package_parent = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     return env
 
 
