@@ -36,39 +36,29 @@ def _s3_read_all() -> dict:
     }
 
 
-def _recommend_top(aws, personalize, name: str) -> list[dict]:
-    solution = personalize.create_solution(
-        name=name,
-        datasetGroupArn=aws.outputs.dataset_group_arn,
-        recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
-    )["solutionArn"]
-    wait_status(lambda: personalize.describe_solution(solutionArn=solution), "solution")
-    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    status = wait_status(
-        lambda: personalize.describe_solution_version(solutionVersionArn=version),
-        "solutionVersion",
-    )
-    assert status["status"] == "ACTIVE", status.get("failureReason")
-    campaign = personalize.create_campaign(name=name, solutionVersionArn=version)["campaignArn"]
-    wait_status(lambda: personalize.describe_campaign(campaignArn=campaign), "campaign")
+def _recommend_top(aws, train, deploy, name: str) -> list[dict]:
+    """The popularity-count top 3 after training on what the dataset holds now."""
+    _, version = train(name)
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    campaign = deploy(name, version["solutionVersionArn"])
     runtime = aws.client("personalize-runtime")
     return runtime.get_recommendations(campaignArn=campaign, userId="anyone", numResults=3)[
         "itemList"
     ]
 
 
-def test_full_replaces_and_incremental_appends(aws, personalize, put_csv, run_import):
+def test_full_replaces_and_incremental_appends(aws, train, deploy, put_csv, run_import):
     base = interactions(30, 40)
     boost = [(f"u{u:03d}", "boost", 1_700_000_000 + u) for u in range(30)] * 50
     job = run_import(put_csv("a.csv", csv_text(INTERACTIONS_HEADER, base)))
     assert job["status"] == "ACTIVE" and job["importMode"] == "FULL"
     job = run_import(put_csv("b.csv", csv_text(INTERACTIONS_HEADER, boost)), mode="INCREMENTAL")
     assert job["status"] == "ACTIVE"
-    top = _recommend_top(aws, personalize, "after-incremental")
+    top = _recommend_top(aws, train, deploy, "after-incremental")
     assert top[0]["itemId"] == "boost"
     assert top[0]["score"] == pytest.approx(1500 / (1500 + 1200), abs=1e-6)
     assert run_import(put_csv("c.csv", csv_text(INTERACTIONS_HEADER, base)))["status"] == "ACTIVE"
-    assert "boost" not in [i["itemId"] for i in _recommend_top(aws, personalize, "after-full")]
+    assert "boost" not in [i["itemId"] for i in _recommend_top(aws, train, deploy, "after-full")]
 
 
 def test_a_prefix_imports_every_csv_directly_under_it(put_csv, run_import, personalize, aws):
