@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from personalize_movielens.data import fold as fold_module
+from personalize_movielens.data import prepare as prepare_module
 from personalize_movielens.data import rules
 from personalize_movielens.data.figures import Figures
 from personalize_movielens.data.prepare import prepare
@@ -176,6 +178,76 @@ def test_prepare_reports_what_validate_finds_in_its_files(
     result = prepare(synth_zip, tmp_path, **options)  # type: ignore[arg-type]
     validated = validate_files([result.interactions, result.items])
     assert validated.ok
+    assert result.reports == validated.reports()
+    assert [r.to_json() for r in result.reports] == [
+        {k: v for k, v in doc.items() if k != "violations"} for doc in validated.to_json()
+    ]
+
+
+#: ratings.csv rows that MovieLens' own data never has but its format allows: IDs of 10^12 and
+#: around the fold's dense limit (4,194,304), users with one or two ratings (some of which
+#: --min-rating removes), ratings on both sides of 3.0 and at it, the first and last epoch
+#: second Personalize takes (0 and 10^10 - 1) and a negative one, a movie of 10^12.
+EDGE_RATINGS = (
+    "1000000000000,1000000000000,4.5,1200000000\n"  # a user of 10^12, one rating
+    "1000000000001,1,3.0,1200000001\n1000000000001,2,2.5,1200000002\n"  # two, one below 3
+    "4194303,3,5.0,9999999999\n4194304,3,0.5,0\n4194304,4,3.5,-1\n"  # the dense limit
+    "7,41,1.0,1200000003\n"  # an only rating below --min-rating 3.0 (movie 41: no genres)
+    "-5,42,4.0,1200000004\n-5,43,4.0,1200000005\n"  # a negative user, movies without year
+)
+#: movies.csv with what the synthetic set has too little of: no genres (said three ways), no
+#: year, a year out of range, non-ASCII titles and genres, quotes and commas, a movie of 10^12.
+EDGE_MOVIES = (
+    "movieId,title,genres\n"
+    + "".join(f"{m},Movie {m} ({1950 + m}),Drama|Comedy\n" for m in range(1, 41))
+    + "41,Nameless (1999),(no genres listed)\n"
+    + '42,"Amélie (Fabuleux destin d\'Amélie Poulain, Le)",\n'
+    + '43,"東京物語, ""Tokyo Story"" (1500)", \n'
+    + '44,Cidade de Deus (2002),"Crime|Drama, Ação"\n'
+    + "45,Città (2007-),Comédie|Drame\n"
+    + "1000000000000,Zoë's Ünïcödé Film (2019) ,Sci-Fi\n"
+)
+
+
+@pytest.fixture
+def edge_source(tmp_path: Path) -> Path:
+    """A MovieLens directory of 30 users x 40 ratings plus EDGE_RATINGS, and EDGE_MOVIES."""
+    source = tmp_path / "edge-src"
+    source.mkdir()
+    common = "".join(
+        f"{u},{m},{(u + m) % 3 + 3.0},{1_200_000_000 + u * 1000 + m}\n"
+        for u in range(1, 31)
+        for m in range(1, 41)
+    )
+    header = "userId,movieId,rating,timestamp\n"
+    (source / "ratings.csv").write_text(header + common + EDGE_RATINGS, encoding="utf-8")
+    (source / "movies.csv").write_text(EDGE_MOVIES, encoding="utf-8")
+    return source
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"with_event_value": True},
+        {"min_rating": 3.0},
+        {"min_rating": 3.0, "with_event_value": True},
+    ],
+    ids=["plain", "with-event-value", "min-rating", "min-rating-with-event-value"],
+)
+def test_prepare_reports_what_validate_finds_on_edge_data(
+    edge_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, object]
+) -> None:
+    """Small batches, so the huge IDs' hashed counts are merged across batches too."""
+    monkeypatch.setattr(prepare_module, "BATCH_ROWS", 100)
+    monkeypatch.setattr(fold_module, "MERGE_EVERY", 3)
+    result = prepare(edge_source, tmp_path / "out", **options)  # type: ignore[arg-type]
+    validated = validate_files([result.interactions, result.items])
+    assert validated.ok, validated.error()
+    interactions, items = (r.figures for r in result.reports)
+    assert interactions is not None and items is not None  # the edges were reached:
+    assert (interactions.first_timestamp, interactions.last_timestamp) == (-1, 10**10 - 1)
+    assert items.empty == {"GENRES": 3, "YEAR": 2}
     assert result.reports == validated.reports()
     assert [r.to_json() for r in result.reports] == [
         {k: v for k, v in doc.items() if k != "violations"} for doc in validated.to_json()
