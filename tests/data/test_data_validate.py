@@ -73,13 +73,24 @@ def test_empty_ids_are_not_counted_as_users_or_items(tmp_path: Path) -> None:
     ("row_text", "rule", "field"),
     [
         (",i1,1500000000\n", "required", "USER_ID"),
+        ('"",i1,1500000000\n', "required", "USER_ID"),
         (f"{'u' * 257},i1,1500000000\n", "id-length", "USER_ID"),
         ("u1,,1500000000\n", "required", "ITEM_ID"),
         ("u1,i1,soon\n", "types", "TIMESTAMP"),
         ("u1,i1,1500000000000\n", "timestamp-seconds", "TIMESTAMP"),
         ("u1,i1,\n", "required", "TIMESTAMP"),
+        ('u1,i1,""\n', "required", "TIMESTAMP"),
     ],
-    ids=["empty-user", "long-user", "empty-item", "text-timestamp", "ms-timestamp", "no-timestamp"],
+    ids=[
+        "empty-user",
+        "quoted-empty-user",
+        "long-user",
+        "empty-item",
+        "text-timestamp",
+        "ms-timestamp",
+        "no-timestamp",
+        "quoted-empty-timestamp",
+    ],
 )
 def test_row_rules_name_row_field_and_rule(
     tmp_path: Path, row_text: str, rule: str, field: str
@@ -94,6 +105,30 @@ def test_row_rules_name_row_field_and_rule(
     assert hits[0].file == str(path)
     assert "\n" not in hits[0].message
     assert str(path) in str(hits[0]) and "row 1201" in str(hits[0])
+
+
+def test_a_quoted_empty_id_is_no_id(tmp_path: Path) -> None:
+    """polars reads `""` as an empty string, not null: it is still an empty ID, named by its row
+    in the one-line error, and not counted as a user."""
+    path = _write(tmp_path, HEADER + _good_rows() + '"",i1,1500000000\n')
+    result = validate_file(path, INTERACTIONS, "Interactions")
+    (violation,) = result.violations
+    assert (violation.rule, violation.row, violation.field) == ("required", 1201, "USER_ID")
+    error = result.error()
+    assert error is not None
+    assert error.one_line().startswith(f"{path} row 1201: [required] USER_ID is an empty quoted")
+    assert "\n" not in error.one_line()
+    assert result.figures is not None and result.figures.users == 30
+
+
+def test_quoted_empty_optional_values_count_as_empty(tmp_path: Path) -> None:
+    """An empty quoted GENRES or YEAR is an empty value (counted, allowed), not a bad YEAR."""
+    text = 'ITEM_ID,GENRES,YEAR\n1,Comedy,1995\n2,"",""\n3,,\n"",Drama,2000\n'
+    result = validate_file(_write(tmp_path, text, "items.csv"), ITEMS, "Items")
+    assert {(v.rule, v.row, v.field) for v in result.violations} == {("required", 4, "ITEM_ID")}
+    assert result.figures is not None
+    assert result.figures.empty == {"GENRES": 2, "YEAR": 2}
+    assert result.figures.items == 3
 
 
 def test_millisecond_timestamp_says_so(tmp_path: Path) -> None:

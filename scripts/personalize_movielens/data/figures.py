@@ -28,7 +28,8 @@ class Figures:
     lines: int
     #: Value rule -> field -> rows whose value breaks it, for every pair in `rules.value_checks`.
     breaks: dict[str, dict[str, int]]
-    #: Distinct non-empty ITEM_IDs (a file with an ITEM_ID field), else None.
+    #: Distinct non-empty ITEM_IDs (neither null nor "": `rules.is_empty`) of a file with an
+    #: ITEM_ID field, else None.
     items: int | None = None
     #: Interactions only (else None): distinct non-empty USER_IDs, those with two or more
     #: interactions, and the first and last TIMESTAMP that parses as an integer.
@@ -86,9 +87,7 @@ def empty_counts(schema: DatasetSchema) -> list[pl.Expr]:
     """Sums that count, per optional field, the rows that leave it empty (null, or an empty
     string where the column is text)."""
     return [
-        (pl.col(f.name).is_null() | (pl.col(f.name).cast(pl.String) == ""))
-        .sum()
-        .alias(_key(EMPTY, f.name))
+        rules.is_empty(pl.col(f.name)).sum().alias(_key(EMPTY, f.name))
         for f in schema.fields
         if f.nullable
     ]

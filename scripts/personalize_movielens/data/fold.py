@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from ..schemas import DatasetSchema
+from . import rules
 from .figures import (
     Figures,
     break_counts,
@@ -33,8 +34,8 @@ class IdCounts:
 
     Non-negative integer IDs below DENSE_ID_LIMIT (all of MovieLens') go to an array indexed by
     ID; the rest (other integers, text IDs) to per-batch group-bys merged every MERGE_EVERY
-    batches. The two never share an ID. Empty values are not counted (the required rule counts
-    them).
+    batches. The two never share an ID. Empty values (null, or "" in a text column) are not
+    counted: the required rule counts them.
     """
 
     def __init__(self) -> None:
@@ -42,11 +43,13 @@ class IdCounts:
         self.sparse: list[pl.DataFrame] = []
 
     def add(self, ids: pl.Series) -> None:
+        if not ids.dtype.is_integer():
+            texts = ids.to_frame("id").filter(~rules.is_empty(pl.col("id"))).get_column("id")
+            if not texts.is_empty():
+                self._add_sparse(texts)
+            return
         ids = ids.drop_nulls()
         if ids.is_empty():
-            return
-        if not ids.dtype.is_integer():
-            self._add_sparse(ids)
             return
         low, high = ids.min(), ids.max()  # two reductions: cheaper than a mask on every batch
         if (

@@ -188,7 +188,14 @@ class MinimumRule(Rule):
         return f"{value:,} {self.unit}; Personalize needs at least {self.minimum:,}"
 
 
+def is_empty(col: pl.Expr) -> pl.Expr:
+    """True on empty values: null (an unquoted empty field), or an empty string where the column
+    is text (a quoted one, `""`, which the CSV parser reads as "", not null)."""
+    return col.is_null() | (col.cast(pl.String) == "")
+
+
 def _parse_fails(col: pl.Expr, fld: SchemaField) -> pl.Expr:
+    """A value that is there (empty ones are the required rule's) but is not of the type."""
     dtype = polars_dtype(fld)
     if dtype == pl.Boolean():
         parsed = col.str.to_lowercase().replace_strict(
@@ -196,7 +203,13 @@ def _parse_fails(col: pl.Expr, fld: SchemaField) -> pl.Expr:
         )
     else:
         parsed = col.str.strip_chars().cast(dtype, strict=False)
-    return col.is_not_null() & parsed.is_null()
+    return ~is_empty(col) & parsed.is_null()
+
+
+def _explain_empty(fld: SchemaField, value: str | None) -> str:
+    what = 'an empty quoted string ("")' if value == "" else "empty"
+    needs = "an ID must not be empty" if fld.name in ID_FIELDS else "the schema does not allow null"
+    return f"{fld.name} is {what} but {needs}"
 
 
 def _longest_category(col: pl.Expr) -> pl.Expr:
@@ -250,12 +263,13 @@ TABLE: tuple[Rule, ...] = (
     ),
     ValueRule(
         "required",
-        "every field the schema does not allow to be null has a value (IDs and TIMESTAMP too)",
+        'every field the schema does not allow to be null has a value, not empty and not "" '
+        "(IDs and TIMESTAMP too)",
         "fill in the empty values or leave those records out.",
         applies=lambda f: not f.nullable,
-        on_text=_text(lambda col: col.is_null()),
+        on_text=_text(is_empty),
         on_typed=lambda col: col.is_null(),
-        explain=lambda f, v: f"{f.name} is empty but the schema does not allow null",
+        explain=_explain_empty,
     ),
     ValueRule(
         "id-length",

@@ -242,7 +242,7 @@ def count_figures(
 
 def _distinct(lf: pl.LazyFrame, column: str, name: str, with_two: bool = False) -> pl.LazyFrame:
     """How many distinct non-empty values `column` has (and how many occur twice or more)."""
-    counts = lf.select(column).drop_nulls().group_by(column).len()
+    counts = lf.select(column).filter(~rules.is_empty(pl.col(column))).group_by(column).len()
     two = [(pl.col("len") >= 2).sum().alias("two")] if with_two else []
     return counts.select(pl.len().alias(name), *two)
 
