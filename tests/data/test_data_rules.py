@@ -85,6 +85,33 @@ def test_every_rule_rests_on_the_guide() -> None:
         assert words
 
 
+#: Why the header rule wants the schema's order and not only its names: the schema formatting
+#: requirements of the guide's page on schema JSON files (the English words as the guide's own
+#: source, awsdocs/amazon-personalize-developer-guide, last had them; the page's translations
+#: on docs.aws.amazon.com still list the same bullet).
+HEADER_ORDER = (
+    "how-it-works-dataset-schema.html",
+    "The schema fields can appear in any order, but they must match the order of the "
+    "corresponding column headers in your CSV file.",
+)
+
+
+def test_the_header_keeps_the_schemas_order_as_the_guide_says(tmp_path: Path) -> None:
+    page, words = HEADER_ORDER
+    assert (GUIDE + page).endswith(".html") and "must match the order" in words
+    assert words in " ".join((rules.__doc__ or "").split())  # the rule cites the same words
+    assert "in its order" in rules.RULES["header"].description
+    schema = load_schema("Interactions")
+    rows = "".join(f"u{u},i{m},{1_500_000_000 + m}\n" for u in range(30) for m in range(40))
+    swapped = tmp_path / "swapped.csv"  # the schema's names, another order, values to match
+    swapped.write_text("ITEM_ID,USER_ID,TIMESTAMP\n" + rows, encoding="utf-8")
+    (violation,) = validate_file(swapped, schema, "Interactions").violations
+    assert violation.rule == "header" and "order" in violation.message
+    in_order = tmp_path / "in-order.csv"
+    in_order.write_text(",".join(schema.field_names) + "\n" + rows, encoding="utf-8")
+    assert validate_file(in_order, schema, "Interactions").ok
+
+
 @pytest.mark.parametrize(
     ("rule", "number", "constant"),
     [

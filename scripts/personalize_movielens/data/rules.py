@@ -10,6 +10,10 @@ importing bulk data" (a CSV whose unquoted header maps to the schema, one record
 values of the schema's types, TIMESTAMP in UNIX epoch time, UTF-8); the dataset schema
 requirements (an ID for every record, of at most 256 characters; categorical values of at most
 1000 characters); "Service quotas" (1000 interactions, 25 users with two or more each).
+
+The header rule wants the schema's names in the schema's order, because the guide's schema
+formatting requirements (how-it-works-dataset-schema.html) say: "The schema fields can appear in
+any order, but they must match the order of the corresponding column headers in your CSV file."
 """
 
 from __future__ import annotations
@@ -234,10 +238,11 @@ TABLE: tuple[Rule, ...] = (
         "the file is UTF-8",
         "save the file as UTF-8 (without a byte-order mark).",
     ),
-    Rule(
+    Rule(  # names and order: the guide's words are in this module's docstring
         "header",
         "the first line is the schema's field names, in its order, not quoted",
-        "write the schema's field names, unquoted and comma-separated, on the first line.",
+        "write the schema's field names, unquoted and comma-separated, in the schema's order, "
+        "on the first line.",
         shows=lambda schema: ",".join(schema.field_names),
     ),
     Rule(
