@@ -17,6 +17,7 @@ from personalize_movielens.data.validate import validate_file
 from personalize_movielens.data.validate_files import validate_files
 from personalize_movielens.errors import DataError
 from personalize_movielens.schemas import load_schema
+from personalize_movielens.timefmt import looks_like_milliseconds
 
 GUIDE = "https://docs.aws.amazon.com/personalize/latest/dg/"
 #: Rule -> (page of the Amazon Personalize developer guide, its words). Two bullets of the
@@ -130,9 +131,9 @@ def test_the_numbers_are_the_guides(rule: str, number: int, constant: int) -> No
 
 
 def test_milliseconds_are_told_from_seconds() -> None:
-    assert not rules.looks_like_milliseconds(1_574_327_703)  # ML-25M's last rating, in seconds
-    assert rules.looks_like_milliseconds(1_574_327_703_000)
-    assert rules.looks_like_milliseconds(10_000_000_001)  # 1970-04-26 in milliseconds
+    assert not looks_like_milliseconds(1_574_327_703)  # ML-25M's last rating, in seconds
+    assert looks_like_milliseconds(1_574_327_703_000)
+    assert looks_like_milliseconds(10_000_000_001)  # 1970-04-26 in milliseconds
 
 
 # --- each rule fails on a deliberately broken file ----------------------------------------------

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import polars as pl
 
 from ..results import JsonValue
 from ..schemas import DatasetSchema
+from ..timefmt import iso_time
 from . import rules
 
 
@@ -112,12 +112,3 @@ EMPTY = "empty"
 
 def _key(rule: str, fld: str) -> str:
     return f"{rule}\t{fld}"
-
-
-def iso_time(epoch_seconds: int | None) -> str | None:
-    """Epoch seconds as an ISO date-time in UTC; None when absent or not plausible seconds."""
-    if epoch_seconds is None or epoch_seconds < 0:
-        return None
-    if rules.looks_like_milliseconds(epoch_seconds):
-        return None
-    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat().replace("+00:00", "Z")

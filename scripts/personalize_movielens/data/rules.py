@@ -27,6 +27,7 @@ import polars as pl
 from ..errors import DataError
 from ..results import JsonValue
 from ..schemas import DatasetSchema, SchemaField
+from ..timefmt import MAX_EPOCH_SECONDS
 from .wording import row_count
 
 if TYPE_CHECKING:  # figures.py imports this module; the type is only named here
@@ -36,9 +37,6 @@ MIN_INTERACTIONS = 1000
 MIN_USERS_WITH_TWO = 25
 MAX_ID_CHARS = 256
 MAX_CATEGORICAL_CHARS = 1000
-#: Epoch seconds stay below 10^10 until the year 2286; a millisecond timestamp of any date
-#: after 1970-04-26 is above it. Anything larger is not seconds.
-MAX_EPOCH_SECONDS = 10**10
 #: Personalize's reserved ID columns (string, required, <= 256 characters).
 ID_FIELDS = frozenset({"USER_ID", "ITEM_ID", "ACTION_ID"})
 #: Reserved columns that hold a UNIX epoch time.
@@ -69,11 +67,6 @@ def polars_dtype(field: SchemaField) -> pl.DataType:
 def polars_schema(schema: DatasetSchema) -> dict[str, pl.DataType]:
     """Column name -> polars type, in the schema's order."""
     return {f.name: polars_dtype(f) for f in schema.fields}
-
-
-def looks_like_milliseconds(timestamp: int) -> bool:
-    """A TIMESTAMP too large for epoch seconds (10^10 is the year 2286)."""
-    return timestamp >= MAX_EPOCH_SECONDS
 
 
 @dataclass(frozen=True)

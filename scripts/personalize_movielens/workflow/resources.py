@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ..timefmt import iso_time as iso_time  # re-exported: status and s3data import it here
 from .clients import AwsCallError
 from .context import WorkflowContext
 
@@ -19,11 +20,6 @@ def created(item: Mapping[str, Any], key: str = "creationDateTime") -> dt.dateti
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     return dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
-def iso_time(value: object) -> str | None:
-    """A time from a response as ISO 8601 text (for JSON), None when there is none."""
-    return value.isoformat() if isinstance(value, dt.datetime) else None
 
 
 def newest_first(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
