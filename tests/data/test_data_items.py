@@ -78,10 +78,19 @@ def test_titles_are_as_movielens_gives_them() -> None:
         ('movieId,title,genres\n1,"Toy Story" (1995),Comedy\n', "line 2"),
         ("movieId,title,genres\n1,Toy Story, The (1995),Comedy\n", "line 2"),
         ("movieId,title,genres\nabc,Toy Story (1995),Comedy\n", "line 2"),
+        ("movieId,title,genres\n1\u00b2,Toy Story (1995),Comedy\n", "line 2"),  # isdigit(), not int
         ("movieId,name,genres\n1,Toy Story (1995),Comedy\n", "header"),
         ("", "empty"),
     ],
-    ids=["unclosed-quote", "stray-quote", "unquoted-comma", "bad-id", "bad-header", "empty"],
+    ids=[
+        "unclosed-quote",
+        "stray-quote",
+        "unquoted-comma",
+        "bad-id",
+        "superscript-id",
+        "bad-header",
+        "empty",
+    ],
 )
 def test_broken_movies_csv_names_the_line(text: str, where: str) -> None:
     with pytest.raises(DataError) as info:

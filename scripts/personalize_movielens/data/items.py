@@ -83,7 +83,8 @@ def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movie
                 raise DataError(
                     f"{source}: broken quote: the title that ends on line {line} spans lines."
                 )
-            if not movie_id.strip().isdigit():
+            digits = movie_id.strip()
+            if not (digits.isascii() and digits.isdigit()):  # "1²" and "٣" pass isdigit alone
                 raise DataError(
                     f"{source}: line {line}: movieId {movie_id[:40]!r} is not a number."
                 )
