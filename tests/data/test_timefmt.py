@@ -9,7 +9,7 @@ import pytest
 
 from personalize_movielens import timefmt
 from personalize_movielens.data.figures import Figures
-from personalize_movielens.workflow import resources
+from personalize_movielens.workflow import s3data, status
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_a_datetime_keeps_its_offset() -> None:
 
 
 def test_both_packages_use_the_one_definition() -> None:
-    assert resources.iso_time is timefmt.iso_time
+    assert status.iso_time is s3data.iso_time is timefmt.iso_time
     figures = Figures(
         rows=2, lines=3, breaks={}, items=1, users=1, users_with_two=1,
         first_timestamp=0, last_timestamp=1_574_327_703,

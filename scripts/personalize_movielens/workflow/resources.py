@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..timefmt import iso_time as iso_time  # re-exported: status and s3data import it here
 from .clients import AwsCallError
 from .context import WorkflowContext
 

@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import CloudError
+from ..timefmt import iso_time
 from .clients import AwsCallError
 from .context import WorkflowContext
-from .resources import iso_time
 
 #: S3 DeleteObjects takes at most 1000 keys per request.
 DELETE_BATCH = 1000

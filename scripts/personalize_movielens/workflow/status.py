@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..arns import arn_name
+from ..timefmt import iso_time
 from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import PRICES_AS_OF, TRAINING_PER_HOUR, campaign_hourly, prices_known, unknown_price
@@ -19,7 +20,6 @@ from .resources import (
     describe_campaign,
     describe_solution,
     is_not_found,
-    iso_time,
     list_campaigns,
     list_import_jobs,
     list_solutions,
