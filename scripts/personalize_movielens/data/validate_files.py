@@ -14,6 +14,7 @@ from ..results import JsonValue
 from ..schemas import DatasetSchema, load_schema
 from .report import FileReport
 from .validate import ValidationResult, read_header, validate_file
+from .writing import refused_input
 
 
 def infer_dataset_type(path: Path) -> tuple[str, bool]:
@@ -76,6 +77,7 @@ def validate_files(paths: list[Path], dataset_type: str | None = None) -> Valida
     for path in paths:
         if not path.is_file():
             raise DataError(f"{path}: no such file.")
-        kind, schema = schema_for(path, dataset_type)
-        results.append(validate_file(path, schema, kind))
+        with refused_input(path):
+            kind, schema = schema_for(path, dataset_type)
+            results.append(validate_file(path, schema, kind))
     return ValidationRun(tuple(results))

@@ -1,8 +1,10 @@
-"""An output path the operating system refuses, said in one line that names it.
+"""A path the operating system refuses, said in one line that names it.
 
 A directory that cannot be written, a file where a directory should be, a full disk: `data
 prepare` and `data synth` run their writing inside `refused_output`, so such an error reaches
-the CLI as the project's error (one line, exit code 1), not as a traceback.
+the CLI as the project's error (one line, exit code 1), not as a traceback. An input that cannot
+be read (`data validate /proc/self/mem`: polars' OSError names no file) goes through
+`refused_input`, which names it.
 """
 
 from __future__ import annotations
@@ -54,3 +56,14 @@ def refused_output(out: Path, option: str, is_directory: bool = True) -> Iterato
             f"Cannot write the output {kind} {out}: {what}.",
             hint=f"choose a {option} you can write to.",
         ) from exc
+
+
+@contextlib.contextmanager
+def refused_input(path: Path) -> Iterator[None]:
+    """Turn an OSError inside the block into PersonalizeMovielensError naming the file it
+    concerns, `path` when the error names none."""
+    try:
+        yield
+    except OSError as exc:
+        named = next((n for n in (exc.filename, exc.filename2) if isinstance(n, str)), str(path))
+        raise PersonalizeMovielensError(f"{named}: cannot read it: {_reason(exc)}.") from exc
