@@ -175,7 +175,7 @@ def test_synth_into_a_directory_named_like_the_zip_is_one_line(tmp_path: Path) -
 
 
 @pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
-def test_an_input_the_system_cannot_read_is_named(tmp_path: Path) -> None:
+def test_an_input_the_system_cannot_read_is_named() -> None:
     """Reading /proc/self/mem fails with EIO, and polars' OSError names no file."""
     result = _run("validate", "--type", "Items", "/proc/self/mem")
     assert result.exit_code == 1
