@@ -28,7 +28,7 @@ TF_DIR ?= terraform
 OUTPUTS ?=
 OUTPUTS_FLAG := $(if $(OUTPUTS),--outputs $(OUTPUTS),--terraform-dir $(TF_DIR))
 
-.PHONY: help setup test lint format data bench plan apply train deploy clean-cloud demo clean
+.PHONY: help setup test lint format data bench bench-standin plan apply train deploy clean-cloud demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -94,6 +94,9 @@ apply: ## Apply the saved plan from `make plan`, and only that
 
 bench: $(DEV_STAMP) ## Benchmarks (not part of make test): see bench/results.md
 	$(BIN)/python bench/bench_prepare.py
+
+bench-standin: $(DEV_STAMP) ## The stand-in at MovieLens size (import, training, memory, load)
+	$(BIN)/python bench/bench_standin.py
 
 demo: $(RUN_STAMP) ## The whole flow on the local stand-in with synthetic data (no AWS, no internet)
 	@bash tools/demo.sh

@@ -43,6 +43,8 @@ CLI = Path(sys.executable).with_name("personalize-movielens")
 #: Targets from issue 2: (c) vs (a) speed and memory, (c) vs (b) speed.
 #: 1-minute load average at the start and end of the measured run (other jobs share the box).
 LOAD: dict[str, float] = {"start": os.getloadavg()[0], "started_at": time.time()}
+#: Where bench_standin.py's section of results.md begins; this script keeps it when it writes.
+STANDIN_MARKER = "<!-- bench_standin: the stand-in section, written by bench/bench_standin.py -->"
 SPEEDUP_TARGET = 10.0
 MEMORY_FRACTION_TARGET = 1 / 5
 FLOOR_RATIO_TARGET = 1.5
@@ -374,6 +376,13 @@ def _plain(value: object) -> object:
     return value
 
 
+def write_keeping_standin(out: Path, text: str) -> None:
+    """Write `out`, keeping the stand-in benchmark's section if it has one."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    kept = old[old.index(STANDIN_MARKER) :] if STANDIN_MARKER in old else ""
+    out.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--ratings", type=int, default=25_000_000)
@@ -394,7 +403,7 @@ def main() -> None:
         runs = {k: {n: Run(**r) for n, r in raw[k].items()} for k in ("main", "bigruns")}
         LOAD.update(raw["load"])
         text = report(runs["main"], runs["bigruns"], raw["ratings"], raw["big"])
-        args.out.write_text(text, encoding="utf-8")
+        write_keeping_standin(args.out, text)
         return
     WORK.mkdir(parents=True, exist_ok=True)
     out = WORK / "out"
@@ -439,7 +448,7 @@ def main() -> None:
     (WORK / "runs.json").write_text(
         json.dumps({k: _plain(v) for k, v in raw.items()}, indent=2), encoding="utf-8"
     )
-    args.out.write_text(report(main_runs, big_runs, args.ratings, args.big), encoding="utf-8")
+    write_keeping_standin(args.out, report(main_runs, big_runs, args.ratings, args.big))
     print(f"wrote {args.out}")
 
 
