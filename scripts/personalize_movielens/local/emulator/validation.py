@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
+import unicodedata
 from typing import Any
 
 import botocore.loaders
@@ -38,10 +40,39 @@ def error_statuses(service: str) -> dict[str, int]:
     return statuses
 
 
+#: Java's Unicode property classes as the models write them: `\p{ASCII}`, `\p{L}`, ...
+_PROPERTY = re.compile(r"\\p\{(\w+)\}")
+
+
+@functools.cache
+def _category_ranges(category: str) -> str:
+    r"""The code points of a Unicode general category (`L` letters, `N` numbers, `Z`
+    separators) as ranges to put inside a [...] class: Python's re has no `\p{...}`."""
+    ranges: list[str] = []
+    start = previous = -2
+    for point in range(sys.maxunicode + 2):
+        inside = point <= sys.maxunicode and unicodedata.category(chr(point)).startswith(category)
+        if inside and point == previous + 1:
+            previous = point
+            continue
+        if previous >= 0:
+            ranges.append(f"\\U{start:08x}-\\U{previous:08x}")
+        start = previous = point if inside else -2
+    return "".join(ranges)
+
+
+def _property(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name == "ASCII":
+        return r"[\x00-\x7F]"
+    return _category_ranges(name)  # the models use these inside a [...] class only
+
+
 @functools.cache
 def _regex(pattern: str) -> re.Pattern[str]:
-    # The service matches the whole value (Java's matches()); Python lacks \p{ASCII}.
-    return re.compile(pattern.replace(r"\p{ASCII}", r"[\x00-\x7F]"), re.DOTALL)
+    r"""The model's (Java) pattern for Python; the service matches the whole value (Java's
+    matches()), so callers use fullmatch. Tag keys and values are `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`."""
+    return re.compile(_PROPERTY.sub(_property, pattern), re.DOTALL)
 
 
 def validate(service: str, operation: str, params: Any) -> dict[str, Any]:
