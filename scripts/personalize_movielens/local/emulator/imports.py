@@ -6,6 +6,9 @@
    s3:ListBucket on the bucket; the bucket policy must allow the service principal the same.
 3. Read the CSV (one object, or every .csv directly under a prefix ending in "/") and check it
    against the dataset's schema. Then FULL replaces the dataset's rows, INCREMENTAL appends.
+
+Steps 1 and 2 (`check_access`) and the reading of CSV objects serve the other jobs that use S3
+too: data deletion jobs read a CSV the same way, dataset export jobs write with s3:PutObject.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ PRIVILEGES = "Insufficient privileges for accessing data in S3."
 
 
 class ImportFailure(Exception):
-    """The job ends in CREATE FAILED with this message as its failureReason."""
+    """The job (an import, or another job that uses S3) fails with this message as its
+    failureReason."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +75,25 @@ def role_documents(iam: Any, name: str) -> list[Any]:
     return documents
 
 
+Permission = tuple[str, str]  # (action, resource ARN)
+
+
+def read_permissions(location: Location, keys: list[str]) -> list[Permission]:
+    """What reading `keys` takes: s3:ListBucket on the bucket and s3:GetObject on each object."""
+    bucket_arn = f"arn:aws:s3:::{location.bucket}"
+    return [("s3:ListBucket", bucket_arn)] + [("s3:GetObject", f"{bucket_arn}/{k}") for k in keys]
+
+
 def check_access(
-    emu: Emulator, role_arn: str, job_arn: str, location: Location, keys: list[str]
+    emu: Emulator,
+    role_arn: str,
+    job_arn: str,
+    bucket: str,
+    wanted: list[Permission],
+    guide: str = ACCESS_DOC,
 ) -> None:
-    """Raise ImportFailure unless the role and the bucket policy both let Personalize read."""
+    """Raise ImportFailure unless the role and the bucket policy both allow Personalize each
+    (action, resource) of `wanted` on `bucket`; `guide` is the page the message points to."""
     iam, s3 = emu.aws("iam"), emu.aws("s3")
     name = arn_name(role_arn)
     try:
@@ -102,18 +121,14 @@ def check_access(
             f"does not allow {SERVICE_PRINCIPAL} to call sts:AssumeRole for {job_arn}."
         )
     identity = role_documents(iam, name)
-    bucket_arn = f"arn:aws:s3:::{location.bucket}"
-    wanted = [("s3:ListBucket", bucket_arn)] + [
-        ("s3:GetObject", f"{bucket_arn}/{key}") for key in keys
-    ]
     for action, resource in wanted:
         if not allowed(identity, action, resource, context):
             raise ImportFailure(
-                f"{PRIVILEGES} Please look at {ACCESS_DOC} and add {action} on {resource} "
+                f"{PRIVILEGES} Please look at {guide} and add {action} on {resource} "
                 f"to the policies of role {role_arn}."
             )
     try:
-        bucket_policy = s3.get_bucket_policy(Bucket=location.bucket)["Policy"]
+        bucket_policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except s3.exceptions.ClientError as exc:
         if exc.response["Error"]["Code"] != "NoSuchBucketPolicy":
             raise
@@ -122,9 +137,10 @@ def check_access(
         if bucket_policy is None or not allowed(
             [bucket_policy], action, resource, context, principal={"Service": SERVICE_PRINCIPAL}
         ):
+            where = f"{ACCESS_DOC}#attach-bucket-policy" if guide == ACCESS_DOC else guide
             raise ImportFailure(
-                f"{PRIVILEGES} Please look at {ACCESS_DOC}#attach-bucket-policy and fix bucket "
-                f"policy on {location.bucket} ({action} on {resource} is not allowed for "
+                f"{PRIVILEGES} Please look at {where} and fix bucket "
+                f"policy on {bucket} ({action} on {resource} is not allowed for "
                 f"{SERVICE_PRINCIPAL})."
             )
 
@@ -176,6 +192,32 @@ def read_data(
     return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
 
 
+def require_aws(emu: Emulator) -> None:
+    """A job that uses S3 needs the moto server's endpoint."""
+    if not emu.aws_endpoint:
+        raise ImportFailure(
+            "The emulator has no S3/IAM endpoint to read from; start it with --aws-endpoint "
+            "(personalize-movielens local up does)."
+        )
+
+
+def fetch(
+    emu: Emulator,
+    url: str,
+    role_arn: str,
+    job_arn: str,
+    schema: DatasetSchema,
+    dataset_type: str,
+) -> pl.DataFrame:
+    """The rows of the CSV object(s) at `url`, read as the role and the bucket policy allow and
+    checked against `schema` (ImportFailure naming what is wrong)."""
+    require_aws(emu)
+    location = Location.parse(url)
+    keys = list_keys(emu, location)
+    check_access(emu, role_arn, job_arn, location.bucket, read_permissions(location, keys))
+    return read_data(emu, location, keys, schema, dataset_type)
+
+
 def run(emu: Emulator, job: dict[str, Any]) -> None:
     """The body of an import job (called on a background thread)."""
     store = emu.store
@@ -186,15 +228,8 @@ def run(emu: Emulator, job: dict[str, Any]) -> None:
     forced = emu.faults.job_failure("imports")
     if forced:
         raise ImportFailure(forced)
-    if not emu.aws_endpoint:
-        raise ImportFailure(
-            "The emulator has no S3/IAM endpoint to read from; start it with --aws-endpoint "
-            "(personalize-movielens local up does)."
-        )
-    location = Location.parse(job["dataSource"]["dataLocation"])
-    keys = list_keys(emu, location)
-    check_access(emu, job["roleArn"], job_arn, location, keys)
-    frame = read_data(emu, location, keys, schema, dataset["datasetType"])
+    url = job["dataSource"]["dataLocation"]
+    frame = fetch(emu, url, job["roleArn"], job_arn, schema, dataset["datasetType"])
     with store.lock:
         if store.find("dataset", dataset["datasetArn"]) is not dataset:
             return  # deleted (or deleted and created again) meanwhile
