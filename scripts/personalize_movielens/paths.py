@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT_ENV_VAR = "PERSONALIZE_MOVIELENS_ROOT"
@@ -31,3 +32,13 @@ def terraform_dir() -> Path:
 def schemas_dir() -> Path:
     """The Avro schema files: the single source of the datasets' columns."""
     return terraform_dir() / "schemas"
+
+
+def same_package_env(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` for a child Python process that must run this copy of the package: PYTHONPATH
+    starts at the directory it was imported from (a checkout's scripts/, say), before any
+    installed copy, and keeps what it held."""
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    child = dict(env)
+    child["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
+    return child

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -21,6 +22,7 @@ from personalize_movielens.data.layout import (
 )
 from personalize_movielens.data.validate_files import validate_files
 from personalize_movielens.errors import DataError, PersonalizeMovielensError
+from personalize_movielens.paths import same_package_env
 from personalize_movielens.schemas import load_schema
 from personalize_movielens.workflow.catalog import load_catalog
 
@@ -133,7 +135,10 @@ def test_every_data_command_has_an_example() -> None:
 
 def _console_script(*args: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("personalize-movielens")
-    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=120)
+    env = same_package_env(os.environ)  # this checkout's package, not another installed one
+    return subprocess.run(
+        [str(script), *args], capture_output=True, text=True, timeout=120, env=env
+    )
 
 
 @pytest.mark.parametrize(

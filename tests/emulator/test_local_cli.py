@@ -15,12 +15,14 @@ import pytest
 
 from personalize_movielens.local import standin
 from personalize_movielens.outputs import read_outputs_file
+from personalize_movielens.paths import same_package_env
 
 CLI = str(Path(sys.executable).parent / "personalize-movielens")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env = same_package_env(env)  # this checkout's package, not another installed one
     return subprocess.run(
         [CLI, "local", *args], capture_output=True, text=True, timeout=120, env=env, check=False
     )

@@ -1,5 +1,6 @@
 """The console script: one line for domain errors, click's codes for usage errors, full docs."""
 
+import os
 import re
 import subprocess
 import sys
@@ -9,12 +10,13 @@ import pytest
 import typer
 
 from personalize_movielens.cli import app
-from personalize_movielens.paths import project_root
+from personalize_movielens.paths import project_root, same_package_env
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("personalize-movielens")
-    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=60)
+    env = same_package_env(os.environ)  # this checkout's package, not another installed one
+    return subprocess.run([str(script), *args], capture_output=True, text=True, timeout=60, env=env)
 
 
 def test_domain_error_is_one_line_without_traceback(tmp_path: Path) -> None:
@@ -111,6 +113,7 @@ def test_ctrl_c_while_the_cli_is_still_importing_is_one_line(tmp_path: Path) -> 
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=same_package_env(os.environ),
     )
     assert proc.stderr is not None
     seen = []

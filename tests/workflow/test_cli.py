@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
 from personalize_movielens.errors import ConfigError, PersonalizeMovielensError
+from personalize_movielens.paths import same_package_env
 from personalize_movielens.workflow.naming import solution_name
 from personalize_movielens.workflow.resources import list_solutions
 
@@ -35,30 +39,38 @@ def test_missing_outputs_file_is_one_error_naming_what_to_run(tmp_path: Path) ->
     assert "local up" in result.exception.one_line()
 
 
-def test_clean_cloud_asks_first_and_aborts_on_no(ctx, fresh_stand_in) -> None:
+@pytest.mark.parametrize("answer", ["n\n", ""], ids=["no", "no answer (stdin closed)"])
+def test_clean_cloud_asks_first_and_aborts_on_no(ctx, fresh_stand_in, answer: str) -> None:
     ctx.clients.personalize.create_solution(
         name=solution_name(ctx.outputs.dataset_group_arn, "aws-popularity-count"),
         datasetGroupArn=ctx.outputs.dataset_group_arn,
         recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
     )
-    outputs = ["--outputs", str(fresh_stand_in.outputs_file)]
-    result = CliRunner().invoke(app, ["clean-cloud", "--json", *outputs], input="n\n")
-    assert result.exit_code == 1  # aborted, nothing deleted
-    assert "Delete these?" in result.stderr and "{" not in result.stdout  # stdout is for JSON
-    assert "Aborted: nothing deleted." in result.stderr and "Interrupted" not in result.stderr
+    # The console script, as a user or a CI job without --yes runs it.
+    script = Path(sys.executable).parent / "personalize-movielens"
+    proc = subprocess.run(
+        [str(script), "clean-cloud", "--json", "--outputs", str(fresh_stand_in.outputs_file)],
+        input=answer,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=same_package_env(os.environ),
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr  # aborted, nothing deleted
+    assert "Delete these?" in proc.stderr and "{" not in proc.stdout  # stdout is for JSON
+    assert "Aborted: nothing deleted" in proc.stderr and "Interrupted" not in proc.stderr
     assert len(list_solutions(ctx)) == 1
 
 
 def test_domain_errors_are_one_line_from_the_console_script(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     script = Path(sys.executable).parent / "personalize-movielens"
     proc = subprocess.run(
         [str(script), "deploy", "--outputs", str(tmp_path / "missing.json")],
         capture_output=True,
         text=True,
         check=False,
+        env=same_package_env(os.environ),  # this checkout's package, not another installed one
     )
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()

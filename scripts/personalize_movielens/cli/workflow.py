@@ -245,6 +245,17 @@ def status(
             console.print(line, markup=False)
 
 
+def _confirmed(question: str) -> bool:
+    """The user's yes or no. No answer at all (stdin closed, as in CI) is a no; a "no" is not
+    an interruption, Ctrl-C at the prompt still is (click turns both into Abort)."""
+    try:
+        return typer.confirm(question, err=True)
+    except typer.Abort as exc:
+        if isinstance(exc.__context__, EOFError):
+            return False
+        raise
+
+
 @app.command("clean-cloud")
 def clean_cloud(
     yes: YesOption = False,
@@ -279,9 +290,8 @@ def clean_cloud(
         info("Would delete:" if dry_run else "Will delete:")
         for line in plan.describe():
             info(f"  {line}")
-        # A "no" is the user's answer, not an interruption (Ctrl-C at the prompt still is).
-        if not yes and not dry_run and not typer.confirm("Delete these?", err=True):
-            info("Aborted: nothing deleted.")
+        if not yes and not dry_run and not _confirmed("Delete these?"):
+            info("Aborted: nothing deleted (--yes deletes without asking).")
             raise typer.Exit(1)
     report = cleanup.clean_cloud(ctx, plan)
     _show(report, json_, render.cleanup_lines(report))

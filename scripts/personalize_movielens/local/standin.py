@@ -23,6 +23,7 @@ from typing import Any
 
 from ..atomic import write_text_atomic
 from ..errors import CloudError, PersonalizeMovielensError
+from ..paths import same_package_env
 from . import DEFAULT_REGION, DEFAULT_STATE_DIR, provision
 
 HOST = "127.0.0.1"
@@ -260,9 +261,7 @@ def _child_env() -> dict[str, str]:
     env.setdefault("PYTHONUNBUFFERED", "1")
     # The emulator runs the same copy of the package as this process, wherever it was imported
     # from (a checkout's tests may import it from there rather than from the install).
-    package_parent = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
-    return env
+    return same_package_env(env)
 
 
 # --- commands --------------------------------------------------------------------------------

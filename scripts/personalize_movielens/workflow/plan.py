@@ -133,9 +133,11 @@ def _is_arn(value: object) -> bool:
     return isinstance(value, str) and value.startswith("arn:")
 
 
-def _has_account(arn: str) -> bool:
-    """Whether an ARN names an account (`arn:partition:service:region:account:...`)."""
-    return arn_prefix(arn).rsplit(":", 1)[-1] != ""
+def _is_parent(value: str, service: str) -> bool:
+    """Whether `value` is an ARN of `service` that names a region and an account
+    (`arn:partition:service:region:account:...`)."""
+    parts = value.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == service and all(parts[3:5])
 
 
 def _target(model: OperationModel, params: Mapping[str, Any]) -> str | None:
@@ -150,9 +152,9 @@ def _created_arn(service: str, operation: str, params: Mapping[str, Any]) -> str
     parent_param = _NAMED_UNDER_PARENT.get(operation)
     if parent_param is not None:
         return f"{params[parent_param]}/{PLANNED_ID}"
-    # A parent in this account and region (a dataset group), not a shared one: a recipe's ARN
-    # (`arn:aws:personalize:::recipe/...`) has neither.
-    parent = next((str(v) for v in params.values() if _is_arn(v) and _has_account(str(v))), None)
+    # A parent of the same service in an account and region (a dataset group): not a shared
+    # one (a recipe's ARN, `arn:aws:personalize:::recipe/...`, has neither), nor a role's.
+    parent = next((str(v) for v in params.values() if _is_parent(str(v), service)), None)
     prefix = arn_prefix(parent) if parent else f"arn:aws:{service}::"
     kind = re.sub(r"(?<!^)(?=[A-Z])", "-", operation.removeprefix("Create")).lower()
     name = next((str(params[p]) for p in _NAME_PARAMS if p in params), PLANNED_ID)
