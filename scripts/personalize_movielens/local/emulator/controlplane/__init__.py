@@ -8,17 +8,37 @@
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
 | `recipes` | recipes |
+| `tags` | the tags of every resource that takes them |
 
 Each family module holds its resources' rules and registers one handler per operation with
 `common.operation`; the wire format (JSON protocol, errors, request validation against
 botocore's model) is the server's, shared by all. A new family (recommenders, filters, event
-trackers, batch jobs) is a new module here, imported below, plus its kind in `store.KINDS`
-and its row in docs/local-emulator.md.
+trackers, batch jobs) is a new module here, imported below, plus its kind in `store.KINDS`;
+docs/local-emulator.md's operations table is generated from the registry
+(`emulator/operations_table.py`).
 """
 
-from . import campaigns, dataset_groups, datasets, recipes, schemas, solutions
+from . import (
+    campaigns,
+    dataset_groups,
+    datasets,
+    recipes,
+    schemas,
+    solutions,
+    tags,
+)
 from .common import HANDLERS, Handler
 
-FAMILIES = (dataset_groups, schemas, datasets, solutions, campaigns, recipes)
+tags.check_creation_tags(HANDLERS)
+
+FAMILIES = (
+    dataset_groups,
+    schemas,
+    datasets,
+    solutions,
+    campaigns,
+    recipes,
+    tags,
+)
 
 __all__ = ["FAMILIES", "HANDLERS", "Handler"]
