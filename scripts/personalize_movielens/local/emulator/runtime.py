@@ -1,4 +1,7 @@
-"""Personalize Runtime: GetRecommendations from a campaign's trained solution version."""
+"""Personalize Runtime: GetRecommendations from a campaign's trained solution version.
+
+Answers carry a score only where the guide says the recipe has one.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +47,11 @@ def get_recommendations(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput(f"userId is required for a {model.recipe} campaign.")
         ranked = model.for_user(p["userId"], count)
     return {
-        "itemList": [{"itemId": item, "score": round(float(score), 7)} for item, score in ranked],
+        "itemList": [
+            {"itemId": item, "score": round(float(score), 7)}
+            if model.shows_scores
+            else {"itemId": item}
+            for item, score in ranked
+        ],
         "recommendationId": f"RID-{uuid.uuid4()}",
     }

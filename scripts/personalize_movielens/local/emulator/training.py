@@ -1,10 +1,13 @@
 """Recipes, trained for real on the imported interactions.
 
-- aws-popularity-count: exactly the service's recipe: items ranked by interaction count (ties by
-  item ID), the same list for every user, score = the item's share of all interactions.
+- aws-popularity-count: the service's recipe as the developer guide states it: items ranked by
+  the number of distinct users who interacted with them (ties by item ID), the same list for
+  every user. Its answers carry no score (the guide: no scores for Popularity-Count).
 - aws-user-personalization, aws-user-personalization-v2 (approximation): item-to-item cosine
   co-occurrence over each user's recent history; a user's candidates are scored by summing the
-  neighbours of the items they saw, seen items excluded, popular items fill the rest.
+  neighbours of the items they saw, seen items excluded, popular items fill the rest. Every
+  unseen item of the catalogue has a score for the user and they sum to 1, so an item's score
+  does not depend on how many results were asked for.
 - aws-similar-items (approximation): an item's co-occurrence neighbours, then popular items.
 """
 
@@ -20,19 +23,21 @@ from ...data import rules
 
 RECIPE_PREFIX = "arn:aws:personalize:::recipe/"
 
-#: recipe name -> (recipeType, description) for the recipes the emulator trains.
+_NEIGHBOURS_NOTE = "Emulated: item-to-item co-occurrence over the user's history."
+#: recipe name -> (recipeType, how the emulator trains it) for the recipes the emulator trains.
 RECIPES: dict[str, tuple[str, str]] = {
-    "aws-popularity-count": ("USER_PERSONALIZATION", "Most popular items by interaction count."),
-    "aws-user-personalization": (
+    "aws-popularity-count": (
         "USER_PERSONALIZATION",
-        "Emulated: item-to-item co-occurrence over the user's history.",
+        "Items by the number of distinct users who interacted with them.",
     ),
-    "aws-user-personalization-v2": (
-        "USER_PERSONALIZATION",
-        "Emulated: item-to-item co-occurrence over the user's history.",
-    ),
+    "aws-user-personalization": ("USER_PERSONALIZATION", _NEIGHBOURS_NOTE),
+    "aws-user-personalization-v2": ("USER_PERSONALIZATION", _NEIGHBOURS_NOTE),
     "aws-similar-items": ("RELATED_ITEMS", "Emulated: co-occurrence neighbours of an item."),
 }
+#: Recipes whose GetRecommendations answers carry scores. How scores work: "Amazon Personalize
+#: doesn't show scores for domain recommenders or the Similar-Items, SIMS or Popularity-Count
+#: recipes."
+SCORED_RECIPES = frozenset({"aws-user-personalization", "aws-user-personalization-v2"})
 #: Recipes whose solutions accept trainingMode UPDATE (CreateSolutionVersion reference:
 #: User-Personalization and the legacy HRNN-Coldstart; not User-Personalization-v2).
 UPDATE_RECIPES = frozenset({"aws-user-personalization", "aws-hrnn-coldstart"})
@@ -67,8 +72,10 @@ class Model:
     """A trained solution version: what the runtime serves and the metrics evaluate."""
 
     recipe: str
+    #: Item IDs by the number of distinct users who interacted with them, ties by item ID.
     popular: list[str]
-    popular_scores: list[float]
+    #: Item ID -> its distinct users as a share of the sum over all items (sums to 1).
+    shares: dict[str, float]
     neighbours: dict[str, tuple[list[str], list[float]]] = field(default_factory=dict)
     histories: dict[str, list[str]] = field(default_factory=dict)
 
@@ -77,51 +84,58 @@ class Model:
         return RECIPES[self.recipe][0]
 
     @property
-    def excludes_seen(self) -> bool:
-        return self.recipe in ("aws-user-personalization", "aws-user-personalization-v2")
+    def shows_scores(self) -> bool:
+        return self.recipe in SCORED_RECIPES
 
     def for_user(self, user_id: str, n: int) -> list[tuple[str, float]]:
         return self.recommend(self.histories.get(user_id, []), n)
 
     def recommend(self, history: list[str], n: int) -> list[tuple[str, float]]:
-        """Top `n` items for a user who interacted with `history` (oldest first)."""
-        if not self.excludes_seen:  # popularity-count: the same list for everyone
-            return list(zip(self.popular[:n], self.popular_scores[:n], strict=False))
-        seen = set(history) if self.excludes_seen else set()
-        scores: dict[str, float] = {}
-        if self.recipe != "aws-popularity-count":
-            for item in history[-MAX_HISTORY:]:
-                near = self.neighbours.get(item)
-                if near is None:
-                    continue
-                for other, score in zip(near[0], near[1], strict=True):
-                    if other not in seen:
-                        scores[other] = scores.get(other, 0.0) + score
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
-        total = sum(s for _, s in ranked) or 1.0
+        """Top `n` items for a user who interacted with `history` (oldest first), each with its
+        score among every item the user can be recommended (those scores sum to 1)."""
+        if self.recipe == "aws-popularity-count":  # the same list for everyone
+            return [(item, self.shares[item]) for item in self.popular[:n]]
+        seen = set(history)
+        scores, floor = self._raw_scores(history, seen)
+        near = {item: score for item, score in scores.items() if item not in seen}
+        # Every other unseen item scores floor * its popularity share: below any neighbour.
+        rest = max(0.0, 1.0 - sum(self.shares.get(item, 0.0) for item in seen | near.keys()))
+        total = sum(near.values()) + floor * rest
+        if total <= 0:
+            return []
+        ranked = sorted(near.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
         result = [(item, score / total) for item, score in ranked]
-        return self._fill(result, seen, n)
+        for item in self.popular:
+            if len(result) >= n:
+                break
+            if item not in seen and item not in near:
+                result.append((item, floor * self.shares[item] / total))
+        return result
+
+    def _raw_scores(self, history: list[str], seen: set[str]) -> tuple[dict[str, float], float]:
+        """Summed neighbour similarities of the user's recent items, and the least of them over
+        unseen items (1 when there is none): the weight of popularity for the other items."""
+        scores: dict[str, float] = {}
+        for item in history[-MAX_HISTORY:]:
+            near = self.neighbours.get(item)
+            if near is None:
+                continue
+            for other, score in zip(near[0], near[1], strict=True):
+                scores[other] = scores.get(other, 0.0) + score
+        floor = min((s for item, s in scores.items() if item not in seen), default=1.0)
+        return scores, floor
 
     def related(self, item_id: str, n: int) -> list[tuple[str, float]]:
         """Items similar to `item_id` (similar-items), popular items when it is unknown."""
         near = self.neighbours.get(item_id, ([], []))
-        ranked = list(zip(near[0], near[1], strict=True))[:n]
-        total = sum(s for _, s in ranked) or 1.0
-        result = [(item, score / total) for item, score in ranked]
-        return self._fill(result, {item_id}, n)
-
-    def _fill(
-        self, result: list[tuple[str, float]], exclude: set[str], n: int
-    ) -> list[tuple[str, float]]:
-        if len(result) >= n:
-            return result
-        chosen = {item for item, _ in result} | exclude
+        result = list(zip(near[0], near[1], strict=True))[:n]
+        chosen = {item for item, _ in result} | {item_id}
         floor = min((s for _, s in result), default=1.0)
-        for item, share in zip(self.popular, self.popular_scores, strict=True):
+        for item in self.popular:
             if len(result) >= n:
                 break
             if item not in chosen:
-                result.append((item, share * floor if result else share))
+                result.append((item, floor * self.shares[item]))
         return result
 
 
@@ -163,13 +177,15 @@ def check_minimums(frame: pl.DataFrame) -> None:
 
 def fit(frame: pl.DataFrame, recipe: str) -> Model:
     """Train `recipe` on interactions (USER_ID, ITEM_ID, TIMESTAMP, ...)."""
-    counts = frame.group_by("ITEM_ID").len().sort(["len", "ITEM_ID"], descending=[True, False])
-    total = max(frame.height, 1)
-    model = Model(
-        recipe=recipe,
-        popular=counts["ITEM_ID"].to_list(),
-        popular_scores=(counts["len"].cast(pl.Float64) / total).to_list(),
+    users = (
+        frame.group_by("ITEM_ID")
+        .agg(pl.col("USER_ID").n_unique().alias("users"))
+        .sort(["users", "ITEM_ID"], descending=[True, False])
     )
+    total = max(int(users["users"].sum()), 1)
+    popular = users["ITEM_ID"].to_list()
+    shares = (users["users"].cast(pl.Float64) / total).to_list()
+    model = Model(recipe=recipe, popular=popular, shares=dict(zip(popular, shares, strict=True)))
     if recipe == "aws-popularity-count":
         return model
     ordered = frame.select("USER_ID", "ITEM_ID", "TIMESTAMP").with_row_index("_row")
