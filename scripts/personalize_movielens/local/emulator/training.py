@@ -41,17 +41,6 @@ SCORED_RECIPES = frozenset({"aws-user-personalization", "aws-user-personalizatio
 #: Recipes whose solutions accept trainingMode UPDATE (CreateSolutionVersion reference:
 #: User-Personalization and the legacy HRNN-Coldstart; not User-Personalization-v2).
 UPDATE_RECIPES = frozenset({"aws-user-personalization", "aws-hrnn-coldstart"})
-#: Recipes the real service has but the emulator does not train (CreateSolution refuses them).
-UNSUPPORTED_RECIPES = (
-    "aws-personalized-ranking",
-    "aws-personalized-ranking-v2",
-    "aws-sims",
-    "aws-trending-now",
-    "aws-next-best-action",
-    "aws-item-affinity",
-    "aws-item-attribute-affinity",
-    "aws-semantic-similarity",
-)
 
 NEIGHBOURS = 50
 #: Upper bound on co-occurrence pairs, so training stays fast on MovieLens 25M.
