@@ -46,6 +46,8 @@ TRAINED = {
     "aws-popularity-count",
     "aws-user-personalization",
     "aws-user-personalization-v2",
+    "aws-personalized-ranking",
+    "aws-personalized-ranking-v2",
     "aws-similar-items",
 }
 

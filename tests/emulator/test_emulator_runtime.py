@@ -1,11 +1,14 @@
 """The runtime's answers as the developer guide documents them: which recipes show scores, what a
-score is relative to."""
+score is relative to, and GetPersonalizedRanking."""
 
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
+from emu_helpers import error_of
 
 PERSONAL = ("aws-user-personalization", "aws-user-personalization-v2")
+RANKING = ("aws-personalized-ranking", "aws-personalized-ranking-v2")
 
 
 def two_groups() -> list[tuple[str, str, int]]:
@@ -74,3 +77,70 @@ def test_a_score_is_relative_to_the_whole_catalogue_not_to_num_results(recipe, c
     values = [score for _, score in everything]
     assert values == sorted(values, reverse=True) and all(0 <= s <= 1 for s in values)
     assert sum(values) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("recipe", RANKING)
+def test_personalized_ranking_scores_the_input_items_and_appends_unknown_ones(
+    recipe, campaign, runtime
+):
+    """https://docs.aws.amazon.com/personalize/latest/dg/rankings.html:
+    "GetPersonalizedRanking scores sum to 1, but only the input items receive
+    scores". https://docs.aws.amazon.com/personalize/latest/dg/native-recipe-search.html: "If you
+    provide items without interactions data for ranking, Amazon Personalize will return these
+    items without a recommendation score in the GetPersonalizedRanking API response." The API
+    reference, inputList: "If an item was not included in the training dataset, the item is
+    appended to the end of the reranked list." (A recorded answer of the service, aws-samples'
+    personalize_ranking_example.ipynb, 2020, shows such items last without a score key.)"""
+    arn = campaign(recipe)
+    inputs = ["b05", "ghost", "a25", "b00", "a21", "never-seen", "a03"]
+    answer = runtime.get_personalized_ranking(campaignArn=arn, userId="u00", inputList=inputs)
+    ranked = answer["personalizedRanking"]
+    assert answer["recommendationId"]
+    assert sorted(i["itemId"] for i in ranked) == sorted(inputs)
+    assert ranked[-2:] == [{"itemId": "ghost"}, {"itemId": "never-seen"}]
+    scored = ranked[:-2]
+    assert all(set(i) == {"itemId", "score"} for i in scored)
+    assert {i["itemId"] for i in scored[:3]} == {"a03", "a21", "a25"}  # u00's group leads
+    values = [i["score"] for i in scored]
+    assert values == sorted(values, reverse=True)
+    assert sum(values) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_ranking_scores_are_the_recommendation_scores_of_the_input_items(campaign, runtime):
+    """https://docs.aws.amazon.com/personalize/latest/dg/rankings.html:
+    "Mathematically, the scoring function for GetPersonalizedRanking is identical
+    to GetRecommendations, except that it only considers the input items." """
+    rows = two_groups()
+    personal = campaign("aws-user-personalization", rows)
+    ranking = campaign("aws-personalized-ranking", rows)
+    recommended = runtime.get_recommendations(campaignArn=personal, userId="u07", numResults=500)
+    score = {i["itemId"]: i["score"] for i in recommended["itemList"]}
+    inputs = ["b11", "a28", "b29", "a02", "a05"]  # u07 saw a07-a26
+    answer = runtime.get_personalized_ranking(campaignArn=ranking, userId="u07", inputList=inputs)
+    total = sum(score[item] for item in inputs)
+    for item in answer["personalizedRanking"]:
+        assert item["score"] == pytest.approx(score[item["itemId"]] / total, abs=1e-6)
+
+
+def test_each_runtime_operation_needs_a_campaign_of_its_recipe_type(campaign, runtime):
+    """The API reference, GetPersonalizedRanking: "The solution backing the campaign must have
+    been created using a recipe of type PERSONALIZED_RANKING." GetRecommendations: "Campaigns
+    that are backed by a solution created using a recipe of type PERSONALIZED_RANKING use the
+    GetPersonalizedRanking API." """
+    ranking = campaign("aws-personalized-ranking")
+    with pytest.raises(ClientError) as exc:
+        runtime.get_recommendations(campaignArn=ranking, userId="u00")
+    code, status, message = error_of(exc)
+    assert (code, status) == ("InvalidInputException", 400)
+    assert "PERSONALIZED_RANKING" in message and "GetPersonalizedRanking" in message
+    personal = campaign("aws-user-personalization")
+    with pytest.raises(ClientError) as exc:
+        runtime.get_personalized_ranking(campaignArn=personal, userId="u00", inputList=["a01"])
+    code, status, message = error_of(exc)
+    assert (code, status) == ("InvalidInputException", 400)
+    assert "PERSONALIZED_RANKING" in message
+    with pytest.raises(ClientError) as exc:  # the API reference: "the maximum is 500"
+        runtime.get_personalized_ranking(
+            campaignArn=ranking, userId="u00", inputList=[f"i{k}" for k in range(501)]
+        )
+    assert error_of(exc)[:2] == ("InvalidInputException", 400)

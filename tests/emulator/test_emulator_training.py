@@ -188,9 +188,9 @@ def test_threshold_needs_an_event_value_field(train):
 
 
 def test_recipes_and_options_the_emulator_refuses(aws, personalize):
+    """Recipes the service has but the emulator does not train: test_emulator_recipes.py."""
     group = aws.outputs.dataset_group_arn
     cases = [
-        ({"recipeArn": RECIPE + "aws-personalized-ranking"}, "InvalidInputException"),
         ({"recipeArn": RECIPE + "aws-unknown"}, "ResourceNotFoundException"),
         ({"performAutoML": True}, "InvalidInputException"),
         ({}, "InvalidInputException"),

@@ -21,12 +21,15 @@ from . import controlplane, runtime
 from .errors import ApiError, InvalidInput
 from .faults import FaultConfig
 from .service import Emulator
-from .validation import error_statuses, validate
+from .validation import error_statuses, service_model, validate
 
 CONTROL_SERVICE, RUNTIME_SERVICE = "personalize", "personalize-runtime"
 TARGET_PREFIX = "AmazonPersonalize."
-#: REST-JSON runtime routes: path -> operation.
-RUNTIME_ROUTES = {"/recommendations": "GetRecommendations"}
+#: REST-JSON runtime routes: path -> operation, each path as botocore's model gives it.
+RUNTIME_ROUTES = {
+    service_model(RUNTIME_SERVICE).operation_model(name).http["requestUri"]: name
+    for name in runtime.HANDLERS
+}
 #: HTTP status of each error whose shape names one in botocore's models (see validation.py).
 CONTROL_STATUSES = error_statuses(CONTROL_SERVICE)
 RUNTIME_STATUSES = error_statuses(RUNTIME_SERVICE)
@@ -106,9 +109,7 @@ class EmulatorApp:
                 )
             self.emu.faults.check(route)
             validate(RUNTIME_SERVICE, route, params)
-            return _json(
-                runtime.get_recommendations(self.emu, params), content_type="application/json"
-            )
+            return _json(runtime.HANDLERS[route](self.emu, params), content_type="application/json")
         except ApiError as exc:
             return _error(exc, rest, RUNTIME_STATUSES if rest else CONTROL_STATUSES)
         except Exception as exc:  # a bug in the emulator: answer 500, log the traceback

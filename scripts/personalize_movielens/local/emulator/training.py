@@ -8,6 +8,8 @@
   neighbours of the items they saw, seen items excluded, popular items fill the rest. Every
   unseen item of the catalogue has a score for the user and they sum to 1, so an item's score
   does not depend on how many results were asked for.
+- aws-personalized-ranking, aws-personalized-ranking-v2 (approximation): the same model and
+  scoring, restricted to the items the request asks to rank.
 - aws-similar-items (approximation): an item's co-occurrence neighbours, then popular items.
 """
 
@@ -32,6 +34,8 @@ RECIPES: dict[str, tuple[str, str]] = {
     ),
     "aws-user-personalization": ("USER_PERSONALIZATION", _NEIGHBOURS_NOTE),
     "aws-user-personalization-v2": ("USER_PERSONALIZATION", _NEIGHBOURS_NOTE),
+    "aws-personalized-ranking": ("PERSONALIZED_RANKING", _NEIGHBOURS_NOTE),
+    "aws-personalized-ranking-v2": ("PERSONALIZED_RANKING", _NEIGHBOURS_NOTE),
     "aws-similar-items": ("RELATED_ITEMS", "Emulated: co-occurrence neighbours of an item."),
 }
 #: Recipes whose GetRecommendations answers carry scores. How scores work: "Amazon Personalize
@@ -54,6 +58,10 @@ class TrainingFailure(Exception):
 
 def recipe_name(recipe_arn: str) -> str:
     return recipe_arn.removeprefix(RECIPE_PREFIX)
+
+
+#: A ranked answer: item IDs with their score, None for an item ranked without one.
+Ranked = list[tuple[str, float | None]]
 
 
 @dataclass
@@ -100,6 +108,20 @@ class Model:
             if item not in seen and item not in near:
                 result.append((item, floor * self.shares[item] / total))
         return result
+
+    def rank(self, user_id: str, items: list[str]) -> Ranked:
+        """GetPersonalizedRanking: the user-personalization scores of `items` alone, summing to
+        1 over the items the model knows; items unknown to it follow, in input order, unscored."""
+        inputs = list(dict.fromkeys(items))
+        known = [item for item in inputs if item in self.shares]
+        history = self.histories.get(user_id, [])
+        near, floor = self._raw_scores(history, set(history))
+        raw = {item: near.get(item, floor * self.shares[item]) for item in known}
+        total = sum(raw.values()) or 1.0
+        ranked: Ranked = [
+            (item, raw[item] / total) for item in sorted(known, key=lambda i: (-raw[i], i))
+        ]
+        return ranked + [(item, None) for item in inputs if item not in self.shares]
 
     def _raw_scores(self, history: list[str], seen: set[str]) -> tuple[dict[str, float], float]:
         """Summed neighbour similarities of the user's recent items, and the least of them over

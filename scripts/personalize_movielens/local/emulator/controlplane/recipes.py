@@ -77,13 +77,10 @@ PUBLIC: dict[str, Recipe] = {
     ),
     "aws-personalized-ranking": Recipe(
         "Ranks a list of items for a user.",
-        "PERSONALIZED_RANKING",
-        _FEATURES + "JSON-percentile-filtering",
+        feature_transformation=_FEATURES + "JSON-percentile-filtering",
     ),
     "aws-personalized-ranking-v2": Recipe(
-        "Ranks a list of items for a user (Transformer-based).",
-        "PERSONALIZED_RANKING",
-        created="2024-01-01",
+        "Ranks a list of items for a user (Transformer-based).", created="2024-01-01"
     ),
     "aws-popularity-count": Recipe(
         "The items with the most interactions from unique users, the same for every user.",
