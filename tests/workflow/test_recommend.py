@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from wf_helpers import deployed
 
 from personalize_movielens.errors import ConfigError
-from personalize_movielens.workflow.recommend import recommend, similar
+from personalize_movielens.workflow.recommend import (
+    Recommendation,
+    Recommendations,
+    recommend,
+    similar,
+)
+from personalize_movielens.workflow.render import recommendations_table
 
 
 def a_user(data_dir: Path) -> str:
@@ -57,3 +64,37 @@ def test_dry_run_plans_the_request_that_the_campaign_bills(make_ctx, data_dir) -
     [call] = result.planned
     assert (call.service, call.operation) == ("personalize-runtime", "GetRecommendations")
     assert call.params == {"campaignArn": campaign.campaign_arn, "userId": "42", "numResults": 3}
+
+
+def test_answers_without_scores_show_none(ctx, data_dir) -> None:
+    """Personalize shows no score for Popularity-Count (how-recommendation-scoring-works.html):
+    the result's score is None, JSON null, and the table has no score column."""
+    deployed(ctx, data_dir)
+    result = recommend(ctx, a_user(data_dir), 5, recipe="aws-popularity-count", data_dir=data_dir)
+    assert [r.score for r in result.items] == [None] * 5
+    items = json.loads(json.dumps(result.to_json()))["items"]
+    assert all("score" in item and item["score"] is None for item in items)
+    table = recommendations_table(result)
+    assert [c.header for c in table.columns] == ["#", "item", "title", "genres", "year"]
+
+
+def test_scores_are_shown_where_the_answer_has_them(ctx, data_dir) -> None:
+    recipe = "aws-user-personalization"
+    deployed(ctx, data_dir, recipe)
+    result = recommend(ctx, a_user(data_dir), 5, recipe=recipe, data_dir=data_dir)
+    scores = [r.score for r in result.items]
+    assert all(isinstance(s, float) and 0 <= s <= 1 for s in scores), scores
+    assert [item["score"] for item in result.to_json()["items"]] == scores
+    table = recommendations_table(result)
+    assert table.columns[-1].header == "score"
+    assert list(table.columns[-1].cells) == [f"{s:.4f}" for s in scores]
+
+
+def test_an_item_without_a_score_among_scored_ones_shows_a_dash() -> None:
+    items = [
+        Recommendation(1, "1", 0.75, "Toy Story", "Animation", "1995"),
+        Recommendation(2, "2", None, None, None, None),
+    ]
+    table = recommendations_table(Recommendations("user_id", "42", items))
+    assert list(table.columns[-1].cells) == ["0.7500", "-"]
+    assert Recommendations("user_id", "42", items).to_json()["items"][1]["score"] is None

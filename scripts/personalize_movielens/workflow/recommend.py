@@ -24,6 +24,7 @@ RELATED_ITEMS_RECIPES = frozenset({"aws-similar-items", "aws-sims"})
 class Recommendation:
     rank: int
     item_id: str
+    #: None where the answer has none (Popularity-Count, Similar-Items, SIMS): JSON null.
     score: float | None
     title: str | None
     genres: str | None

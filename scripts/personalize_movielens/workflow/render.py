@@ -69,18 +69,17 @@ def metrics_table(results: list[TrainResult]) -> Table:
 
 
 def recommendations_table(result: Recommendations) -> Table:
+    """Ranked items; a score column only when the answer has scores (Personalize shows none for
+    Popularity-Count, Similar-Items and SIMS)."""
+    scored = any(rec.score is not None for rec in result.items)
     table = Table(title=result.title)
-    for column in ("#", "item", "title", "genres", "year", "score"):
+    for column in ("#", "item", "title", "genres", "year", *(["score"] if scored else [])):
         table.add_column(column)
     for rec in result.items:
-        table.add_row(
-            str(rec.rank),
-            rec.item_id,
-            rec.title or "-",
-            rec.genres or "-",
-            rec.year or "-",
-            "-" if rec.score is None else f"{rec.score:.4f}",
-        )
+        row = [str(rec.rank), rec.item_id, rec.title or "-", rec.genres or "-", rec.year or "-"]
+        if scored:
+            row.append("-" if rec.score is None else f"{rec.score:.4f}")
+        table.add_row(*row)
     return table
 
 
