@@ -5,6 +5,7 @@
 | `dataset_groups` | dataset groups |
 | `schemas` | schemas |
 | `datasets` | datasets and dataset import jobs |
+| `export_jobs` | dataset export jobs |
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
 | `recipes` | recipes |
@@ -22,6 +23,7 @@ from . import (
     campaigns,
     dataset_groups,
     datasets,
+    export_jobs,
     recipes,
     schemas,
     solutions,
@@ -35,6 +37,7 @@ FAMILIES = (
     dataset_groups,
     schemas,
     datasets,
+    export_jobs,
     solutions,
     campaigns,
     recipes,
