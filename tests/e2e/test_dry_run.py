@@ -98,7 +98,7 @@ def test_dry_runs_that_would_update_stop_or_abort_change_nothing(
     )
     assert planned == ["UpdateCampaign"]
 
-    fresh_stand_in.set_speed(5)  # a status step takes 0.2 s: the solution becomes ACTIVE soon
+    fresh_stand_in.set_speed(5)  # a status step takes 0.2 s: the version starts training soon
     try:
         cli("train", "--recipe", SIMILAR, "--no-wait")
         fresh_stand_in.set_speed(0.0001)  # and the version, once training, stays training

@@ -160,20 +160,28 @@ def test_clean_cloud_data_deletes_old_versions_and_delete_markers(
     assert object_versions(fresh_stand_in) == []
 
 
-def test_clean_cloud_waits_for_a_solution_still_being_created(cli, fresh_stand_in) -> None:
-    """`train` interrupted right after CreateSolution: the solution is CREATE PENDING."""
+def test_clean_cloud_waits_for_a_solution_being_updated(cli, fresh_stand_in) -> None:
+    """A solution is ACTIVE at once (as on the service), but one being updated refuses to be
+    deleted until the update ends: "While the update is in progress, you can create solution
+    versions for the solution but you can't delete the solution." (Updating a solution,
+    https://docs.aws.amazon.com/personalize/latest/dg/updating-solution.html). clean-cloud
+    waits for it, then deletes it."""
     from personalize_movielens.workflow.naming import solution_name
 
     client = fresh_stand_in.client("personalize")
     group = fresh_stand_in.outputs.dataset_group_arn
-    fresh_stand_in.set_speed(5)  # 0.2 s per status step: clean-cloud sees it pending
+    arn = client.create_solution(
+        name=solution_name(group, "aws-popularity-count"),
+        datasetGroupArn=group,
+        recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
+    )["solutionArn"]
+    fresh_stand_in.set_speed(5)  # 0.2 s per status step: clean-cloud sees the update pending
     try:
-        client.create_solution(
-            name=solution_name(group, "aws-popularity-count"),
-            datasetGroupArn=group,
-            recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
-        )
-        assert solutions(fresh_stand_in)[0]["status"] == "CREATE PENDING"
+        client.update_solution(solutionArn=arn, performAutoTraining=False)
+        [solution] = solutions(fresh_stand_in)
+        assert solution["status"] == "ACTIVE"
+        update = client.describe_solution(solutionArn=arn)["solution"]["latestSolutionUpdate"]
+        assert update["status"] == "CREATE PENDING"
         cli("clean-cloud", "--yes")
     finally:
         fresh_stand_in.set_speed(FAST_SPEED)

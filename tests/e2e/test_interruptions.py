@@ -182,7 +182,8 @@ def test_training_interrupted_while_waiting_then_resumed(
         result = cli("train", ok=False)
         assert result.exit_code == 130 and calls[0] == 1
         monkeypatch.undo()
-        # The solution may still be starting, or training: both are found again, not recreated.
+        # The solution is ACTIVE at once (as on the service) and the version still training:
+        # both are found again, not recreated.
         cli("train", "--no-wait")
     finally:
         fresh_stand_in.set_speed(200)

@@ -78,10 +78,19 @@ def solution_config(ctx: WorkflowContext, recipe: str, threshold: str | None) ->
     return {"eventValueThreshold": threshold or DEFAULT_EVENT_VALUE_THRESHOLD}
 
 
+#: A solution update's statuses (latestSolutionUpdate), as a solution's observation shows them.
+_UPDATE_STATUSES = {"CREATE PENDING": "UPDATE PENDING", "CREATE IN_PROGRESS": "UPDATE IN_PROGRESS"}
+
+
 def observe_solution(ctx: WorkflowContext, arn: str) -> Observation:
+    """The solution's status; while an UpdateSolution is under way (the solution stays ACTIVE
+    but cannot be deleted), UPDATE PENDING or UPDATE IN_PROGRESS, so waits see it still moving."""
     solution = describe_solution(ctx, arn)
     if solution is None:
         return Observation("", gone=True)
+    update: Mapping[str, Any] = solution.get("latestSolutionUpdate") or {}
+    if update.get("status") in _UPDATE_STATUSES:
+        return Observation(_UPDATE_STATUSES[update["status"]])
     # The API's Solution has no failureReason member (its latestSolutionUpdate has); the
     # stand-in gives one, so read it where it is.
     details: Mapping[str, Any] = solution

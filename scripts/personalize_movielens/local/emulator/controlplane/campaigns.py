@@ -15,11 +15,11 @@ from ..store import public
 from .common import (
     ACTIVE,
     BUSY,
-    IN_PROGRESS,
     PENDING,
     SETTLED,
     Resource,
     advance,
+    advance_update,
     delete,
     listing,
     operation,
@@ -91,25 +91,16 @@ def update_campaign(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
         }
         campaign["latestCampaignUpdate"] = update
         campaign["lastUpdatedDateTime"] = stamp
-    emu.lifecycle.spawn(_run_update, emu, arn, update)
+    advance_update(emu, "campaign", arn, "latestCampaignUpdate", update, _apply_update)
     return {"campaignArn": arn}
 
 
-def _run_update(emu: Emulator, arn: str, update: Resource) -> None:
-    """CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE, unless a newer update or a delete came."""
-    for status in (IN_PROGRESS, ACTIVE):
-        emu.lifecycle.sleep()
-        with emu.store.lock:
-            current = emu.store.find("campaign", arn)
-            if current is None or current.get("latestCampaignUpdate") is not update:
-                return
-            update["status"] = status
-            update["lastUpdatedDateTime"] = time.time()
-            if status == ACTIVE:
-                current.update({key: update[key] for key in _UPDATED})
-                current["status"] = ACTIVE
-                current.pop("failureReason", None)
-                current["lastUpdatedDateTime"] = time.time()
+def _apply_update(campaign: Resource, update: Resource) -> None:
+    """The update turned ACTIVE: the campaign switches to what it changes."""
+    campaign.update({key: update[key] for key in _UPDATED})
+    campaign["status"] = ACTIVE
+    campaign.pop("failureReason", None)
+    campaign["lastUpdatedDateTime"] = time.time()
 
 
 @operation("DeleteCampaign")

@@ -2,7 +2,8 @@
 
 A family module registers its handlers with `@operation("CreateX")`. A handler checks the
 request against the store and answers; statuses then move on background threads (`advance`,
-`delete`), so a client sees CREATE PENDING first, as with the service.
+`advance_update`, `delete`), so a client sees CREATE PENDING first where the service takes time
+(not for a solution: the service answers it ACTIVE at once, and so does the emulator).
 """
 
 from __future__ import annotations
@@ -135,6 +136,33 @@ def advance(
             store.transition(kind, arn, {IN_PROGRESS}, FAILED, me, failureReason=reason, **extra)
         else:
             store.transition(kind, arn, {IN_PROGRESS}, ACTIVE, me, **extra)
+
+    emu.lifecycle.spawn(run)
+
+
+def advance_update(
+    emu: Emulator,
+    kind: str,
+    arn: str,
+    key: str,
+    update: Resource,
+    apply: Callable[[Resource, Resource], None],
+) -> None:
+    """An update kept under `resource[key]` (a campaign's latestCampaignUpdate, a solution's
+    latestSolutionUpdate): CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE, then
+    `apply(resource, update)`; a newer update or a delete meanwhile ends it."""
+
+    def run() -> None:
+        for status in (IN_PROGRESS, ACTIVE):
+            emu.lifecycle.sleep()
+            with emu.store.lock:
+                current = emu.store.find(kind, arn)
+                if current is None or current.get(key) is not update:
+                    return
+                update["status"] = status
+                update["lastUpdatedDateTime"] = time.time()
+                if status == ACTIVE:
+                    apply(current, update)
 
     emu.lifecycle.spawn(run)
 

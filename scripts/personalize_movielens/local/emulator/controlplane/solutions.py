@@ -1,5 +1,13 @@
 """Solutions and solution versions: a recipe on a dataset group, then training for real.
 
+A solution is a configuration, ACTIVE as soon as it is created: the service answers so (a
+solution described right after CreateSolution is ACTIVE, its creation and update times equal, in
+AWS's own recorded notebook outputs), and AWS's getting-started code calls CreateSolutionVersion
+right after CreateSolution. `performAutoTraining` defaults to true, as in the API; automatic
+training is recorded, never run (no AUTOMATIC version is ever created). UpdateSolution changes
+it, and the events configuration, through `latestSolutionUpdate` (CREATE PENDING -> CREATE
+IN_PROGRESS -> ACTIVE), while the solution stays ACTIVE on its previous configuration.
+
 A solution version trains on the group's imported interactions after the solution's filters,
 is scored with the documented offline-metric method (`emulator/metrics.py`), and keeps the model
 a campaign serves. One version trains at a time per solution; StopSolutionVersionCreation stops
@@ -8,6 +16,8 @@ it; deleting a solution removes its versions, never while a campaign uses one.
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from typing import Any
 
@@ -27,6 +37,7 @@ from .common import (
     STOPPING,
     Resource,
     advance,
+    advance_update,
     delete,
     listing,
     operation,
@@ -55,6 +66,34 @@ def _versions(emu: Emulator, solution_arn: str) -> list[Resource]:
 # --- solutions -------------------------------------------------------------------------------
 
 
+#: AutoTrainingConfig.schedulingExpression: "For value, specify a number between 1 and 30."
+_SCHEDULE = re.compile(r"rate\((\d+) days?\)")
+_SCHEDULE_DAYS = range(1, 31)
+#: Keys of an UpdateSolution's solutionUpdateConfig, copied to solutionConfig when it is ACTIVE.
+_UPDATABLE_CONFIG = ("autoTrainingConfig", "eventsConfig")
+
+
+def _check_auto_training(config: dict[str, Any] | None) -> None:
+    """The schedule's number of days must be 1-30 (the model's pattern checks only the form)."""
+    expression = ((config or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
+    if expression is None:
+        return
+    match = _SCHEDULE.fullmatch(expression)
+    if match is None or int(match.group(1)) not in _SCHEDULE_DAYS:
+        raise InvalidInput(
+            f"schedulingExpression {expression} is not valid: specify rate(value day) or "
+            "rate(value days) with a value between 1 and 30."
+        )
+
+
+def _check_incremental(p: dict[str, Any]) -> None:
+    if p.get("performIncrementalUpdate"):
+        raise InvalidInput(
+            "performIncrementalUpdate is supported only for solutions that use the "
+            "semantic-similarity recipe, which the local emulator does not train."
+        )
+
+
 @operation("CreateSolution")
 def create_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
     if p.get("performAutoML"):
@@ -62,6 +101,8 @@ def create_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
     if not p.get("recipeArn"):
         raise InvalidInput("recipeArn is required when performAutoML is false.")
     trainable_recipe(p["recipeArn"])
+    _check_incremental(p)
+    _check_auto_training(p.get("solutionConfig"))
     arn = emu.arn(region, f"solution/{p['name']}")
     with emu.store.lock:
         group = emu.store.get("dataset_group", p["datasetGroupArn"])
@@ -75,16 +116,17 @@ def create_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
                 "solutionArn": arn,
                 "performHPO": p.get("performHPO", False),
                 "performAutoML": False,
-                "performAutoTraining": p.get("performAutoTraining", False),
+                # "The default is True": recorded; the emulator never trains on a schedule.
+                "performAutoTraining": p.get("performAutoTraining", True),
                 "recipeArn": p["recipeArn"],
                 "datasetGroupArn": p["datasetGroupArn"],
                 "eventType": p.get("eventType"),
                 "solutionConfig": p.get("solutionConfig"),
-                "status": PENDING,
+                # ACTIVE at once, as the service answers (creationDateTime == lastUpdatedDateTime).
+                "status": ACTIVE,
                 "_tags": p.get("tags", []),
             },
         )
-    advance(emu, "solution", arn)
     return {"solutionArn": arn}
 
 
@@ -92,6 +134,8 @@ def create_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
 def describe_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
     with emu.store.lock:
         solution = public(emu.store.get("solution", p["solutionArn"]))
+        if "latestSolutionUpdate" in solution:  # a copy: its thread moves the stored one
+            solution["latestSolutionUpdate"] = dict(solution["latestSolutionUpdate"])
         versions = _versions(emu, p["solutionArn"])
     if versions:
         latest = max(versions, key=lambda v: v["creationDateTime"])
@@ -99,6 +143,53 @@ def describe_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str
             k: latest[k] for k in _VERSION_SUMMARY if latest.get(k) is not None
         }
     return {"solution": solution}
+
+
+@operation("UpdateSolution")
+def update_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
+    """A new automatic-training or events configuration, applied when the update is ACTIVE."""
+    arn = p["solutionArn"]
+    config = p.get("solutionUpdateConfig")
+    _check_incremental(p)
+    _check_auto_training(config)
+    with emu.store.lock:
+        solution = emu.store.get("solution", arn)
+        require_status(solution, arn, {ACTIVE}, "solution")
+        if _updating(solution):
+            raise InUse(f"Solution {arn} already has an update in progress.")
+        stamp = time.time()
+        update = public(
+            {
+                "solutionUpdateConfig": config,
+                "status": PENDING,
+                "performAutoTraining": p.get(
+                    "performAutoTraining", solution["performAutoTraining"]
+                ),
+                "creationDateTime": stamp,
+                "lastUpdatedDateTime": stamp,
+            }
+        )
+        solution["latestSolutionUpdate"] = update
+    advance_update(emu, "solution", arn, "latestSolutionUpdate", update, _apply_update)
+    return {"solutionArn": arn}
+
+
+def _updating(solution: Resource) -> bool:
+    return (solution.get("latestSolutionUpdate") or {}).get("status") in BUSY
+
+
+def _apply_update(solution: Resource, update: Resource) -> None:
+    """The update turned ACTIVE ("Until the update completes, the solution uses the previous
+    configuration"): automatic training, and the configurations it gave, replace the old."""
+    solution["performAutoTraining"] = update["performAutoTraining"]
+    given = {
+        key: value
+        for key, value in (update.get("solutionUpdateConfig") or {}).items()
+        if key in _UPDATABLE_CONFIG and value is not None
+    }
+    if given:  # "the new events config will replace the original one"
+        solution["solutionConfig"] = {**(solution.get("solutionConfig") or {}), **given}
+    solution["lastUpdatedDateTime"] = update["lastUpdatedDateTime"]
 
 
 @operation("ListSolutions")
@@ -115,6 +206,8 @@ def delete_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
     with emu.store.lock:
         solution = emu.store.get("solution", arn)
         require_status(solution, arn, SETTLED, "solution")
+        if _updating(solution):  # "While the update is in progress, ... you can't delete"
+            raise InUse(f"Solution {arn} has an update in progress; delete it when that ends.")
         versions = _versions(emu, arn)
         version_arns = {v["solutionVersionArn"] for v in versions}
         campaigns = [
