@@ -7,9 +7,10 @@ from wf_helpers import imported, trained
 
 from personalize_movielens.arns import arn_prefix
 from personalize_movielens.errors import ConfigError
+from personalize_movielens.workflow.naming import recipe_arn, solution_name
 from personalize_movielens.workflow.plan import PLANNED
 from personalize_movielens.workflow.resources import list_solutions, list_versions
-from personalize_movielens.workflow.training import train
+from personalize_movielens.workflow.training import auto_training_of, train
 
 V2 = "aws-user-personalization-v2"
 
@@ -95,3 +96,59 @@ def test_a_dry_run_waits_for_nothing_and_reports_training_as_it_is(make_ctx, dat
     assert (seen.version_arn, seen.created_version) == (started.version_arn, False)
     assert seen.status in {"CREATE PENDING", "CREATE IN_PROGRESS"} and seen.metrics == {}
     assert ctx.plan.calls == []  # nothing to create: the version is on its way
+
+
+def test_a_solution_without_the_field_trains_automatically() -> None:
+    """CreateSolution, performAutoTraining (https://docs.aws.amazon.com/personalize/latest/dg/
+    API_CreateSolution.html): "The default is True and the solution automatically creates new
+    solution versions every 7 days." A solution described without the field (made before it
+    existed, or by a client that leaves out defaults) is read as training automatically."""
+    assert auto_training_of({}) is True
+    assert auto_training_of({"performAutoTraining": False}) is False
+
+
+def existing_solution(ctx, recipe: str = V2, **params) -> str:
+    """The tool's solution for `recipe`, made by someone else with `params` (the API's defaults
+    for the rest: automatic training on)."""
+    return ctx.clients.personalize.create_solution(
+        name=solution_name(ctx.outputs.dataset_group_arn, recipe),
+        datasetGroupArn=ctx.outputs.dataset_group_arn,
+        recipeArn=recipe_arn(recipe),
+        **params,
+    )["solutionArn"]
+
+
+def test_train_brings_an_existing_solution_to_the_automatic_training_asked(ctx, data_dir):
+    """A solution made with the API's default (automatic training every 7 days) is turned off
+    by `train` (UpdateSolution, waited for), and on again by `train --auto-training`. Updating a
+    solution (https://docs.aws.amazon.com/personalize/latest/dg/updating-solution.html): "You
+    can turn automatic training on or off, and you can change the training frequency."
+    """
+    imported(ctx, data_dir)
+    arn = existing_solution(ctx)
+    personalize = ctx.clients.personalize
+    assert personalize.describe_solution(solutionArn=arn)["solution"]["performAutoTraining"]
+    [result] = train(ctx).solutions
+    solution = personalize.describe_solution(solutionArn=arn)["solution"]
+    assert result.solution_arn == arn and result.status == "ACTIVE"
+    assert solution["performAutoTraining"] is False
+    assert solution["latestSolutionUpdate"]["status"] == "ACTIVE"
+    train(ctx, auto_training=True)  # the version is up to date: only the setting changes
+    assert personalize.describe_solution(solutionArn=arn)["solution"]["performAutoTraining"]
+    assert len(list_versions(ctx, arn)) == 1
+
+
+def test_dry_run_plans_the_update_and_changes_nothing(make_ctx, data_dir) -> None:
+    real = make_ctx()
+    imported(real, data_dir)
+    arn = existing_solution(real, "aws-popularity-count")
+    ctx = make_ctx(dry_run=True)
+    train(ctx, recipe="aws-popularity-count")
+    update, create = ctx.plan.calls
+    assert (update.operation, update.params) == (
+        "UpdateSolution",
+        {"solutionArn": arn, "performAutoTraining": False},
+    )
+    assert create.operation == "CreateSolutionVersion"
+    solution = real.clients.personalize.describe_solution(solutionArn=arn)["solution"]
+    assert solution["performAutoTraining"] is True and "latestSolutionUpdate" not in solution

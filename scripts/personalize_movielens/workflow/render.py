@@ -15,7 +15,7 @@ from .deploy import DeployResult
 from .imports import ImportReport
 from .plan import PLANNED
 from .recommend import Recommendations
-from .status import StatusReport
+from .status import SolutionInfo, StatusReport, every
 from .training import TrainResult
 from .upload import UploadReport
 
@@ -83,6 +83,13 @@ def recommendations_table(result: Recommendations) -> Table:
     return table
 
 
+def _auto(solution: SolutionInfo) -> str:
+    """The solution's automatic training, as the status table's details say it."""
+    if not solution.auto_training:
+        return ""
+    return f", auto-training {every(solution.auto_training_days)}"
+
+
 def status_table(report: StatusReport) -> Table:
     """One table: kind, name, status, details."""
     table = Table(title=f"Dataset group {report.dataset_group_name} ({report.region})")
@@ -100,9 +107,8 @@ def status_table(report: StatusReport) -> Table:
         table.add_row("dataset", ds.dataset_type, ds.status, details)
     group = report.dataset_group_name
     for sol in report.solutions:
-        auto = ", auto-training" if sol.auto_training else ""
         table.add_row(
-            "solution", _without_group(sol.name, group), sol.status, f"{sol.recipe}{auto}"
+            "solution", _without_group(sol.name, group), sol.status, sol.recipe + _auto(sol)
         )
         for version in sol.versions[:3]:
             detail = f"{version.training_mode or '-'} {_when(version.created)}"

@@ -6,6 +6,7 @@ separate, so `--json` and the table come from the same data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -26,7 +27,12 @@ from .resources import (
     list_versions,
     solution_metrics,
 )
+from .training import auto_training_of
 from .waiting import IN_PROGRESS
+
+#: AutoTrainingConfig: "The default is every 7 days."
+DEFAULT_AUTO_TRAINING_DAYS = 7
+_RATE = re.compile(r"rate\((\d+) days?\)")
 
 
 @dataclass
@@ -61,9 +67,11 @@ class SolutionInfo:
     arn: str
     recipe: str
     status: str
-    auto_training: bool
+    auto_training: bool  # performAutoTraining; absent means on, the API's default
     versions: list[VersionInfo]
     metrics: dict[str, float]
+    #: Days between automatic trainings (AutoTrainingConfig's rate(N days); default 7).
+    auto_training_days: int = DEFAULT_AUTO_TRAINING_DAYS
 
 
 @dataclass
@@ -135,10 +143,18 @@ def _solution(ctx: WorkflowContext, summary: Mapping[str, Any]) -> SolutionInfo:
         arn,
         recipe_name(detail.get("recipeArn") or summary.get("recipeArn") or ""),
         summary["status"],
-        bool(detail.get("performAutoTraining", False)),
+        auto_training_of(detail) if detail else False,
         versions,
         metrics,
+        auto_training_days(detail),
     )
+
+
+def auto_training_days(solution: Mapping[str, Any]) -> int:
+    """Days between automatic trainings: the solution's schedulingExpression, else 7."""
+    config = (solution.get("solutionConfig") or {}).get("autoTrainingConfig") or {}
+    match = _RATE.fullmatch(config.get("schedulingExpression") or "")
+    return int(match.group(1)) if match else DEFAULT_AUTO_TRAINING_DAYS
 
 
 def _campaign(ctx: WorkflowContext, summary: Mapping[str, Any], recipe: str) -> CampaignInfo:
@@ -184,11 +200,30 @@ def billing_lines(report: StatusReport) -> list[str]:
                 )
                 lines.append(f"training {solution.name}: {price}")
         if solution.auto_training:
-            lines.append(f"solution {solution.name}: automatic training every 7 days")
+            lines.append(auto_training_line(solution))
     for dataset in report.datasets:
         if dataset.latest_import and dataset.latest_import.status in IN_PROGRESS:
             lines.append(f"import {dataset.latest_import.name}: ingestion per GB")
     return lines
+
+
+def every(days: int) -> str:
+    return "every day" if days == 1 else f"every {days} days"
+
+
+def auto_training_line(solution: SolutionInfo) -> str:
+    """What automatic training bills: "Automatic training occurs only if you imported bulk or
+    real-time interaction data since the last training." (Configuring automatic training)."""
+    price = (
+        f"${TRAINING_PER_HOUR}/training hour each"
+        if prices_known(solution.recipe)
+        else unknown_price(solution.recipe)
+    )
+    return (
+        f"solution {solution.name}: automatic training, a new version "
+        f"{every(solution.auto_training_days)} when interactions were imported since the last "
+        f"({price}), until it is turned off or the solution deleted"
+    )
 
 
 def fetch_status(ctx: WorkflowContext) -> StatusReport:

@@ -1,8 +1,10 @@
 """`train`: a solution per recipe and a solution version, waited for, with offline metrics.
 
-Solutions are created with `performAutoTraining` off unless asked (it retrains, and bills,
-every week). A rerun never trains twice for the same data: a version in progress is waited
-for, and a version newer than the last successful import is reused.
+Solutions are created with `performAutoTraining` passed explicitly, off unless asked: the API's
+default is on (it retrains, and bills, every week). A solution made earlier with another
+setting is brought to the one asked for with UpdateSolution. A rerun never trains twice for the
+same data: a version in progress is waited for, and a version newer than the last successful
+import is reused.
 """
 
 from __future__ import annotations
@@ -82,6 +84,13 @@ def solution_config(ctx: WorkflowContext, recipe: str, threshold: str | None) ->
 _UPDATE_STATUSES = {"CREATE PENDING": "UPDATE PENDING", "CREATE IN_PROGRESS": "UPDATE IN_PROGRESS"}
 
 
+def auto_training_of(solution: Mapping[str, Any]) -> bool:
+    """Whether a described solution trains automatically. Absent means on: CreateSolution's
+    performAutoTraining "The default is True and the solution automatically creates new
+    solution versions every 7 days." (API reference)."""
+    return bool(solution.get("performAutoTraining", True))
+
+
 def observe_solution(ctx: WorkflowContext, arn: str) -> Observation:
     """The solution's status; while an UpdateSolution is under way (the solution stays ACTIVE
     but cannot be deleted), UPDATE PENDING or UPDATE IN_PROGRESS, so waits see it still moving."""
@@ -97,21 +106,41 @@ def observe_solution(ctx: WorkflowContext, arn: str) -> Observation:
     return Observation(solution["status"], details.get("failureReason"))
 
 
+def match_auto_training(
+    ctx: WorkflowContext, name: str, arn: str, auto_training: bool, recipe: str
+) -> None:
+    """An existing solution whose automatic training is not what was asked is updated to it
+    (UpdateSolution), and the update waited for: weekly retraining nobody asked for is the
+    cost to avoid, and one asked for should not silently stay off."""
+    solution = describe_solution(ctx, arn) or {}
+    if auto_training_of(solution) == auto_training:
+        return
+    if auto_training:
+        ctx.billable(
+            f"solution {name} to automatic training",
+            "a new version every 7 days, " + training_cost(recipe),
+            verb="update",
+        )
+    else:
+        ctx.announce("update", f"solution {name}: automatic training off (it was on)")
+    ctx.clients.personalize.update_solution(solutionArn=arn, performAutoTraining=auto_training)
+    wait_until(ctx, f"Updating solution {name}", lambda: observe_solution(ctx, arn))
+    update = (describe_solution(ctx, arn) or {}).get("latestSolutionUpdate") or {}
+    if update.get("status") == "CREATE FAILED":
+        raise CloudError(
+            f"Updating solution {name} failed: {update.get('failureReason') or 'no reason given'}"
+        )
+
+
 def ensure_solution(
     ctx: WorkflowContext, recipe: str, auto_training: bool, threshold: str | None
 ) -> str:
-    """The recipe's solution in the dataset group, created if missing; its ARN."""
+    """The recipe's solution in the dataset group, created if missing (with automatic training
+    as asked, always passed: the API's default is on), or updated to it; its ARN."""
     name = solution_name(ctx.outputs.dataset_group_arn, recipe)
     existing = find_solution(ctx, name)
     if existing is not None:
         arn = str(existing["solutionArn"])
-        solution = describe_solution(ctx, arn) or {}
-        if bool(solution.get("performAutoTraining", False)) != auto_training:
-            info(
-                f"Note: solution {name} exists with performAutoTraining="
-                f"{solution.get('performAutoTraining')}; a solution's settings cannot change "
-                "(clean-cloud and train again to change them)."
-            )
     else:
         params: dict[str, Any] = {
             "name": name,
@@ -138,6 +167,8 @@ def ensure_solution(
             f"Solution {name} is {obs.status or 'gone'}: {obs.failure_reason or 'no reason given'}",
             hint="Run `personalize-movielens clean-cloud`, fix the cause, then train again.",
         )
+    if existing is not None:
+        match_auto_training(ctx, name, arn, auto_training, recipe)
     return arn
 
 
