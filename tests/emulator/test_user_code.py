@@ -59,12 +59,10 @@ def movielens_like_rows(users: int = 60, items: int = 120, seed: int = 100) -> l
 
 
 @pytest.fixture
-def getting_started_stack(
-    aws: LocalStandIn, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
+def getting_started_stack(aws: LocalStandIn) -> Iterator[dict[str, str]]:
     """The notebook's CloudFormation resources (the ones it uses) in moto; SSM reached like the
-    other services, by its endpoint variable, so the notebook's `boto3.client('ssm')` finds it."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", aws.endpoints.moto)
+    other services, by the endpoint variable the stand-in sets, so the notebook's
+    `boto3.client('ssm')` finds it."""
     suffix = uuid.uuid4().hex[:8]
     bucket = f"personalizedemo{suffix}"
     s3, iam, ssm = aws.client("s3"), aws.client("iam"), aws.client("ssm")
@@ -105,10 +103,12 @@ def getting_started_stack(
             }
         ),
     )["Role"]["Arn"]
-    # The template also attaches the AWS managed AmazonPersonalizeFullAccess and
-    # AmazonSSMReadOnlyAccess; moto server knows AWS managed policies only when started with
-    # MOTO_IAM_LOAD_MANAGED_POLICIES=true, which the stand-in does not set. Neither grants what
-    # the import needs here: the bucket's access is the customer managed policy below.
+    # The template's two AWS managed policies (the stand-in's moto loads them), then its
+    # customer managed policy for the bucket (AWS's grants no access to this bucket's name).
+    aws_managed = [
+        "arn:aws:iam::aws:policy/service-role/AmazonPersonalizeFullAccess",
+        "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess",
+    ]
     managed = [
         iam.create_policy(
             PolicyName=f"AmazonS3BucketAccessPolicy-{suffix}",
@@ -120,13 +120,13 @@ def getting_started_stack(
             ),
         )["Policy"]["Arn"]
     ]
-    for policy_arn in managed:
+    for policy_arn in aws_managed + managed:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=policy_arn)
     for name, value in ((BUCKET_PARAMETER, bucket), (ROLE_PARAMETER, role_arn)):
         ssm.put_parameter(Name=name, Type="String", Value=value, Overwrite=True)
     yield {"bucket": bucket, "role_arn": role_arn}
     ssm.delete_parameters(Names=[BUCKET_PARAMETER, ROLE_PARAMETER])
-    for policy_arn in managed:
+    for policy_arn in aws_managed + managed:
         iam.detach_role_policy(RoleName=role_name, PolicyArn=policy_arn)
     iam.delete_policy(PolicyArn=managed[0])
     iam.delete_role(RoleName=role_name)

@@ -113,6 +113,7 @@ def env_vars(endpoints: provision.Endpoints, region: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL_S3": endpoints.moto,
         "AWS_ENDPOINT_URL_IAM": endpoints.moto,
         "AWS_ENDPOINT_URL_STS": endpoints.moto,
+        "AWS_ENDPOINT_URL_SSM": endpoints.moto,
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoints.personalize,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoints.personalize,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -259,6 +260,8 @@ def _child_env() -> dict[str, str]:
             env.pop(name)
     env.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"})
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # AWS managed policies (AmazonPersonalizeFullAccess, ...) exist, as user code expects.
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     # The emulator runs the same copy of the package as this process, wherever it was imported
     # from (a checkout's tests may import it from there rather than from the install).
     return same_package_env(env)
