@@ -2,6 +2,7 @@
 
 The stack's role and bucket policy grant only reading the input prefix (least privilege), so a
 test that exports makes its own bucket and role with what the guide asks for, as a user would.
+The stack has Interactions and Items datasets; `add_dataset` adds one of another type.
 """
 
 from __future__ import annotations
@@ -51,6 +52,27 @@ def writer(aws: Any, role_actions: list[str], bucket_actions: list[str], name: s
         PolicyName="export",
         PolicyDocument=policy({"Effect": "Allow", "Action": role_actions, "Resource": resources}),
     )
+    return arn
+
+
+def add_dataset(aws: Any, personalize: Any, dataset_type: str, fields: list[dict[str, Any]]) -> str:
+    """An ACTIVE dataset of `dataset_type` with these schema fields in the stack's group."""
+    schema = {
+        "type": "record",
+        "name": dataset_type,
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": fields,
+        "version": "1.0",
+    }
+    name = dataset_type.lower()
+    schema_arn = personalize.create_schema(name=name, schema=json.dumps(schema))["schemaArn"]
+    arn: str = personalize.create_dataset(
+        name=name,
+        schemaArn=schema_arn,
+        datasetGroupArn=aws.outputs.dataset_group_arn,
+        datasetType=dataset_type,
+    )["datasetArn"]
+    wait_status(lambda: personalize.describe_dataset(datasetArn=arn), "dataset")
     return arn
 
 

@@ -7,13 +7,12 @@ job permissions requirements" (export-permissions.html).
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from botocore.exceptions import ClientError
 from emu_helpers import INTERACTIONS_HEADER, csv_text, error_of, interactions, wait_status
-from s3_jobs import EXPORT_BUCKET, WRITE_ACTIONS, exported, run_export, writer
+from s3_jobs import EXPORT_BUCKET, WRITE_ACTIONS, add_dataset, exported, run_export, writer
 
 from personalize_movielens.local.emulator.controlplane import export_jobs
 from personalize_movielens.local.emulator.validation import service_model
@@ -178,21 +177,7 @@ def test_a_missing_output_bucket_fails_the_job(aws, personalize):
 
 
 def test_actions_datasets_cannot_be_exported(aws, personalize):
-    schema = {
-        "type": "record",
-        "name": "Actions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [{"name": "ACTION_ID", "type": "string"}],
-        "version": "1.0",
-    }
-    schema_arn = personalize.create_schema(name="actions", schema=json.dumps(schema))["schemaArn"]
-    dataset = personalize.create_dataset(
-        name="actions",
-        schemaArn=schema_arn,
-        datasetGroupArn=aws.outputs.dataset_group_arn,
-        datasetType="Actions",
-    )["datasetArn"]
-    wait_status(lambda: personalize.describe_dataset(datasetArn=dataset), "dataset")
+    dataset = add_dataset(aws, personalize, "Actions", [{"name": "ACTION_ID", "type": "string"}])
     with pytest.raises(ClientError) as exc:
         run_export(personalize, dataset, aws.outputs.personalize_role_arn, "actions", "BULK")
     code, status, message = error_of(exc)

@@ -18,6 +18,7 @@ KINDS = (
     "campaign",
     "solution_version",
     "solution",
+    "data_deletion_job",
     "dataset_export_job",
     "dataset_import_job",
     "dataset",

@@ -6,6 +6,7 @@
 | `schemas` | schemas |
 | `datasets` | datasets and dataset import jobs |
 | `export_jobs` | dataset export jobs |
+| `deletion_jobs` | data deletion jobs |
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
 | `recipes` | recipes |
@@ -23,6 +24,7 @@ from . import (
     campaigns,
     dataset_groups,
     datasets,
+    deletion_jobs,
     export_jobs,
     recipes,
     schemas,
@@ -38,6 +40,7 @@ FAMILIES = (
     schemas,
     datasets,
     export_jobs,
+    deletion_jobs,
     solutions,
     campaigns,
     recipes,
