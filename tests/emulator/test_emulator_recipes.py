@@ -68,6 +68,9 @@ def test_list_recipes_returns_every_recipe_and_filters_by_domain(personalize):
     recipes = all_recipes(personalize)
     names = [r["name"] for r in recipes]
     assert names == sorted(names)
+    # By name across pages too, as the recorded answer's first page of 11 with a nextToken.
+    paged = all_recipes(personalize, PaginationConfig={"PageSize": 5})
+    assert [r["name"] for r in paged] == names
     assert set(names) == ECOMMERCE | VIDEO_ON_DEMAND | set(CUSTOM)
     for recipe in recipes:
         assert recipe["recipeArn"] == PREFIX + recipe["name"] and recipe["status"] == "ACTIVE"

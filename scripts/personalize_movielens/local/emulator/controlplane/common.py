@@ -63,14 +63,21 @@ def require_status(resource: Resource, arn: str, allowed: set[str], what: str) -
         raise InUse(f"The {what} {arn} is in status {status}; it must be {wanted}.")
 
 
-def listing(operation: str, items: list[Resource], params: dict[str, Any]) -> dict[str, Any]:
+def listing(
+    operation: str, items: list[Resource], params: dict[str, Any], by_name: bool = False
+) -> dict[str, Any]:
     """A List* answer: one page of `items`, each cut to the summary shape that botocore's model
-    gives the operation's list (so the fields follow the API, not a hand-kept copy)."""
+    gives the operation's list (so the fields follow the API, not a hand-kept copy). Newest
+    first, or by name (recipes, as the service lists them), before the pages are cut."""
     output = service_model("personalize").operation_model(operation).output_shape
     assert isinstance(output, StructureShape), operation
     key = next(name for name, shape in output.members.items() if shape.type_name == "list")
     member_list = output.members[key]
     assert isinstance(member_list, ListShape) and isinstance(member_list.member, StructureShape)
+    if by_name:
+        items = sorted(items, key=lambda r: str(r["name"]))
+    else:
+        items = sorted(items, key=lambda r: r["creationDateTime"], reverse=True)
     summaries, token = _page(items, params, tuple(member_list.member.members))
     result: dict[str, Any] = {key: summaries}
     if token:
@@ -81,8 +88,7 @@ def listing(operation: str, items: list[Resource], params: dict[str, Any]) -> di
 def _page(
     items: list[Resource], params: dict[str, Any], fields: tuple[str, ...]
 ) -> tuple[list[Resource], str | None]:
-    """Newest first, `maxResults` per page (default 100), opaque offset tokens."""
-    items = sorted(items, key=lambda r: r["creationDateTime"], reverse=True)
+    """`maxResults` per page (default 100) of `items` in their order, opaque offset tokens."""
     start = 0
     if params.get("nextToken"):
         try:

@@ -169,9 +169,7 @@ def list_recipes(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any
     """All recipes by name; with `domain`, only that domain's use cases (the API reference:
     "If you don't specify a domain, all recipes are returned")."""
     names = [n for n, r in PUBLIC.items() if not p.get("domain") or r.domain == p["domain"]]
-    result = listing("ListRecipes", [_recipe_doc(name) for name in names], p)
-    result["recipes"].sort(key=lambda r: r["name"])  # the service lists by name
-    return result
+    return listing("ListRecipes", [_recipe_doc(name) for name in names], p, by_name=True)
 
 
 @operation("DescribeRecipe")
