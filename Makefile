@@ -98,8 +98,12 @@ bench: $(DEV_STAMP) ## Benchmarks (not part of make test): see bench/results.md
 bench-standin: $(DEV_STAMP) ## The stand-in at MovieLens size (import, training, memory, load)
 	$(BIN)/python bench/bench_standin.py
 
-demo: $(RUN_STAMP) ## The whole flow on the local stand-in with synthetic data (no AWS, no internet)
-	@bash tools/demo.sh
+# The demo is synthetic unless DATASET is given on the command line (`make demo
+# DATASET=movielens`: the real ML-25M from $(DATA_DIR)/ml-25m.zip, downloaded if missing).
+DEMO_DATASET = $(if $(filter command line,$(origin DATASET)),$(DATASET),synthetic)
+
+demo: $(RUN_STAMP) ## The whole flow on the local stand-in (synthetic data; DATASET=movielens for ML-25M)
+	@DEMO_DATASET=$(DEMO_DATASET) MOVIELENS_ZIP=$(abspath $(DATA_DIR))/ml-25m.zip bash tools/demo.sh
 
 clean: ## Remove the venv and generated files
 	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache bench/.work

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# `make demo`: the whole workflow on the local stand-in with synthetic MovieLens-shaped data.
-# No AWS account, no internet. Every command is the one used against AWS; only the
-# AWS_ENDPOINT_URL_* variables printed by `local up` differ. Exits non-zero if any step fails,
-# and always stops the stand-in (trap on EXIT).
+# `make demo`: the whole workflow on the local stand-in with synthetic MovieLens-shaped data
+# (DEMO_RATINGS of them), or with the real MovieLens 25M (DEMO_DATASET=movielens: the zip at
+# MOVIELENS_ZIP, downloaded from GroupLens first if it is not there).
+# No AWS account, no internet (but for that download). Every command is the one used against
+# AWS; only the AWS_ENDPOINT_URL_* variables printed by `local up` differ. Exits non-zero if any
+# step fails, and always stops the stand-in (trap on EXIT).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLI="${CLI:-$ROOT/.venv/bin/personalize-movielens}"
+DATASET="${DEMO_DATASET:-synthetic}"
 RATINGS="${DEMO_RATINGS:-30000}"
+MOVIELENS_ZIP="${MOVIELENS_ZIP:-$ROOT/data/ml-25m.zip}"
 SPEED="${DEMO_SPEED:-50}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/personalize-movielens-demo.XXXXXX")"
 STATE="$WORK/stand-in"
@@ -36,9 +40,22 @@ trap 'exit 130' INT TERM
 
 step() { echo; echo "==> $*"; }
 
-step "Synthetic MovieLens-shaped data ($RATINGS ratings) and prepared CSVs"
-"$CLI" data synth --ratings "$RATINGS" --out "$DATA/ml-25m.zip"
-"$CLI" data prepare --source "$DATA/ml-25m.zip" --out-dir "$DATA"
+case "$DATASET" in
+  synthetic)
+    step "Synthetic MovieLens-shaped data ($RATINGS ratings) and prepared CSVs"
+    "$CLI" data synth --ratings "$RATINGS" --out "$DATA/ml-25m.zip"
+    "$CLI" data prepare --source "$DATA/ml-25m.zip" --out-dir "$DATA"
+    ;;
+  movielens)
+    step "MovieLens 25M ($MOVIELENS_ZIP) and prepared CSVs"
+    [ -e "$MOVIELENS_ZIP" ] || "$CLI" data download --dest "$MOVIELENS_ZIP"
+    "$CLI" data prepare --source "$MOVIELENS_ZIP" --out-dir "$DATA"
+    ;;
+  *)
+    echo "Error: DATASET=$DATASET: the demo runs on synthetic or movielens." >&2
+    exit 2
+    ;;
+esac
 
 step "Local stand-in (moto server + Personalize emulator) on 127.0.0.1"
 eval "$("$CLI" local up --state-dir "$STATE" --speed "$SPEED")"
