@@ -46,3 +46,11 @@ def test_both_packages_use_the_one_definition() -> None:
         first_timestamp=0, last_timestamp=1_574_327_703,
     )  # fmt: skip
     assert figures.to_json()["time_span"] == "1970-01-01T00:00:00Z .. 2019-11-21T09:15:03Z"
+
+
+def test_a_time_span_shows_a_value_that_is_no_date_as_it_is() -> None:
+    figures = Figures(
+        rows=2, lines=3, breaks={}, items=1, users=1, users_with_two=1,
+        first_timestamp=-1, last_timestamp=1_574_327_703,
+    )  # fmt: skip
+    assert figures.to_json()["time_span"] == "-1 .. 2019-11-21T09:15:03Z"

@@ -56,10 +56,15 @@ class Figures:
                 "items": self.items,
                 "first_timestamp": self.first_timestamp,
                 "last_timestamp": self.last_timestamp,
-                "time_span": f"{iso_time(self.first_timestamp)} .. {iso_time(self.last_timestamp)}",
+                "time_span": f"{_when(self.first_timestamp)} .. {_when(self.last_timestamp)}",
                 "users_with_2plus_interactions": self.users_with_two,
             }
         )
+
+
+def _when(epoch_seconds: int | None) -> str:
+    """A time span's end: an ISO date-time, else the raw value (negative, or not seconds)."""
+    return iso_time(epoch_seconds) or str(epoch_seconds)
 
 
 def is_interactions(schema: DatasetSchema, dataset_type: str) -> bool:
