@@ -2,7 +2,8 @@
 
 Both run as detached background processes bound to 127.0.0.1 and outlive the command that
 started them. The state directory (default `.local-aws/`) holds `state.json` (pids, ports),
-`outputs.json` (the Terraform-outputs contract) and the two servers' logs.
+`outputs.json` (the Terraform-outputs contract), the two servers' logs and the emulator's own
+state directory (`emulator/`: jobs' scratch files, such as the objects an import reads).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from . import DEFAULT_REGION, DEFAULT_STATE_DIR, provision
 HOST = "127.0.0.1"
 STATE_FILE = "state.json"
 OUTPUTS_FILE = "outputs.json"
+#: The Personalize emulator's `--state-dir`, under the stand-in's state directory.
+EMULATOR_DIR = "emulator"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 #: The commands of the two servers, also used to recognise our pids (never someone else's).
@@ -330,6 +333,8 @@ def up(
                 str(speed),
                 "--region",
                 region,
+                "--state-dir",
+                str(state_dir / EMULATOR_DIR),
             ],
             emulator_log,
             env,

@@ -7,13 +7,15 @@
 3. Read the CSV (one object, or every .csv directly under a prefix ending in "/") and check it
    against the dataset's schema. Then FULL replaces the dataset's rows, INCREMENTAL appends.
 
+The objects are read with one streaming GET each into the emulator's state directory, and
+checked there by the project's validator.
+
 Steps 1 and 2 (`check_access`) and the reading of CSV objects serve the other jobs that use S3
 too: data deletion jobs read a CSV the same way, dataset export jobs write with s3:PutObject.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,16 +170,32 @@ def list_keys(emu: Emulator, location: Location) -> list[str]:
     return sorted(keys)
 
 
+#: Bytes read from a GET's body at a time.
+DOWNLOAD_CHUNK = 1 << 20
+
+
+def download(emu: Emulator, location: Location, key: str, path: Path) -> None:
+    """The object's body streamed to `path` with one GET. (boto3's managed download would send
+    ranged GETs in parallel, and moto reads the whole object for each range.)"""
+    s3 = emu.aws("s3")
+    try:
+        body = s3.get_object(Bucket=location.bucket, Key=key)["Body"]
+    except s3.exceptions.NoSuchKey:
+        raise ImportFailure(f"Input data not found at s3://{location.bucket}/{key}.") from None
+    with body, path.open("wb") as fh:
+        for chunk in body.iter_chunks(DOWNLOAD_CHUNK):
+            fh.write(chunk)
+
+
 def read_data(
     emu: Emulator, location: Location, keys: list[str], schema: DatasetSchema, dataset_type: str
 ) -> pl.DataFrame:
     """Download, validate and load the objects (raises ImportFailure on the first bad file)."""
-    s3 = emu.aws("s3")
     frames = []
-    with tempfile.TemporaryDirectory(prefix="emulator-import-") as tmp:
+    with emu.scratch("import-") as tmp:
         for index, key in enumerate(keys):
             path = Path(tmp) / f"part-{index}.csv"
-            s3.download_file(location.bucket, key, str(path))
+            download(emu, location, key, path)
             source = f"s3://{location.bucket}/{key}"
             found = csvcheck.problems(path, schema, dataset_type, source)
             if found:

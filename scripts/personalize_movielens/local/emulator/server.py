@@ -1,7 +1,7 @@
 """The emulator's HTTP server (WSGI, werkzeug): the control plane, the runtime and the admin API.
 
-Run it as `python -m personalize_movielens.local.emulator.server --port P --aws-endpoint URL`;
-`personalize-movielens local up` does that in a detached process.
+Run it as `python -m personalize_movielens.local.emulator.server --port P --aws-endpoint URL
+--state-dir DIR`; `personalize-movielens local up` does that in a detached process.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import sys
 import traceback
 import uuid
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -153,10 +154,15 @@ class EmulatorApp:
 
 
 def build_server(
-    host: str, port: int, aws_endpoint: str | None, speed: float | None, region: str = "us-east-1"
+    host: str,
+    port: int,
+    aws_endpoint: str | None,
+    speed: float | None,
+    region: str = "us-east-1",
+    state_dir: Path | None = None,
 ) -> Any:
     """A threaded werkzeug server bound to `host:port` (port 0 = any free port)."""
-    emulator = Emulator(aws_endpoint=aws_endpoint, speed=speed, region=region)
+    emulator = Emulator(aws_endpoint=aws_endpoint, speed=speed, region=region, state_dir=state_dir)
     return make_server(host, port, EmulatorApp(emulator), threaded=True)
 
 
@@ -167,8 +173,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aws-endpoint", default=None, help="moto server URL (S3, IAM).")
     parser.add_argument("--speed", type=float, default=None)
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="Where imported rows and jobs' scratch files go (default: a temporary directory).",
+    )
     args = parser.parse_args(argv)
-    server = build_server(args.host, args.port, args.aws_endpoint, args.speed, args.region)
+    server = build_server(
+        args.host, args.port, args.aws_endpoint, args.speed, args.region, args.state_dir
+    )
     print(f"personalize emulator on http://{args.host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
+import weakref
+from pathlib import Path
 from typing import Any, Literal
 
 from .faults import Faults
@@ -10,10 +14,18 @@ from .lifecycle import Lifecycle
 from .store import Store
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account: ARNs agree across the stand-in
+#: Subdirectory of the state directory that the emulator owns (emptied when it starts): the
+#: jobs' scratch files (downloads, exports).
+SCRATCH_DIR = "scratch"
 
 
 class Emulator:
-    """Everything a request handler or a background job needs."""
+    """Everything a request handler or a background job needs.
+
+    `state_dir` holds what the emulator keeps on disk rather than in memory (`SCRATCH_DIR`); its
+    resources live in memory only, so what a previous run left there is removed at start.
+    Without one, a temporary directory is used and removed with the emulator.
+    """
 
     def __init__(
         self,
@@ -21,7 +33,15 @@ class Emulator:
         speed: float | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
         region: str = "us-east-1",
+        state_dir: Path | None = None,
     ) -> None:
+        if state_dir is None:
+            state_dir = Path(tempfile.mkdtemp(prefix="personalize-emulator-"))
+            weakref.finalize(self, shutil.rmtree, state_dir, ignore_errors=True)
+        self.state_dir = Path(state_dir)
+        self.scratch_dir = self.state_dir / SCRATCH_DIR
+        shutil.rmtree(self.scratch_dir, ignore_errors=True)
+        self.scratch_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store()
         self.lifecycle = Lifecycle(speed)
         self.faults = Faults()
@@ -49,6 +69,10 @@ class Emulator:
                 )
                 self._clients[service] = client
             return client
+
+    def scratch(self, prefix: str) -> tempfile.TemporaryDirectory[str]:
+        """A job's own scratch directory in the state directory (removed when the job ends)."""
+        return tempfile.TemporaryDirectory(prefix=prefix, dir=self.scratch_dir)
 
     def arn(self, region: str, resource: str) -> str:
         return f"arn:aws:personalize:{region}:{self.account_id}:{resource}"
