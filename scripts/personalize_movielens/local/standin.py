@@ -3,7 +3,7 @@
 Both run as detached background processes bound to 127.0.0.1 and outlive the command that
 started them. The state directory (default `.local-aws/`) holds `state.json` (pids, ports),
 `outputs.json` (the Terraform-outputs contract), the two servers' logs and the emulator's own
-state directory (`emulator/`: jobs' scratch files, such as the objects an import reads).
+state directory (`emulator/`: imported rows as Parquet files, jobs' scratch files).
 """
 
 from __future__ import annotations

@@ -4,12 +4,18 @@ The rules live in one place, the project's validator (`personalize_movielens.dat
 which the `data validate` command also uses. The training minimums it can report (1000
 interactions, 25 users with two or more) are not import rules: the service imports small files
 and enforces those minimums when a solution version trains, so they are ignored here.
+
+A file that passes is then read with its types (`scan`), as the import keeps it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import polars as pl
+
+from ...data import rules
 from ...data.validate import Violation, validate_file
 from ...schemas import DatasetSchema
 
@@ -28,3 +34,17 @@ def problems(path: Path, schema: DatasetSchema, dataset_type: str, source: str) 
 def _message(violation: Violation, source: str) -> str:
     where = source if violation.row is None else f"{source} row {violation.row}"
     return f"{where}: [{violation.rule}] {violation.message}"
+
+
+def scan(paths: Sequence[Path], schema: DatasetSchema) -> pl.LazyFrame:
+    """The rows of CSV files that passed `problems`, typed by the schema (an empty value is
+    null), in file order."""
+    return pl.scan_csv(
+        [str(p) for p in paths],
+        schema=rules.polars_schema(schema),
+        has_header=True,
+        quote_char='"',
+        null_values=[""],
+        encoding="utf8",
+        glob=False,
+    )

@@ -7,8 +7,8 @@
 3. Read the CSV (one object, or every .csv directly under a prefix ending in "/") and check it
    against the dataset's schema. Then FULL replaces the dataset's rows, INCREMENTAL appends.
 
-The objects are read with one streaming GET each into the emulator's state directory, and
-checked there by the project's validator.
+The objects are read with one streaming GET each into the emulator's state directory, checked
+there by the project's validator, and their rows kept as one Parquet file per job (`Store`).
 
 Steps 1 and 2 (`check_access`) and the reading of CSV objects serve the other jobs that use S3
 too: data deletion jobs read a CSV the same way, dataset export jobs write with s3:PutObject.
@@ -20,10 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
 from ...arns import arn_name
-from ...data import rules
 from ...schemas import DatasetSchema, parse_schema
 from . import csvcheck
 from .policy import allowed, evaluate
@@ -189,10 +186,11 @@ def download(emu: Emulator, location: Location, key: str, path: Path) -> None:
 
 def read_data(
     emu: Emulator, location: Location, keys: list[str], schema: DatasetSchema, dataset_type: str
-) -> pl.DataFrame:
-    """Download, validate and load the objects (raises ImportFailure on the first bad file)."""
-    frames = []
+) -> Path:
+    """Download and validate the objects (ImportFailure on the first bad file), then write
+    their rows, typed by the schema, to one new Parquet file of the store."""
     with emu.scratch("import-") as tmp:
+        paths = []
         for index, key in enumerate(keys):
             path = Path(tmp) / f"part-{index}.csv"
             download(emu, location, key, path)
@@ -200,14 +198,8 @@ def read_data(
             found = csvcheck.problems(path, schema, dataset_type, source)
             if found:
                 raise ImportFailure("Data does not match the schema. " + " ".join(found))
-            frame = pl.read_csv(
-                path,
-                schema_overrides=rules.polars_schema(schema),
-                infer_schema=False,
-                null_values=[""],
-            )
-            frames.append(frame.select(schema.field_names))
-    return pl.concat(frames, how="vertical") if frames else pl.DataFrame()
+            paths.append(path)
+        return emu.store.sink(csvcheck.scan(paths, schema))
 
 
 def require_aws(emu: Emulator) -> None:
@@ -226,9 +218,10 @@ def fetch(
     job_arn: str,
     schema: DatasetSchema,
     dataset_type: str,
-) -> pl.DataFrame:
+) -> Path:
     """The rows of the CSV object(s) at `url`, read as the role and the bucket policy allow and
-    checked against `schema` (ImportFailure naming what is wrong)."""
+    checked against `schema` (ImportFailure naming what is wrong), as a new Parquet file of the
+    store: the caller hands it to a dataset (`Store.put_rows`) or discards it."""
     require_aws(emu)
     location = Location.parse(url)
     keys = list_keys(emu, location)
@@ -247,11 +240,9 @@ def run(emu: Emulator, job: dict[str, Any]) -> None:
     if forced:
         raise ImportFailure(forced)
     url = job["dataSource"]["dataLocation"]
-    frame = fetch(emu, url, job["roleArn"], job_arn, schema, dataset["datasetType"])
+    rows = fetch(emu, url, job["roleArn"], job_arn, schema, dataset["datasetType"])
     with store.lock:
         if store.find("dataset", dataset["datasetArn"]) is not dataset:
-            return  # deleted (or deleted and created again) meanwhile
-        previous = store.data.get(dataset["datasetArn"])
-        if job.get("importMode") == "INCREMENTAL" and previous is not None:
-            frame = pl.concat([previous, frame], how="vertical")
-        store.data[dataset["datasetArn"]] = frame
+            store.discard([rows])  # deleted (or deleted and created again) meanwhile
+            return
+        store.put_rows(dataset["datasetArn"], rows, append=job.get("importMode") == "INCREMENTAL")

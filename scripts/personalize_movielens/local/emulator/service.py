@@ -14,17 +14,17 @@ from .lifecycle import Lifecycle
 from .store import Store
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account: ARNs agree across the stand-in
-#: Subdirectory of the state directory that the emulator owns (emptied when it starts): the
-#: jobs' scratch files (downloads, exports).
-SCRATCH_DIR = "scratch"
+#: Subdirectories of the state directory that the emulator owns (emptied when it starts):
+#: the imported rows as Parquet files, and the jobs' scratch files (downloads, exports).
+ROWS_DIR, SCRATCH_DIR = "rows", "scratch"
 
 
 class Emulator:
     """Everything a request handler or a background job needs.
 
-    `state_dir` holds what the emulator keeps on disk rather than in memory (`SCRATCH_DIR`); its
-    resources live in memory only, so what a previous run left there is removed at start.
-    Without one, a temporary directory is used and removed with the emulator.
+    `state_dir` holds what the emulator keeps on disk rather than in memory (see `ROWS_DIR`,
+    `SCRATCH_DIR`); its resources live in memory only, so what a previous run left there is
+    removed at start. Without one, a temporary directory is used and removed with the emulator.
     """
 
     def __init__(
@@ -39,10 +39,11 @@ class Emulator:
             state_dir = Path(tempfile.mkdtemp(prefix="personalize-emulator-"))
             weakref.finalize(self, shutil.rmtree, state_dir, ignore_errors=True)
         self.state_dir = Path(state_dir)
+        for name in (ROWS_DIR, SCRATCH_DIR):
+            shutil.rmtree(self.state_dir / name, ignore_errors=True)
         self.scratch_dir = self.state_dir / SCRATCH_DIR
-        shutil.rmtree(self.scratch_dir, ignore_errors=True)
         self.scratch_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store()
+        self.store = Store(self.state_dir / ROWS_DIR)
         self.lifecycle = Lifecycle(speed)
         self.faults = Faults()
         self.aws_endpoint = aws_endpoint

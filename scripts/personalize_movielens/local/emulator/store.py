@@ -1,15 +1,28 @@
 """The emulator's resources, in memory, behind one lock (the server answers on many threads).
 
 Each resource is the dict the API returns (its describe shape), plus private keys starting with
-"_" that are stripped before answering. Imported data and trained models live beside them.
+"_" that are stripped before answering. Trained models live beside them.
+
+Imported rows do not stay in memory: each dataset's rows are immutable Parquet files under the
+store's `root` (one per import job: FULL replaces the dataset's files, INCREMENTAL adds one; a
+data deletion job swaps a file for its filtered copy), read lazily by whoever needs them
+(`reading`) and deleted with the dataset. A file still being read when it is replaced or
+deleted goes once its last reader is done.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
 
 from .errors import not_found
 
@@ -25,6 +38,9 @@ KINDS = (
     "schema",
     "dataset_group",
 )
+ROWS_SUFFIX = ".parquet"
+#: Fast to write and to read (zstd, polars' default, makes files a quarter smaller, slower).
+ROWS_COMPRESSION: Final = "lz4"
 
 
 def now() -> float:
@@ -36,18 +52,34 @@ def public(resource: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in resource.items() if not k.startswith("_") and v is not None}
 
 
+def scan(files: Iterable[Path]) -> pl.LazyFrame:
+    """The rows of Parquet files, in order, as one lazy table."""
+    return pl.scan_parquet([str(f) for f in files], glob=False)
+
+
 @dataclass
 class Store:
     """All emulator state. Take `lock` around any read-modify-write."""
 
+    #: Directory of the imported rows' Parquet files (made if missing).
+    root: Path
     lock: threading.RLock = field(default_factory=threading.RLock)
+    #: Serialises the jobs that rewrite a dataset's files (data deletion jobs): each reads the
+    #: files, writes filtered copies and swaps them in, without losing another's work.
+    rewrite_lock: threading.Lock = field(default_factory=threading.Lock)
     resources: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
     )
-    #: dataset ARN -> imported rows (a polars DataFrame), replaced (FULL) or appended (INCREMENTAL)
-    data: dict[str, Any] = field(default_factory=dict)
+    #: dataset ARN -> its imported rows: Parquet files under `root`, oldest first
+    data: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     #: solution version ARN -> trained model
     models: dict[str, Any] = field(default_factory=dict)
+    #: file -> how many `holding` blocks read it; files left by their dataset while read
+    _readers: Counter[Path] = field(default_factory=Counter, init=False, repr=False)
+    _unused: set[Path] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
 
     def add(self, kind: str, arn: str, resource: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -77,7 +109,7 @@ class Store:
             if instance is not None and self.resources[kind].get(arn) is not instance:
                 return
             self.resources[kind].pop(arn, None)
-            self.data.pop(arn, None)
+            self.discard(self.data.pop(arn, ()))
             self.models.pop(arn, None)
 
     def transition(
@@ -110,5 +142,79 @@ class Store:
         with self.lock:
             for kind in KINDS:
                 self.resources[kind].clear()
+            for files in self.data.values():
+                self.discard(files)
             self.data.clear()
             self.models.clear()
+
+    # --- imported rows ---------------------------------------------------------------------
+
+    def sink(self, rows: pl.LazyFrame) -> Path:
+        """`rows`, streamed to a new file under `root`; the caller hands the file to a dataset
+        (`put_rows`, `replace_rows`) or deletes it (`discard`)."""
+        path = self.root / f"{uuid.uuid4().hex}{ROWS_SUFFIX}"
+        try:
+            rows.sink_parquet(path, compression=ROWS_COMPRESSION, engine="streaming")
+        except BaseException:
+            self.discard([path])
+            raise
+        return path
+
+    def put_rows(self, arn: str, file: Path, append: bool) -> None:
+        """The dataset's rows become `file` (a FULL import) or gain it (INCREMENTAL)."""
+        with self.lock:
+            previous = self.data.get(arn, ())
+            self.data[arn] = (*previous, file) if append else (file,)
+            if not append:
+                self.discard(previous)
+
+    def replace_rows(self, arn: str, swaps: dict[Path, Path]) -> set[Path]:
+        """Swap each of the dataset's files that is a key of `swaps` for its value (a filtered
+        copy); returns the files swapped out. A copy whose original left the dataset meanwhile
+        (a FULL import, the dataset deleted) is discarded."""
+        with self.lock:
+            current = self.data.get(arn, ())
+            swapped = {old for old in swaps if old in current}
+            if swapped:
+                self.data[arn] = tuple(swaps.get(f, f) for f in current)
+            self.discard([*swapped, *(new for old, new in swaps.items() if old not in swapped)])
+            return swapped
+
+    @contextmanager
+    def holding(self, *arns: str) -> Iterator[list[tuple[Path, ...]]]:
+        """The files of each dataset's rows (empty when nothing was imported); they stay on
+        disk until the block ends, even if the dataset is replaced or deleted meanwhile."""
+        with self.lock:
+            snapshot = [self.data.get(arn, ()) for arn in arns]
+            held = [f for files in snapshot for f in files]
+            self._readers.update(held)
+        try:
+            yield snapshot
+        finally:
+            with self.lock:
+                self._readers.subtract(held)
+                done = [f for f in set(held) if self._readers[f] <= 0]
+                for f in done:
+                    del self._readers[f]
+                self._delete([f for f in done if f in self._unused])
+
+    @contextmanager
+    def reading(self, *arns: str) -> Iterator[list[pl.LazyFrame | None]]:
+        """The rows of each dataset, lazily (None when nothing was imported), readable until
+        the block ends (see `holding`)."""
+        with self.holding(*arns) as snapshot:
+            yield [scan(files) if files else None for files in snapshot]
+
+    def discard(self, files: Iterable[Path]) -> None:
+        """Delete files no dataset holds any more (at once, or when their last reader ends)."""
+        with self.lock:
+            for f in files:
+                if self._readers[f] > 0:
+                    self._unused.add(f)
+                else:
+                    self._delete([f])
+
+    def _delete(self, files: Iterable[Path]) -> None:
+        for f in files:
+            self._unused.discard(f)
+            f.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ CREATE IN_PROGRESS, ACTIVE, CREATE FAILED); it is shown with the names of its ow
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -30,7 +31,7 @@ import polars as pl
 from ....schemas import parse_schema
 from .. import imports
 from ..service import Emulator
-from ..store import public
+from ..store import Store, public, scan
 from .common import (
     ACTIVE,
     FAILED,
@@ -112,18 +113,44 @@ def _delete_users(emu: Emulator, job: Resource) -> None:
     url = job["dataSource"].get("dataLocation")
     if not url:
         raise imports.ImportFailure("The data source names no dataLocation.")
-    listed = imports.fetch(
-        emu, url, job["roleArn"], job["dataDeletionJobArn"], USERS_FILE, "Users"
-    )[USER_ID].unique()
-    store, deleted = emu.store, 0
+    store = emu.store
+    ids = imports.fetch(emu, url, job["roleArn"], job["dataDeletionJobArn"], USERS_FILE, "Users")
+    try:
+        listed = scan([ids]).select(pl.col(USER_ID).unique()).collect(engine="streaming")
+    finally:
+        store.discard([ids])
     with store.lock:
-        for dataset in store.all("dataset"):
-            rows = store.data.get(dataset["datasetArn"])
-            if dataset["datasetGroupArn"] != job["datasetGroupArn"] or rows is None:
-                continue
-            if USER_ID not in rows.columns:
-                continue
-            kept = rows.filter(~pl.col(USER_ID).is_in(listed.implode()))
-            deleted += rows.height - kept.height
-            store.data[dataset["datasetArn"]] = kept
-        job["numDeleted"] = deleted
+        arns = [
+            d["datasetArn"]
+            for d in store.all("dataset")
+            if d["datasetGroupArn"] == job["datasetGroupArn"]
+        ]
+    is_listed = pl.col(USER_ID).is_in(listed.get_column(USER_ID).implode())
+    deleted = 0
+    # Each file with listed users is swapped for a copy without them; files that an import
+    # adds or replaces meanwhile are left as that import made them.
+    with store.rewrite_lock, store.holding(*arns) as snapshot:
+        for arn, files in zip(arns, snapshot, strict=True):
+            copies = _without(store, files, is_listed)
+            swapped = store.replace_rows(arn, {old: new for old, (new, _) in copies.items()})
+            deleted += sum(copies[old][1] for old in swapped)
+    job["numDeleted"] = deleted
+
+
+def _without(
+    store: Store, files: tuple[Path, ...], listed: pl.Expr
+) -> dict[Path, tuple[Path, int]]:
+    """Each file with `listed` rows -> a new file of its other rows, and how many went."""
+    copies: dict[Path, tuple[Path, int]] = {}
+    try:
+        for file in files:
+            rows = scan([file])
+            if USER_ID not in rows.collect_schema().names():
+                break
+            count = rows.filter(listed).select(pl.len()).collect(engine="streaming").item()
+            if count:
+                copies[file] = (store.sink(rows.filter(~listed)), count)
+    except BaseException:
+        store.discard(new for new, _ in copies.values())
+        raise
+    return copies

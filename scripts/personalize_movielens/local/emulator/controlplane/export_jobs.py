@@ -22,7 +22,7 @@ The API has no DeleteDatasetExportJob. `kmsKeyArn` of the destination is kept, n
 
 from __future__ import annotations
 
-import tempfile
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +96,12 @@ def list_dataset_export_jobs(emu: Emulator, p: dict[str, Any], region: str) -> d
     return listing("ListDatasetExportJobs", items, p)
 
 
-def records(frame: pl.DataFrame, dataset_type: str, mode: str) -> pl.DataFrame:
+def records(frame: pl.LazyFrame, dataset_type: str, mode: str) -> pl.LazyFrame:
     """The rows a job of `mode` exports from the dataset's (bulk) rows."""
     if mode == "PUT":
         return frame.head(0)  # nothing was put one by one
     frame = frame.unique(maintain_order=True)
-    if mode == "ALL" and ID_FIELDS.get(dataset_type) in frame.columns:
+    if mode == "ALL" and ID_FIELDS.get(dataset_type) in frame.collect_schema().names():
         frame = frame.unique(subset=[ID_FIELDS[dataset_type]], keep="last", maintain_order=True)
     return frame
 
@@ -120,34 +120,38 @@ def output_key(job: Resource) -> imports.Location:
 def _export(emu: Emulator, job: Resource) -> None:
     """The job's work (on a background thread): check the access, then write the CSV."""
     imports.require_aws(emu)
-    with emu.store.lock:
-        dataset = emu.store.find("dataset", job["datasetArn"])
-        if dataset is None:
-            raise imports.ImportFailure(f"Dataset {job['datasetArn']} no longer exists.")
-        schema = parse_schema(
-            emu.store.get("schema", dataset["schemaArn"])["schema"], source=dataset["schemaArn"]
+    with contextlib.ExitStack() as stack:
+        with emu.store.lock:
+            dataset = emu.store.find("dataset", job["datasetArn"])
+            if dataset is None:
+                raise imports.ImportFailure(f"Dataset {job['datasetArn']} no longer exists.")
+            schema = parse_schema(
+                emu.store.get("schema", dataset["schemaArn"])["schema"],
+                source=dataset["schemaArn"],
+            )
+            (frame,) = stack.enter_context(emu.store.reading(dataset["datasetArn"]))
+        target = output_key(job)
+        s3 = emu.aws("s3")
+        try:
+            s3.head_bucket(Bucket=target.bucket)
+        except s3.exceptions.ClientError:
+            raise imports.ImportFailure(
+                f"The output bucket {target.bucket} does not exist."
+            ) from None
+        bucket_arn = f"arn:aws:s3:::{target.bucket}"
+        wanted = [("s3:ListBucket", bucket_arn), ("s3:PutObject", f"{bucket_arn}/{target.key}")]
+        imports.check_access(
+            emu, job["roleArn"], job["datasetExportJobArn"], target.bucket, wanted, EXPORT_DOC
         )
-        frame = emu.store.data.get(dataset["datasetArn"])
-    target = output_key(job)
-    s3 = emu.aws("s3")
-    try:
-        s3.head_bucket(Bucket=target.bucket)
-    except s3.exceptions.ClientError:
-        raise imports.ImportFailure(f"The output bucket {target.bucket} does not exist.") from None
-    bucket_arn = f"arn:aws:s3:::{target.bucket}"
-    wanted = [("s3:ListBucket", bucket_arn), ("s3:PutObject", f"{bucket_arn}/{target.key}")]
-    imports.check_access(
-        emu, job["roleArn"], job["datasetExportJobArn"], target.bucket, wanted, EXPORT_DOC
-    )
-    rows = records(_rows(frame, schema), dataset["datasetType"], job["ingestionMode"])
-    with tempfile.TemporaryDirectory(prefix="emulator-export-") as tmp:
+        rows = records(_rows(frame, schema), dataset["datasetType"], job["ingestionMode"])
+        tmp = stack.enter_context(emu.scratch("export-"))
         path = Path(tmp) / "part-00000.csv"
-        rows.write_csv(path)
+        rows.sink_csv(path, engine="streaming")
         s3.upload_file(str(path), target.bucket, target.key)
 
 
-def _rows(frame: pl.DataFrame | None, schema: DatasetSchema) -> pl.DataFrame:
+def _rows(frame: pl.LazyFrame | None, schema: DatasetSchema) -> pl.LazyFrame:
     """The dataset's rows, or none with the schema's columns when nothing was imported."""
-    if frame is None or frame.width == 0:
-        return pl.DataFrame(schema=rules.polars_schema(schema))
+    if frame is None:
+        return pl.LazyFrame(schema=rules.polars_schema(schema))
     return frame

@@ -236,19 +236,24 @@ def delete_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
 def _interactions(emu: Emulator, group_arn: str) -> tuple[pl.DataFrame, int]:
     """The group's interactions and the number of distinct items (Interactions + Items)."""
     with emu.store.lock:
-        datasets = [d for d in emu.store.all("dataset") if d["datasetGroupArn"] == group_arn]
-        frames = {d["datasetType"]: emu.store.data.get(d["datasetArn"]) for d in datasets}
-    frame = frames.get("Interactions")
-    if frame is None or frame.height == 0:
-        raise training.TrainingFailure(
-            "Insufficient data for training: the dataset group has no imported interactions; "
-            "import data into its Interactions dataset first."
-        )
-    items = set(frame["ITEM_ID"].unique().to_list())
-    catalogue = frames.get("Items")
-    if catalogue is not None:
-        items |= set(catalogue["ITEM_ID"].unique().to_list())
-    return frame, len(items)
+        arns = {
+            d["datasetType"]: d["datasetArn"]
+            for d in emu.store.all("dataset")
+            if d["datasetGroupArn"] == group_arn
+        }
+    with emu.store.reading(arns.get("Interactions", ""), arns.get("Items", "")) as found:
+        rows, catalogue = found
+        frame = rows.collect(engine="streaming") if rows is not None else None
+        if frame is None or frame.height == 0:
+            raise training.TrainingFailure(
+                "Insufficient data for training: the dataset group has no imported "
+                "interactions; import data into its Interactions dataset first."
+            )
+        ids = [frame.lazy().select("ITEM_ID")]
+        if catalogue is not None:
+            ids.append(catalogue.select("ITEM_ID"))
+        items = pl.concat(ids).select(pl.col("ITEM_ID").n_unique()).collect(engine="streaming")
+    return frame, int(items.item())
 
 
 def _train(emu: Emulator, version: Resource) -> None:
