@@ -10,23 +10,31 @@ by timestamp) is the test set. Metrics are averaged over held-out users with 2+ 
 - mean_reciprocal_rank_at_25: 1 / rank of the first relevant item in the top 25 (0 if none).
 - coverage: distinct items recommended across the held-out users (top 25), divided by the
   distinct items in the Interactions and Items datasets.
+
+The per-user figures are computed on arrays (a row per held-out user, a column per rank), and
+summed user after user in user ID order, so they are the same floats a loop over users gives.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
-from .training import Model
+from . import training
+from .training import Index, Model
 
 HOLDOUT_SHARE = 0.1
 TEST_SHARE = 0.1
 TOP = 25
 KS = (5, 10, 25)
 SEED = 42
+#: 1 / log2(rank + 1) for ranks 1..TOP, as math.log2 computes it.
+_DISCOUNTS = np.array([1 / math.log2(rank + 2) for rank in range(TOP)])
 
 
 def split_users(users: list[str], seed: int = SEED) -> set[str]:
@@ -38,67 +46,112 @@ def split_users(users: list[str], seed: int = SEED) -> set[str]:
     return {ordered[i] for i in picked}
 
 
-def split_history(items: list[str]) -> tuple[list[str], list[str]]:
-    """A held-out user's (input, test) items: the latest 10% (at least 1) are the test set."""
-    test = max(1, math.ceil(TEST_SHARE * len(items)))
-    return items[:-test], items[-test:]
-
-
-def ranking_metrics(recommended: list[str], relevant: set[str]) -> dict[str, float]:
-    """Per-query metrics for one held-out user."""
-    result: dict[str, float] = {}
-    hits = [item in relevant for item in recommended[:TOP]]
-    for k in KS:
-        top = hits[:k]
-        result[f"precision_at_{k}"] = sum(top) / k
-        dcg = sum(1 / math.log2(rank + 2) for rank, hit in enumerate(top) if hit)
-        ideal = sum(1 / math.log2(rank + 2) for rank in range(min(k, len(relevant))))
-        result[f"normalized_discounted_cumulative_gain_at_{k}"] = dcg / ideal if ideal else 0.0
-    first = next((rank for rank, hit in enumerate(hits) if hit), None)
-    result["mean_reciprocal_rank_at_25"] = 0.0 if first is None else 1 / (first + 1)
-    return result
-
-
 def evaluate(
-    interactions: pl.DataFrame,
+    interactions: training.Frame,
     catalogue_size: int,
-    train: Callable[[pl.DataFrame], Model],
+    train: Callable[[training.Frame], Model],
     seed: int = SEED,
 ) -> dict[str, float]:
     """Hold out users, train on the rest with `train`, score the held-out users' latest items."""
-    users = interactions["USER_ID"].unique().to_list()
-    held_out = split_users(users, seed)
-    is_test = pl.col("USER_ID").is_in(list(held_out))
-    model = train(interactions.filter(~is_test))
+    rows = interactions.lazy()
+    users = rows.select(pl.col("USER_ID").unique()).collect(engine="streaming")
+    is_test = pl.col("USER_ID").is_in(sorted(split_users(users.to_series().to_list(), seed)))
+    del users
+    # Lazy: training reads the other users' rows as codes, never a copy of their strings.
+    model = train(rows.filter(~is_test))
     test_rows = (
-        interactions.filter(is_test)
-        .with_row_index("_row")
-        .sort(["USER_ID", "TIMESTAMP", "_row"])
-        .group_by("USER_ID", maintain_order=True)
-        .agg(pl.col("ITEM_ID"))
+        rows.filter(is_test).select("USER_ID", "ITEM_ID", "TIMESTAMP").collect(engine="streaming")
     )
-    totals: dict[str, float] = {}
-    queries = 0
-    recommended_items: set[str] = set()
-    for items in test_rows["ITEM_ID"].to_list():
-        if len(items) < 2:
-            continue
-        history, test = split_history(items)
-        if model.recipe_type == "RELATED_ITEMS":
-            recommended = [i for i, _ in model.related(history[-1], TOP)]
-        else:
-            recommended = [i for i, _ in model.recommend(history, TOP)]
-        recommended_items.update(recommended)
-        for name, value in ranking_metrics(recommended, set(test)).items():
-            totals[name] = totals.get(name, 0.0) + value
-        queries += 1
-    metrics = {name: round(value / queries, 4) for name, value in totals.items()} if queries else {}
+    queries = _queries(test_rows, model)
+    count = queries.count
+    metrics = (
+        {
+            name: round(sum(values.tolist()) / count, 4)
+            for name, values in _per_query(queries).items()
+        }
+        if count
+        else {}
+    )
+    recommended = queries.recommended
     metrics["coverage"] = (
-        round(len(recommended_items) / catalogue_size, 4) if catalogue_size else 0.0
+        round(len(np.unique(recommended[recommended >= 0])) / catalogue_size, 4)
+        if catalogue_size
+        else 0.0
     )
     for name in _names():
         metrics.setdefault(name, 0.0)
     return dict(sorted(metrics.items()))
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The held-out users with 2+ interactions, in user ID order: their top TOP items (model
+    indices, -1 past the end), which of those are relevant, and their number of test items."""
+
+    count: int
+    recommended: npt.NDArray[np.int64]
+    hits: npt.NDArray[np.bool_]
+    relevant: npt.NDArray[np.int64]
+
+
+def _queries(rows: pl.DataFrame, model: Model) -> _Queries:
+    """Split each held-out user's items (oldest first, ties in row order) into input and test,
+    recommend from the input, and match the recommendations against the test items."""
+    ordered = rows.with_row_index("_row").sort(["USER_ID", "TIMESTAMP", "_row"])
+    codes, names = training.dense_codes(ordered.get_column("ITEM_ID"))
+    as_model = model.codes(names.to_list())[codes]  # the model's item indices, -1 if unknown
+    per_user = ordered.group_by("USER_ID", maintain_order=True).len()
+    lengths = per_user.get_column("len").cast(pl.Int64).to_numpy()
+    starts = (np.cumsum(lengths) - lengths)[lengths >= 2]
+    lengths = lengths[lengths >= 2]
+    count = len(lengths)
+    tests = np.maximum(1, np.ceil(TEST_SHARE * lengths)).astype(np.int64)
+    splits = starts + lengths - tests
+    recommended = np.full((count, TOP), -1, dtype=np.int64)
+    same_for_all: dict[int, Index] = {}  # popularity: everyone; similar items: per last item
+    for q, (start, split) in enumerate(zip(starts.tolist(), splits.tolist(), strict=True)):
+        history = as_model[start:split]
+        if model.recipe_type == "RELATED_ITEMS":
+            last = int(history[-1])
+            if last not in same_for_all:
+                same_for_all[last] = model.related_top(last, TOP)[0]
+            top = same_for_all[last]
+        elif model.recipe == training.POPULARITY:
+            if -1 not in same_for_all:
+                same_for_all[-1] = model.top(history, TOP)[0]
+            top = same_for_all[-1]
+        else:
+            top = model.top(history, TOP)[0]
+        recommended[q, : len(top)] = top
+    # Test items as (query, item) keys: distinct ones counted per query (the relevant items),
+    # the model's ones matched against the recommendations (-1, unknown, never matches).
+    positions = training.ranges(splits, tests)
+    owners = np.repeat(np.arange(count, dtype=np.int64), tests)
+    distinct = training.distinct(owners * len(names) + codes[positions])
+    relevant = np.bincount(distinct // max(len(names), 1), minlength=count)
+    width = len(model.items) + 1
+    tested = owners * width + as_model[positions] + 1
+    asked = np.arange(count, dtype=np.int64)[:, None] * width + recommended + 1
+    hits = np.isin(asked, tested) & (recommended >= 0)
+    return _Queries(count, recommended, hits, relevant)
+
+
+def _per_query(queries: _Queries) -> dict[str, npt.NDArray[np.float64]]:
+    """Each metric per held-out user, in the order of `queries`."""
+    hits = queries.hits
+    gains = np.cumsum(np.where(hits, _DISCOUNTS, 0.0), axis=1)  # summed rank after rank
+    ideal_gains = np.cumsum(_DISCOUNTS)
+    result: dict[str, npt.NDArray[np.float64]] = {}
+    for k in KS:
+        result[f"precision_at_{k}"] = hits[:, :k].sum(axis=1) / k
+        best = np.minimum(k, queries.relevant)
+        ideal = np.where(best > 0, ideal_gains[np.maximum(best, 1) - 1], 0.0)
+        result[f"normalized_discounted_cumulative_gain_at_{k}"] = np.divide(
+            gains[:, k - 1], ideal, out=np.zeros(len(ideal)), where=ideal > 0
+        )
+    first = np.argmax(hits, axis=1)
+    result["mean_reciprocal_rank_at_25"] = np.where(hits.any(axis=1), 1 / (first + 1), 0.0)
+    return result
 
 
 def _names() -> list[str]:
