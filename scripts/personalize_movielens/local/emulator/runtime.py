@@ -5,11 +5,19 @@ The recipe type of the campaign's solution decides the operation, as the API ref
 USER_PERSONALIZATION campaigns take a userId, RELATED_ITEMS campaigns an itemId, and "Campaigns
 that are backed by a solution created using a recipe of type PERSONALIZED_RANKING use the
 GetPersonalizedRanking API". Answers carry a score only where the guide says the recipe has one.
+
+A trained model never changes, so each model keeps the item lists of its latest GetRecommendations
+questions (user or item, numResults) as JSON text: a question asked again is answered without
+scoring again, with a recommendationId of its own.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +30,46 @@ MAX_RESULTS = 500
 #: The API reference on inputList: "the maximum is 500".
 MAX_INPUT_ITEMS = 500
 RANKING = "PERSONALIZED_RANKING"
+#: GetRecommendations answers kept per model (the most recently asked): about 1 KB each.
+CACHED_ANSWERS = 4096
+
+
+class JsonText(str):
+    """An answer already encoded as JSON: the server sends it as it is."""
+
+
+class _Answers:
+    """A model's latest GetRecommendations item lists, as JSON text. A trained model never
+    changes (filters are refused), so the same question always has the same answer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._texts: OrderedDict[tuple[str, str, int], str] = OrderedDict()
+
+    def get(self, key: tuple[str, str, int]) -> str | None:
+        with self._lock:
+            text = self._texts.get(key)
+            if text is not None:
+                self._texts.move_to_end(key)
+            return text
+
+    def put(self, key: tuple[str, str, int], text: str) -> None:
+        with self._lock:
+            self._texts[key] = text
+            if len(self._texts) > CACHED_ANSWERS:
+                self._texts.popitem(last=False)
+
+
+_ANSWERS: weakref.WeakKeyDictionary[Model, _Answers] = weakref.WeakKeyDictionary()
+_ANSWERS_LOCK = threading.Lock()
+
+
+def _answers(model: Model) -> _Answers:
+    with _ANSWERS_LOCK:
+        answers = _ANSWERS.get(model)
+        if answers is None:
+            answers = _ANSWERS[model] = _Answers()
+        return answers
 
 
 def _model(emu: Emulator, p: dict[str, Any]) -> Model:
@@ -57,7 +105,7 @@ def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
     ]
 
 
-def get_recommendations(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]:
+def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
     """USER_PERSONALIZATION recipes need userId, RELATED_ITEMS recipes need itemId."""
     model = _model(emu, p)
     if model.recipe_type == RANKING:
@@ -68,19 +116,22 @@ def get_recommendations(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]:
     count = p.get("numResults") or DEFAULT_RESULTS
     if count > MAX_RESULTS:
         raise InvalidInput(f"numResults must be at most {MAX_RESULTS}.")
-    ranked: Ranked
-    if model.recipe_type == "RELATED_ITEMS":
-        if not p.get("itemId"):
-            raise InvalidInput(f"itemId is required for a {model.recipe} campaign.")
-        ranked = list(model.related(p["itemId"], count))
-    else:
-        if not p.get("userId"):
-            raise InvalidInput(f"userId is required for a {model.recipe} campaign.")
-        ranked = list(model.for_user(p["userId"], count))
-    return {
-        "itemList": _items(ranked, model.shows_scores),
-        "recommendationId": f"RID-{uuid.uuid4()}",
-    }
+    field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
+    if not p.get(field):
+        raise InvalidInput(f"{field} is required for a {model.recipe} campaign.")
+    key = (field, p[field], count)
+    answers = _answers(model)
+    items = answers.get(key)
+    if items is None:
+        ranked: Ranked
+        if field == "itemId":
+            ranked = list(model.related(p["itemId"], count))
+        else:
+            ranked = list(model.for_user(p["userId"], count))
+        items = json.dumps(_items(ranked, model.shows_scores))
+        answers.put(key, items)
+    recommendation = json.dumps(f"RID-{uuid.uuid4()}")
+    return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')
 
 
 def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +155,7 @@ def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]
 
 
 #: Runtime operation -> its handler; server.py routes each by the URI in botocore's model.
-HANDLERS: dict[str, Callable[[Emulator, dict[str, Any]], dict[str, Any]]] = {
+HANDLERS: dict[str, Callable[[Emulator, dict[str, Any]], dict[str, Any] | JsonText]] = {
     "GetRecommendations": get_recommendations,
     "GetPersonalizedRanking": get_personalized_ranking,
 }

@@ -1,22 +1,32 @@
-"""The emulator's HTTP server (WSGI, werkzeug): the control plane, the runtime and the admin API.
+"""The emulator's HTTP server: the control plane, the runtime and the admin API.
 
-Run it as `python -m personalize_movielens.local.emulator.server --port P --aws-endpoint URL
+The application is WSGI (werkzeug's Request and Response); it is served by an HTTP/1.1 server
+of the standard library that keeps connections open between requests, as SDKs expect: werkzeug's
+development server closes every connection after its answer, so each request paid for a new
+connection and a new thread. Run it as
+`python -m personalize_movielens.local.emulator.server --port P --aws-endpoint URL
 --state-dir DIR`; `personalize-movielens local up` does that in a detached process.
 """
 
 from __future__ import annotations
 
 import argparse
+import email.utils
+import io
 import json
 import re
 import sys
+import time
 import traceback
 import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from . import controlplane, runtime
 from .errors import ApiError, InvalidInput
@@ -26,6 +36,9 @@ from .validation import error_statuses, service_model, validate
 
 CONTROL_SERVICE, RUNTIME_SERVICE = "personalize", "personalize-runtime"
 TARGET_PREFIX = "AmazonPersonalize."
+ADMIN_PREFIX = "/_emulator/"
+#: Limits on a request's header lines, as http.server's (and http.client's) own.
+MAX_LINE, MAX_HEADERS = 65536, 100
 #: REST-JSON runtime routes: path -> operation, each path as botocore's model gives it.
 RUNTIME_ROUTES = {
     service_model(RUNTIME_SERVICE).operation_model(name).http["requestUri"]: name
@@ -37,9 +50,9 @@ RUNTIME_STATUSES = error_statuses(RUNTIME_SERVICE)
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 
 
-def _region(request: Request, default: str) -> str:
+def _region(authorization: str, default: str) -> str:
     """The region the client signed for (from the SigV4 credential scope)."""
-    match = _REGION.search(request.headers.get("Authorization", ""))
+    match = _REGION.search(authorization)
     return match.group(1) if match else default
 
 
@@ -48,48 +61,74 @@ def dumps(value: Any) -> str:
     return json.dumps(value, default=str)
 
 
-def _json(
-    body: Any, status: int = 200, content_type: str = "application/x-amz-json-1.1"
-) -> Response:
-    response = Response(dumps(body), status=status, content_type=content_type)
-    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
-    return response
+@dataclass
+class Answer:
+    """An HTTP answer: status, headers (Content-Length included) and body."""
+
+    status_code: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def status(self) -> str:
+        return f"{self.status_code} {HTTPStatus(self.status_code).phrase}"
 
 
-def _error(exc: ApiError, rest: bool, statuses: dict[str, int] | None = None) -> Response:
+def _json(body: Any, status: int = 200, content_type: str = "application/x-amz-json-1.1") -> Answer:
+    data = (body if isinstance(body, runtime.JsonText) else dumps(body)).encode()
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(data))),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ]
+    return Answer(status, headers, data)
+
+
+def _error(exc: ApiError, rest: bool, statuses: dict[str, int] | None = None) -> Answer:
     """The error answer; a modelled error gets the HTTP status its service model names."""
     body = {"__type": exc.code, "message": exc.message}
     content_type = "application/json" if rest else "application/x-amz-json-1.1"
-    response = _json(body, (statuses or {}).get(exc.code, exc.status), content_type)
-    response.headers["x-amzn-ErrorType"] = exc.code
-    return response
+    answer = _json(body, (statuses or {}).get(exc.code, exc.status), content_type)
+    answer.headers.append(("x-amzn-ErrorType", exc.code))
+    return answer
 
 
 class EmulatorApp:
-    """The WSGI application."""
+    """The application: `answer` for the APIs (what the HTTP server calls), `admin` for the
+    admin routes, and both as a WSGI application."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emu = emulator
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        return self.dispatch(request)(environ, start_response)
+        if request.path.startswith(ADMIN_PREFIX):
+            answer = self.admin(request)
+        else:
+            answer = self.answer(
+                request.method,
+                request.path,
+                request.headers.get("X-Amz-Target", ""),
+                request.get_data(),
+                request.headers.get("Authorization", ""),
+            )
+        start_response(answer.status, answer.headers)
+        return [answer.body]
 
-    def dispatch(self, request: Request) -> Response:
-        if request.path.startswith("/_emulator/"):
-            return self.admin(request)
-        target = request.headers.get("X-Amz-Target", "")
+    def answer(
+        self, method: str, path: str, target: str, body: bytes, authorization: str
+    ) -> Answer:
+        """A control-plane (JSON 1.1, `target` set) or runtime (REST-JSON) request's answer."""
         rest = not target
         try:
-            body = request.get_data(as_text=True) or "{}"
             try:
-                params = json.loads(body)
-            except json.JSONDecodeError:
+                params = json.loads(body or b"{}")
+            except (json.JSONDecodeError, UnicodeDecodeError):
                 raise ApiError(
                     "The request body is not valid JSON.", "SerializationException"
                 ) from None
             if target:
-                if request.method != "POST" or not target.startswith(TARGET_PREFIX):
+                if method != "POST" or not target.startswith(TARGET_PREFIX):
                     raise ApiError(f"Unknown target {target}.", "UnknownOperationException")
                 operation = target[len(TARGET_PREFIX) :]
                 handler = controlplane.HANDLERS.get(operation)
@@ -100,11 +139,11 @@ class EmulatorApp:
                     )
                 self.emu.faults.check(operation)
                 validate(CONTROL_SERVICE, operation, params)
-                return _json(handler(self.emu, params, _region(request, self.emu.region)))
-            route = RUNTIME_ROUTES.get(request.path)
-            if route is None or request.method != "POST":
+                return _json(handler(self.emu, params, _region(authorization, self.emu.region)))
+            route = RUNTIME_ROUTES.get(path)
+            if route is None or method != "POST":
                 raise ApiError(
-                    f"No runtime route {request.method} {request.path} in the local emulator.",
+                    f"No runtime route {method} {path} in the local emulator.",
                     "UnknownOperationException",
                     status=404,
                 )
@@ -119,7 +158,7 @@ class EmulatorApp:
                 ApiError(f"Internal error in the local emulator: {exc}", status=500), rest
             )
 
-    def admin(self, request: Request) -> Response:
+    def admin(self, request: Request) -> Answer:
         """Health, pace, faults and reset: for `local status` and the tests."""
         path, method = request.path, request.method
         try:
@@ -153,6 +192,143 @@ class EmulatorApp:
         }
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """One connection: its requests, one after the other, each answered in a single write.
+
+    The APIs' requests go straight to `EmulatorApp.answer`; the admin routes through WSGI."""
+
+    protocol_version = "HTTP/1.1"  # connections stay open unless the client closes them
+    disable_nagle_algorithm = True
+    timeout = 300  # an idle connection's thread ends after this many seconds
+    server_version = "PersonalizeEmulator"
+    server: _Server
+    raw_requestline: bytes  # set by handle_one_request
+    #: The request's headers, names in lower case (repeated ones joined by ", ").
+    fields: dict[str, str]
+
+    def parse_request(self) -> bool:
+        """The request line and the headers, into a dict: http.server's email parser took half
+        the time of a whole GetRecommendations."""
+        self.command, self.request_version, self.close_connection = "", "HTTP/1.0", True
+        self.requestline = line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = line.split()
+        if len(words) != 3 or not words[2].startswith("HTTP/1."):
+            if words:
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request {line!r}")
+            return False
+        self.command, self.path, self.request_version = words
+        fields: dict[str, str] = {}
+        for _ in range(MAX_HEADERS + 1):
+            raw = self.rfile.readline(MAX_LINE + 1)
+            if len(raw) > MAX_LINE:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if raw in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = raw.decode("iso-8859-1").partition(":")
+            key, value = name.strip().lower(), value.strip()
+            fields[key] = f"{fields[key]}, {value}" if key in fields else value
+        else:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+            return False
+        self.fields = fields
+        connection = fields.get("connection", "").lower()
+        self.close_connection = connection == "close" or (
+            self.request_version == "HTTP/1.0" and connection != "keep-alive"
+        )
+        if fields.get("expect", "").lower() == "100-continue" and not self.close_connection:
+            return self.handle_expect_100()
+        return True
+
+    def do_POST(self) -> None:
+        body = self._body()
+        path, _, query = self.path.partition("?")
+        path = unquote(path)
+        app = self.server.app
+        if path.startswith(ADMIN_PREFIX):
+            answer = app.admin(Request(self._environ(path, query, body)))
+        else:
+            answer = app.answer(
+                self.command,
+                path,
+                self.fields.get("x-amz-target", ""),
+                body,
+                self.fields.get("authorization", ""),
+            )
+        lines = [f"HTTP/1.1 {answer.status}", f"Server: {self.server_version}"]
+        lines.append(f"Date: {_http_date()}")
+        lines += [f"{name}: {value}" for name, value in answer.headers]
+        if self.close_connection:
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + answer.body)
+        if answer.status_code >= 400:  # successes are not logged: the runtime's are the hot path
+            self.log_request(answer.status_code)
+
+    do_GET = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_POST
+
+    def _body(self) -> bytes:
+        if self.fields.get("transfer-encoding", "").lower() == "chunked":
+            parts = []
+            while size := int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline().strip():  # trailers, up to the blank line
+                pass
+            return b"".join(parts)
+        return self.rfile.read(int(self.fields.get("content-length") or 0))
+
+    def _environ(self, path: str, query: str, body: bytes) -> dict[str, Any]:
+        """The WSGI environment of the request (its body already read)."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.fields.get("content-type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_port),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for name, value in self.fields.items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                environ[key] = value
+        return environ
+
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+
+_DATE = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header's value, formatted once a second."""
+    global _DATE
+    second = int(time.time())
+    if _DATE[0] != second:
+        _DATE = (second, email.utils.formatdate(second, usegmt=True))
+    return _DATE[1]
+
+
+class _Server(ThreadingHTTPServer):
+    """A thread per connection (daemon threads: stopping the server does not wait for them)."""
+
+    def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+
 def build_server(
     host: str,
     port: int,
@@ -161,9 +337,9 @@ def build_server(
     region: str = "us-east-1",
     state_dir: Path | None = None,
 ) -> Any:
-    """A threaded werkzeug server bound to `host:port` (port 0 = any free port)."""
+    """A threaded HTTP/1.1 server bound to `host:port` (port 0 = any free port)."""
     emulator = Emulator(aws_endpoint=aws_endpoint, speed=speed, region=region, state_dir=state_dir)
-    return make_server(host, port, EmulatorApp(emulator), threaded=True)
+    return _Server((host, port), EmulatorApp(emulator))
 
 
 def main(argv: list[str] | None = None) -> None:
