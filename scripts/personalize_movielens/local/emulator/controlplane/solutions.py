@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -233,8 +235,10 @@ def delete_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
 # --- solution versions -----------------------------------------------------------------------
 
 
-def _interactions(emu: Emulator, group_arn: str) -> tuple[pl.DataFrame, int]:
-    """The group's interactions and the number of distinct items (Interactions + Items)."""
+@contextmanager
+def _interactions(emu: Emulator, group_arn: str) -> Iterator[tuple[pl.LazyFrame, int]]:
+    """The group's interactions, read lazily from the store's files (which stay until the block
+    ends), and the number of distinct items (Interactions + Items)."""
     with emu.store.lock:
         arns = {
             d["datasetType"]: d["datasetArn"]
@@ -243,17 +247,16 @@ def _interactions(emu: Emulator, group_arn: str) -> tuple[pl.DataFrame, int]:
         }
     with emu.store.reading(arns.get("Interactions", ""), arns.get("Items", "")) as found:
         rows, catalogue = found
-        frame = rows.collect(engine="streaming") if rows is not None else None
-        if frame is None or frame.height == 0:
+        if rows is None or rows.select(pl.len()).collect(engine="streaming").item() == 0:
             raise training.TrainingFailure(
                 "Insufficient data for training: the dataset group has no imported "
                 "interactions; import data into its Interactions dataset first."
             )
-        ids = [frame.lazy().select("ITEM_ID")]
+        ids = [rows.select("ITEM_ID")]
         if catalogue is not None:
             ids.append(catalogue.select("ITEM_ID"))
         items = pl.concat(ids).select(pl.col("ITEM_ID").n_unique()).collect(engine="streaming")
-    return frame, int(items.item())
+        yield rows, int(items.item())
 
 
 def _train(emu: Emulator, version: Resource) -> None:
@@ -264,11 +267,11 @@ def _train(emu: Emulator, version: Resource) -> None:
     if forced:
         raise training.TrainingFailure(forced)
     recipe = training.recipe_name(solution["recipeArn"])
-    frame, catalogue = _interactions(emu, solution["datasetGroupArn"])
-    frame = training.apply_solution_filters(frame, solution)
-    training.check_minimums(frame)
-    scores = metrics.evaluate(frame, catalogue, lambda part: training.fit(part, recipe))
-    model = training.fit(frame, recipe)
+    with _interactions(emu, solution["datasetGroupArn"]) as (frame, catalogue):
+        frame = training.apply_solution_filters(frame, solution)
+        training.check_minimums(frame)
+        scores = metrics.evaluate(frame, catalogue, lambda part: training.fit(part, recipe))
+        model = training.fit(frame, recipe)
     with emu.store.lock:
         if emu.store.find("solution_version", version_arn) is version:
             emu.store.models[version_arn] = model
