@@ -9,7 +9,9 @@ see how memory grows), on a synthetic MovieLens-shaped set cached under bench/.w
   4. the emulator's and moto's resident memory, sampled every 50 ms from /proc, per step, and
      again after 10 s idle;
   5. GetRecommendations under load: 1 sequential client, then 4 concurrent clients (processes,
-     keep-alive HTTP on loopback), each a bounded loop of requests over many users.
+     keep-alive HTTP on loopback), each a bounded loop of requests, each request for a user
+     not asked before where the data has enough users (an answer cache, which the emulator
+     has, would otherwise measure itself rather than the recommending).
 
 The figures, the targets of issue 11, the machine and its load go into the stand-in section of
 bench/results.md (the rest of that file is bench_prepare.py's).
@@ -37,7 +39,14 @@ from pathlib import Path
 
 from bench_prepare import CLI, HERE, LOAD, STANDIN_MARKER, WORK, dataset, machine, verdict
 
-RECIPES = ("aws-user-personalization-v2", "aws-popularity-count", "aws-similar-items")
+#: Issue 11 wants every recipe trained within the target; personalized-ranking trains as
+#: user-personalization does (the same model), but it is a recipe of its own.
+RECIPES = (
+    "aws-user-personalization-v2",
+    "aws-popularity-count",
+    "aws-similar-items",
+    "aws-personalized-ranking-v2",
+)
 SERVED_RECIPE = "aws-user-personalization-v2"
 #: Targets from issue 11.
 IMPORT_VS_VALIDATE = 2.0
@@ -218,11 +227,11 @@ def run_size(ratings: int, requests: int) -> SizeResult:
             time.sleep(IDLE_SECONDS)
             idle = sampler.now()
             print(f"  idle after {IDLE_SECONDS:.0f} s: {idle}", flush=True)
-            users = user_ids(data, 2000)
+            users = user_ids(data, 2 * requests)  # the two runs ask for different users
             host_port = ("127.0.0.1", state.personalize.port)
             loads = [
-                load(host_port, deployed["campaign_arn"], users, 1, requests),
-                load(host_port, deployed["campaign_arn"], users, CLIENTS, requests),
+                load(host_port, deployed["campaign_arn"], users[::2], 1, requests),
+                load(host_port, deployed["campaign_arn"], users[1::2], CLIENTS, requests),
             ]
             idle = {k: min(v, sampler.now()[k]) for k, v in idle.items()}
     finally:
@@ -295,7 +304,8 @@ def report(results: list[SizeResult]) -> str:
         "Wall time of the project's own CLI for each step (polling every 0.1-0.5 s, stand-in at",
         "speed 1000, so status steps take 1 ms); resident memory of the emulator and of moto",
         f"sampled every {SAMPLE_SECONDS * 1000:.0f} ms from /proc; idle is {IDLE_SECONDS:.0f} s"
-        " after the last step.",
+        " after the last step. GetRecommendations: keep-alive clients, each request for a user",
+        "not asked before (where the data has that many users), so no answer comes from a cache.",
         f"Load average (1 min) at the start: {LOAD['start']:.2f}, "
         f"at the end: {LOAD.get('end', 0):.2f} (2 cores: the stand-in, the CLI and the load "
         "clients share them).",
