@@ -304,8 +304,9 @@ def report(results: list[SizeResult]) -> str:
         "Wall time of the project's own CLI for each step (polling every 0.1-0.5 s, stand-in at",
         "speed 1000, so status steps take 1 ms); resident memory of the emulator and of moto",
         f"sampled every {SAMPLE_SECONDS * 1000:.0f} ms from /proc; idle is {IDLE_SECONDS:.0f} s"
-        " after the last step. GetRecommendations: keep-alive clients, each request for a user",
-        "not asked before (where the data has that many users), so no answer comes from a cache.",
+        " after the last step.",
+        "GetRecommendations: keep-alive clients, each request for a user not asked before (where",
+        "the data has that many users), so no answer comes from the emulator's answer cache.",
         f"Load average (1 min) at the start: {LOAD['start']:.2f}, "
         f"at the end: {LOAD.get('end', 0):.2f} (2 cores: the stand-in, the CLI and the load "
         "clients share them).",
