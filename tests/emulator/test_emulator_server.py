@@ -104,3 +104,66 @@ def test_http_1_0_and_malformed_requests(emulator):
     health = b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     (answer,) = raw_exchange(emulator.server_port, health)
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b'"status": "ok"' in answer
+
+
+def test_many_clients_connecting_at_once_are_all_answered(emulator):
+    """A load tool opens its connections together: none is reset (the listen queue holds them)."""
+    clients = 100
+    start = threading.Barrier(clients)
+    failures: list[str] = []
+
+    def client(user: int) -> None:
+        start.wait()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", emulator.server_port, timeout=30)
+            recommend(connection, f"u{user % 40}")
+            connection.close()
+        except OSError as exc:
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "Content-Length: abc",
+        "Content-Length: -1",
+        "Transfer-Encoding: chunked",  # then a chunk size that is no hex number
+    ],
+)
+def test_a_malformed_body_length_is_answered_400(emulator, head: str):
+    with socket.create_connection(("127.0.0.1", emulator.server_port), timeout=10) as sock:
+        body = "zz\r\n{}\r\n0\r\n\r\n" if "chunked" in head else ""
+        sock.sendall(f"POST / HTTP/1.1\r\nHost: x\r\n{head}\r\n\r\n{body}".encode())
+        answer = sock.recv(4096).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400 "), answer
+
+
+def test_sigterm_removes_the_temporary_state_directory(tmp_path):
+    """`local down` sends SIGTERM; a server started without --state-dir cleans up after itself."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from personalize_movielens.paths import same_package_env
+
+    env = same_package_env({**os.environ, "TMPDIR": str(tmp_path)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "personalize_movielens.local.emulator.server"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    assert "personalize emulator on" in proc.stdout.readline()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("personalize-emulator-")]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("personalize-emulator-")]

@@ -15,6 +15,7 @@ import email.utils
 import io
 import json
 import re
+import signal
 import sys
 import time
 import traceback
@@ -241,7 +242,12 @@ class _Handler(BaseHTTPRequestHandler):
         return True
 
     def do_POST(self) -> None:
-        body = self._body()
+        try:
+            body = self._body()
+        except ValueError as exc:  # a malformed Content-Length or chunk size
+            self.close_connection = True
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request body: {exc}")
+            return
         path, _, query = self.path.partition("?")
         path = unquote(path)
         app = self.server.app
@@ -276,7 +282,10 @@ class _Handler(BaseHTTPRequestHandler):
             while self.rfile.readline().strip():  # trailers, up to the blank line
                 pass
             return b"".join(parts)
-        return self.rfile.read(int(self.fields.get("content-length") or 0))
+        length = int(self.fields.get("content-length") or 0)
+        if length < 0:
+            raise ValueError(f"Content-Length {length} is negative")
+        return self.rfile.read(length)
 
     def _environ(self, path: str, query: str, body: bytes) -> dict[str, Any]:
         """The WSGI environment of the request (its body already read)."""
@@ -322,7 +331,11 @@ def _http_date() -> str:
 
 
 class _Server(ThreadingHTTPServer):
-    """A thread per connection (daemon threads: stopping the server does not wait for them)."""
+    """A thread per connection (daemon threads: stopping the server does not wait for them).
+    The listen queue holds 128 connections, as werkzeug's did (the standard library's 5 reset
+    clients that connect at once)."""
+
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
         self.app = app
@@ -360,6 +373,11 @@ def main(argv: list[str] | None = None) -> None:
         args.host, args.port, args.aws_endpoint, args.speed, args.region, args.state_dir
     )
     print(f"personalize emulator on http://{args.host}:{server.server_port}", flush=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)  # so that the state directory's clean-up runs (`local down`)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
