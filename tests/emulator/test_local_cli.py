@@ -85,6 +85,7 @@ def test_up_status_env_down_lifecycle(state_dir: Path):
     assert "moto" in stopped.stderr and "personalize" not in stopped.stderr
     assert not standin.is_alive(state.moto.pid) and not standin.is_alive(state.personalize.pid)
     assert (state_dir / "outputs.json").exists()  # down keeps the state dir
+    assert not (state_dir / standin.EMULATOR_DIR).exists()  # but not rows no restart can use
     assert run("status", "--state-dir", str(state_dir)).returncode == 1
 
     again = run("down", "--state-dir", str(state_dir))

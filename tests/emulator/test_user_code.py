@@ -16,9 +16,9 @@ The notebook's prerequisites come from its CloudFormation template
 (getting_started/personalize_getting_started.yaml, same commit): a bucket with a policy letting
 `personalize.amazonaws.com` get, put and list; a role Personalize assumes, with the managed
 policies AmazonPersonalizeFullAccess and AmazonSSMReadOnlyAccess (the stand-in's moto loads
-AWS's managed policies) and a customer managed policy allowing `s3:*` on the bucket; and two SSM String
-parameters naming the bucket and the role, which the notebook reads. The fixture makes those
-resources in moto server (which serves SSM as it serves S3 and IAM) with the calls the
+AWS's managed policies) and a customer managed policy allowing `s3:*` on the bucket; and two
+SSM String parameters naming the bucket and the role, which the notebook reads. The fixture
+makes those resources in moto server (which serves SSM as it serves S3 and IAM) with the calls the
 template's resources stand for, and deletes them after.
 """
 

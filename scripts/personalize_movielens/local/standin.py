@@ -368,7 +368,11 @@ def up(
 
 
 def down(state_dir: Path = DEFAULT_STATE_DIR, purge: bool = False) -> list[str]:
-    """Stop both servers; keep the state dir (outputs, logs) unless `purge`; say what stopped."""
+    """Stop both servers; keep the state dir (outputs, logs) unless `purge`, but not the
+    emulator's imported rows, which no restart can use (its resources lived in its memory);
+    say what stopped."""
+    import shutil
+
     state_dir = Path(state_dir).resolve()
     state = StandInState.load(state_dir)
     stopped = []
@@ -377,10 +381,9 @@ def down(state_dir: Path = DEFAULT_STATE_DIR, purge: bool = False) -> list[str]:
             if _stop_process(info.pid, MARKERS[name]):
                 stopped.append(name)
         (state_dir / STATE_FILE).unlink(missing_ok=True)
+    shutil.rmtree(state_dir / EMULATOR_DIR, ignore_errors=True)
     purged = ""
     if purge and state_dir.is_dir():
-        import shutil
-
         shutil.rmtree(state_dir, ignore_errors=True)
         purged = " The state dir was removed (--purge)."
     if state is None:
