@@ -23,7 +23,6 @@ bench/results.md (the rest of that file is bench_prepare.py's).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import multiprocessing
@@ -202,9 +201,8 @@ def run_size(ratings: int, requests: int) -> SizeResult:
     print(f"{ratings:,} ratings: validate ...", flush=True)
     validate = validate_seconds(data)
     print(f"  {validate:.1f} s", flush=True)
-    state_dir = WORK / f"standin-{ratings}"
-    with contextlib.suppress(standin.NotRunningError):  # a run that was killed
-        standin.down(state_dir, purge=True)
+    # A stand-in of this run's own: two runs at once must not stop each other's.
+    state_dir = WORK / f"standin-{ratings}-{os.getpid()}"
     state = standin.up(state_dir, speed=1000)
     env = {**os.environ, **state.env(), **FAST_POLLING}
     common = ["--outputs", str(state.outputs_path)]
