@@ -372,12 +372,12 @@ def main(argv: list[str] | None = None) -> None:
     server = build_server(
         args.host, args.port, args.aws_endpoint, args.speed, args.region, args.state_dir
     )
-    print(f"personalize emulator on http://{args.host}:{server.server_port}", flush=True)
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)  # so that the state directory's clean-up runs (`local down`)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # before the line that says it is up
+    print(f"personalize emulator on http://{args.host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
