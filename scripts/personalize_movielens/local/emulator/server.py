@@ -1,9 +1,8 @@
 """The emulator's HTTP server: the control plane, the runtime and the admin API.
 
-The application is WSGI (werkzeug's Request and Response); it is served by an HTTP/1.1 server
-of the standard library that keeps connections open between requests, as SDKs expect: werkzeug's
-development server closes every connection after its answer, so each request paid for a new
-connection and a new thread. Run it as
+It is an HTTP/1.1 server of the standard library that keeps connections open between requests,
+as SDKs expect (werkzeug's development server, used before, closed every connection after its
+answer, so each request paid for a new connection and a new thread). Run it as
 `python -m personalize_movielens.local.emulator.server --port P --aws-endpoint URL
 --state-dir DIR`; `personalize-movielens local up` does that in a detached process.
 """
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import email.utils
-import io
 import json
 import re
 import signal
@@ -26,8 +24,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
-
-from werkzeug.wrappers import Request
 
 from . import controlplane, runtime
 from .errors import ApiError, InvalidInput
@@ -95,26 +91,10 @@ def _error(exc: ApiError, rest: bool, statuses: dict[str, int] | None = None) ->
 
 
 class EmulatorApp:
-    """The application: `answer` for the APIs (what the HTTP server calls), `admin` for the
-    admin routes, and both as a WSGI application."""
+    """The application: `answer` for the APIs, `admin` for the admin routes."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emu = emulator
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        if request.path.startswith(ADMIN_PREFIX):
-            answer = self.admin(request)
-        else:
-            answer = self.answer(
-                request.method,
-                request.path,
-                request.headers.get("X-Amz-Target", ""),
-                request.get_data(),
-                request.headers.get("Authorization", ""),
-            )
-        start_response(answer.status, answer.headers)
-        return [answer.body]
 
     def answer(
         self, method: str, path: str, target: str, body: bytes, authorization: str
@@ -159,11 +139,15 @@ class EmulatorApp:
                 ApiError(f"Internal error in the local emulator: {exc}", status=500), rest
             )
 
-    def admin(self, request: Request) -> Answer:
+    def admin(self, method: str, path: str, body: bytes) -> Answer:
         """Health, pace, faults and reset: for `local status` and the tests."""
-        path, method = request.path, request.method
         try:
-            payload = request.get_json(silent=True) or {}
+            try:
+                payload = json.loads(body or b"{}")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                payload = {}
+            if not isinstance(payload, dict):
+                payload = {}
             if path == "/_emulator/health":
                 return _json(self._health(), content_type="application/json")
             if path == "/_emulator/faults":
@@ -196,7 +180,7 @@ class EmulatorApp:
 class _Handler(BaseHTTPRequestHandler):
     """One connection: its requests, one after the other, each answered in a single write.
 
-    The APIs' requests go straight to `EmulatorApp.answer`; the admin routes through WSGI."""
+    The APIs' requests go to `EmulatorApp.answer`, the admin routes to `EmulatorApp.admin`."""
 
     protocol_version = "HTTP/1.1"  # connections stay open unless the client closes them
     disable_nagle_algorithm = True
@@ -248,11 +232,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request body: {exc}")
             return
-        path, _, query = self.path.partition("?")
-        path = unquote(path)
+        path = unquote(self.path.partition("?")[0])
         app = self.server.app
         if path.startswith(ADMIN_PREFIX):
-            answer = app.admin(Request(self._environ(path, query, body)))
+            answer = app.admin(self.command, path, body)
         else:
             answer = app.answer(
                 self.command,
@@ -287,33 +270,6 @@ class _Handler(BaseHTTPRequestHandler):
             raise ValueError(f"Content-Length {length} is negative")
         return self.rfile.read(length)
 
-    def _environ(self, path: str, query: str, body: bytes) -> dict[str, Any]:
-        """The WSGI environment of the request (its body already read)."""
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.command,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "CONTENT_TYPE": self.fields.get("content-type", ""),
-            "CONTENT_LENGTH": str(len(body)),
-            "SERVER_NAME": self.server.server_address[0],
-            "SERVER_PORT": str(self.server.server_port),
-            "SERVER_PROTOCOL": self.request_version,
-            "REMOTE_ADDR": self.client_address[0],
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        for name, value in self.fields.items():
-            key = "HTTP_" + name.upper().replace("-", "_")
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                environ[key] = value
-        return environ
-
     def log_message(self, format: str, *args: Any) -> None:
         sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
@@ -332,7 +288,7 @@ def _http_date() -> str:
 
 class _Server(ThreadingHTTPServer):
     """A thread per connection (daemon threads: stopping the server does not wait for them).
-    The listen queue holds 128 connections, as werkzeug's did (the standard library's 5 reset
+    The listen queue holds 128 connections, as werkzeug's server did (the standard library's 5 reset
     clients that connect at once)."""
 
     request_queue_size = 128
