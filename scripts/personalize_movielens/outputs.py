@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,28 @@ CONTRACT_OUTPUTS: dict[str, str] = {
     "dataset_arns": "map: dataset type -> dataset ARN",
     "schema_arns": "map: dataset type -> schema ARN",
     "kms_key_arn": "customer key or null",
+    "domain": "null (custom dataset group) or VIDEO_ON_DEMAND",
+    "batch_output_prefix": "key prefix batch jobs write to, or null when batch output is off",
+    "filter_arns": "map: filter name -> filter ARN (empty when none)",
+    "event_tracker_arn": "event tracker, or null",
+    "event_tracking_id": "the tracking ID PutEvents needs, or null",
 }
 #: Outputs that may be null (all others must have a value).
-NULLABLE_OUTPUTS = frozenset({"kms_key_arn"})
-MAP_OUTPUTS = frozenset({"dataset_arns", "schema_arns"})
+NULLABLE_OUTPUTS = frozenset(
+    {"kms_key_arn", "domain", "batch_output_prefix", "event_tracker_arn", "event_tracking_id"}
+)
+MAP_OUTPUTS = frozenset({"dataset_arns", "schema_arns", "filter_arns"})
+#: Outputs that arrived with the domain, filter, event and batch work: a stack applied before
+#: them lacks them, and the tool reads them as absent (null, or an empty map).
+LATER_OUTPUTS: dict[str, Any] = {
+    "domain": None,
+    "batch_output_prefix": None,
+    "filter_arns": {},
+    "event_tracker_arn": None,
+    "event_tracking_id": None,
+}
+#: The domains of a Domain dataset group the tool supports (the domain output's values).
+DOMAINS = frozenset({"VIDEO_ON_DEMAND"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,11 @@ class StackOutputs:
     dataset_arns: dict[str, str]
     schema_arns: dict[str, str]
     kms_key_arn: str | None
+    domain: str | None = None
+    batch_output_prefix: str | None = None
+    filter_arns: dict[str, str] = field(default_factory=dict)
+    event_tracker_arn: str | None = None
+    event_tracking_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The `terraform output -json` shape: name -> {value, type, sensitive}."""
@@ -72,6 +95,9 @@ def parse_outputs(raw: dict[str, Any], source: str) -> StackOutputs:
     # Terraform leaves null outputs out of `terraform output -json`: absent means null there.
     for name in NULLABLE_OUTPUTS:
         values.setdefault(name, None)
+    for name, absent in LATER_OUTPUTS.items():
+        if values.get(name) is None:
+            values[name] = absent
     missing = [name for name in CONTRACT_OUTPUTS if name not in values]
     if missing:
         raise ConfigError(
@@ -89,6 +115,11 @@ def parse_outputs(raw: dict[str, Any], source: str) -> StackOutputs:
             raise ConfigError(f"{source}: output {name} must be a non-empty string.")
     if "Interactions" not in values["dataset_arns"]:
         raise ConfigError(f"{source}: output dataset_arns has no Interactions dataset.")
+    if values["domain"] is not None and values["domain"] not in DOMAINS:
+        raise ConfigError(
+            f"{source}: output domain is {values['domain']!r}; the tool supports null "
+            f"(a custom dataset group) or {', '.join(sorted(DOMAINS))}."
+        )
     return StackOutputs(**{name: values[name] for name in CONTRACT_OUTPUTS})
 
 

@@ -97,3 +97,34 @@ def test_missing_credentials_is_one_clear_error(
 def test_empty_region_is_refused() -> None:
     with pytest.raises(ConfigError, match="region"):
         make_clients("")
+
+
+def test_a_stack_applied_before_the_later_outputs_reads_them_as_absent(tmp_path: Path) -> None:
+    """DESIGN.md: "until a row exists in the stack, the tool treats it as absent"."""
+    raw = make_outputs().to_json()
+    for name in ("domain", "batch_output_prefix", "filter_arns", "event_tracker_arn"):
+        del raw[name]
+    del raw["event_tracking_id"]
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(raw))
+    read = read_outputs(path, None)
+    assert read.domain is None and read.batch_output_prefix is None
+    assert read.filter_arns == {} and read.event_tracking_id is None
+
+
+def test_an_unsupported_domain_is_refused_by_name(tmp_path: Path) -> None:
+    raw = make_outputs().to_json()
+    raw["domain"] = {"value": "ECOMMERCE"}
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ConfigError, match=r"output domain is 'ECOMMERCE'.*VIDEO_ON_DEMAND"):
+        read_outputs(path, None)
+
+
+def test_a_filter_map_of_non_strings_is_refused(tmp_path: Path) -> None:
+    raw = make_outputs().to_json()
+    raw["filter_arns"] = {"value": {"unwatched": 3}}
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ConfigError, match="filter_arns must be a map of strings"):
+        read_outputs(path, None)
