@@ -20,6 +20,16 @@ SCHEMA_FILES: dict[str, str] = {
 }
 #: The Interactions variant with EVENT_TYPE and EVENT_VALUE (for the event-value threshold).
 EVENT_VALUE_SCHEMA_FILE = "interactions_event_value.json"
+#: A Domain dataset group's schemas, by domain: the fields the developer guide requires
+#: (VIDEO-ON-DEMAND-interactions-dataset.html: USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE;
+#: VIDEO-ON-DEMAND-items-dataset.html: ITEM_ID, GENRES categorical, CREATION_TIMESTAMP),
+#: plus MovieLens's YEAR on Items ("You are free to add additional fields").
+DOMAIN_SCHEMA_FILES: dict[str, dict[str, str]] = {
+    "VIDEO_ON_DEMAND": {
+        "Interactions": "video_on_demand_interactions.json",
+        "Items": "video_on_demand_items.json",
+    },
+}
 
 DATASET_TYPES = ("Interactions", "Items", "Users", "Actions", "Action_Interactions")
 
@@ -93,8 +103,21 @@ def load_schema_file(path: Path) -> DatasetSchema:
     return DatasetSchema(name=schema.name, fields=schema.fields, path=path)
 
 
-def schema_path(dataset_type: str, with_event_value: bool = False) -> Path:
-    """The schema file for a dataset type (the event-value variant for Interactions if asked)."""
+def schema_path(
+    dataset_type: str, with_event_value: bool = False, domain: str | None = None
+) -> Path:
+    """The schema file for a dataset type: the domain's when a domain is given, else the custom
+    one (the event-value variant for Interactions if asked)."""
+    if domain is not None:
+        files = DOMAIN_SCHEMA_FILES.get(domain)
+        if files is None:
+            known = ", ".join(DOMAIN_SCHEMA_FILES)
+            raise DataError(f"No schemas for domain {domain!r} (known: {known}).")
+        if dataset_type not in files:
+            raise DataError(
+                f"No {domain} schema for dataset type {dataset_type!r} (known: {', '.join(files)})."
+            )
+        return schemas_dir() / files[dataset_type]
     if dataset_type == "Interactions" and with_event_value:
         return schemas_dir() / EVENT_VALUE_SCHEMA_FILE
     try:
@@ -106,6 +129,8 @@ def schema_path(dataset_type: str, with_event_value: bool = False) -> Path:
         ) from None
 
 
-def load_schema(dataset_type: str, with_event_value: bool = False) -> DatasetSchema:
+def load_schema(
+    dataset_type: str, with_event_value: bool = False, domain: str | None = None
+) -> DatasetSchema:
     """The parsed schema of a dataset type, from `terraform/schemas/`."""
-    return load_schema_file(schema_path(dataset_type, with_event_value))
+    return load_schema_file(schema_path(dataset_type, with_event_value, domain))
