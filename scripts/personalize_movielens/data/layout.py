@@ -15,3 +15,7 @@ TITLES_FILE = "titles.csv"
 TITLES_COLUMNS = ("ITEM_ID", "TITLE", "GENRES")
 #: The figures and each rule's result for every dataset file, as JSON.
 REPORT_FILE = "validation-report.json"
+#: The newest interactions, held out of interactions.csv by `data prepare --hold-out`: what
+#: `events replay` streams as PutEvents calls, so real-time events are new to the service.
+#: Same columns as interactions.csv; not imported.
+HELD_OUT_EVENTS_FILE = "held-out-events.csv"
