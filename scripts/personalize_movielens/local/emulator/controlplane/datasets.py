@@ -94,17 +94,17 @@ def _check_domain(group: Resource, schema_doc: Resource, dataset_type: str) -> N
     """A Domain dataset group takes schemas of its domain only (CreateSchema: "specify the
     domain you chose when you created the Domain dataset group"), each fit for the type."""
     domain, schema_domain = group.get("domain"), schema_doc.get("domain")
+    if domain and dataset_type in NOT_IN_DOMAIN_GROUPS:
+        raise InvalidInput(
+            f"A {dataset_type} dataset cannot be created in a Domain dataset group: next best "
+            "action resources are for Custom dataset groups only."
+        )
     if domain != schema_domain:
         raise InvalidInput(
             f"Schema {schema_doc['schemaArn']} is for "
             f"{f'the {schema_domain} domain' if schema_domain else 'Custom dataset groups'} "
             f"but dataset group {group['datasetGroupArn']} is "
             f"{f'a {domain} Domain dataset group' if domain else 'a Custom dataset group'}."
-        )
-    if domain and dataset_type in NOT_IN_DOMAIN_GROUPS:
-        raise InvalidInput(
-            f"A {dataset_type} dataset cannot be created in a Domain dataset group: next best "
-            "action resources are for Custom dataset groups only."
         )
     problems = domain_problems(schema_doc["schema"], domain, dataset_type) if domain else []
     if problems:
