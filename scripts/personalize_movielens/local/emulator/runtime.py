@@ -8,7 +8,11 @@ GetPersonalizedRanking API". Answers carry a score only where the guide says the
 
 A trained model never changes, so each model keeps the item lists of its latest GetRecommendations
 questions (user or item, numResults) as JSON text: a question asked again is answered without
-scoring again, with a recommendationId of its own.
+scoring again, with a recommendationId of its own. A filtered question is never cached: what a
+filter lets through changes with the data (imports, events).
+
+Filters (filterArn, filterValues) apply at one point, `ranked`, after the model ranks and before
+the list is cut to numResults, so every path that ranks through it is filtered.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import InvalidInput, not_found
+from .filtering import Applied, applied_filter
 from .service import Emulator
 from .training import Model, Ranked
 
@@ -39,8 +44,8 @@ class JsonText(str):
 
 
 class _Answers:
-    """A model's latest GetRecommendations item lists, as JSON text. A trained model never
-    changes (filters are refused), so the same question always has the same answer."""
+    """A model's latest unfiltered GetRecommendations item lists, as JSON text. A trained model
+    never changes, so the same question always has the same answer."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -80,8 +85,6 @@ def _model(emu: Emulator, p: dict[str, Any]) -> Model:
         )
     if not p.get("campaignArn"):
         raise InvalidInput("campaignArn is required.")
-    if p.get("filterArn"):
-        raise InvalidInput("Filters are not supported by the local emulator.")
     arn = p["campaignArn"]
     with emu.store.lock:
         campaign = emu.store.find("campaign", arn)
@@ -93,6 +96,37 @@ def _model(emu: Emulator, p: dict[str, Any]) -> Model:
     if not isinstance(model, Model):
         raise not_found(campaign["solutionVersionArn"])
     return model
+
+
+def _dataset_group(emu: Emulator, p: dict[str, Any]) -> str:
+    """The dataset group of the request's campaign (through its solution version)."""
+    with emu.store.lock:
+        campaign = emu.store.get("campaign", p["campaignArn"])
+        version = emu.store.get("solution_version", campaign["solutionVersionArn"])
+        return str(version["datasetGroupArn"])
+
+
+def ranked(
+    model: Model, field: str, key: str, count: int, applied: Applied | None = None
+) -> Ranked:
+    """The model's top `count` items for a user (field "userId") or an item ("itemId"), the
+    filter applied before the cut: the model ranks more items until `count` pass the filter or
+    none is left. Every GetRecommendations path ranks through here."""
+
+    def rank(n: int) -> Ranked:
+        if field == "itemId":
+            return list(model.related(key, n))
+        return list(model.for_user(key, n))
+
+    if applied is None:
+        return rank(count)
+    asked = count
+    while True:
+        candidates = rank(asked)
+        kept = applied.keep(candidates)
+        if len(kept) >= count or len(candidates) < asked or asked >= len(model.items):
+            return kept[:count]
+        asked = min(asked * 4, len(model.items))
 
 
 def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
@@ -119,17 +153,19 @@ def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
     field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
     if not p.get(field):
         raise InvalidInput(f"{field} is required for a {model.recipe} campaign.")
-    key = (field, p[field], count)
-    answers = _answers(model)
-    items = answers.get(key)
-    if items is None:
-        ranked: Ranked
-        if field == "itemId":
-            ranked = list(model.related(p["itemId"], count))
-        else:
-            ranked = list(model.for_user(p["userId"], count))
-        items = json.dumps(_items(ranked, model.shows_scores))
-        answers.put(key, items)
+    applied = applied_filter(emu, p, _dataset_group(emu, p), p.get("userId"), p.get("itemId"))
+    if applied is not None:
+        items = json.dumps(
+            _items(ranked(model, field, p[field], count, applied), model.shows_scores)
+        )
+    else:
+        key = (field, p[field], count)
+        answers = _answers(model)
+        cached = answers.get(key)
+        if cached is None:
+            cached = json.dumps(_items(ranked(model, field, p[field], count), model.shows_scores))
+            answers.put(key, cached)
+        items = cached
     recommendation = json.dumps(f"RID-{uuid.uuid4()}")
     return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')
 
@@ -148,8 +184,12 @@ def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]
     items = p.get("inputList") or []
     if len(items) > MAX_INPUT_ITEMS:
         raise InvalidInput(f"inputList must hold at most {MAX_INPUT_ITEMS} items.")
+    ranking = model.rank(p["userId"], items)
+    applied = applied_filter(emu, p, _dataset_group(emu, p), p["userId"], None)
+    if applied is not None:
+        ranking = applied.keep(ranking)
     return {
-        "personalizedRanking": _items(model.rank(p["userId"], items), scored=True),
+        "personalizedRanking": _items(ranking, scored=True),
         "recommendationId": f"RID-{uuid.uuid4()}",
     }
 

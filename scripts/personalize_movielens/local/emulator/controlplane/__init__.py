@@ -10,6 +10,7 @@
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
 | `recipes` | recipes |
+| `filters` | filters (the expression language is `emulator/filter_expression.py`) |
 | `tags` | the tags of every resource that takes them |
 
 Each family module holds its resources' rules and registers one handler per operation with
@@ -26,6 +27,7 @@ from . import (
     datasets,
     deletion_jobs,
     export_jobs,
+    filters,
     recipes,
     schemas,
     solutions,
@@ -43,6 +45,7 @@ FAMILIES = (
     deletion_jobs,
     solutions,
     campaigns,
+    filters,
     recipes,
     tags,
 )

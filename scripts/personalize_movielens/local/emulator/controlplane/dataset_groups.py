@@ -21,6 +21,7 @@ from .common import (
     require_status,
     unique_name,
 )
+from .filters import forget_filters
 
 
 @operation("CreateDatasetGroup")
@@ -76,5 +77,5 @@ def delete_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dict[
                 f"Dataset group {arn} still has {len(datasets)} dataset(s) and "
                 f"{len(solutions)} solution(s); delete them first."
             )
-        delete(emu, "dataset_group", arn)
+        delete(emu, "dataset_group", arn, also=lambda: forget_filters(emu, arn))
     return {}
