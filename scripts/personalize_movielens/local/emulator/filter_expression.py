@@ -594,7 +594,7 @@ def _event_test(c: Condition, bound: Bound, facts: Facts) -> Callable[[str], boo
     every = ALL_TYPES in wanted
 
     def matches(item: str) -> bool:
-        types = facts.event_types.get(item, frozenset())
+        types = {t.lower() for t in facts.event_types.get(item, ())}
         if c.op == IN:
             return bool(types) and (every or bool(types & wanted))
         return not every and bool(types - wanted)
