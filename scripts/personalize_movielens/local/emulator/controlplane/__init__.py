@@ -10,6 +10,8 @@
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
 | `recipes` | recipes |
+| `event_trackers` | event trackers (PutEvents itself is `emulator/events.py`) |
+| `batch_jobs` | batch inference jobs |
 | `tags` | the tags of every resource that takes them |
 
 Each family module holds its resources' rules and registers one handler per operation with
@@ -21,10 +23,12 @@ docs/local-emulator.md's operations table is generated from the registry
 """
 
 from . import (
+    batch_jobs,
     campaigns,
     dataset_groups,
     datasets,
     deletion_jobs,
+    event_trackers,
     export_jobs,
     recipes,
     schemas,
@@ -44,6 +48,8 @@ FAMILIES = (
     solutions,
     campaigns,
     recipes,
+    event_trackers,
+    batch_jobs,
     tags,
 )
 

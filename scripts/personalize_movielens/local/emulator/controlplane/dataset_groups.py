@@ -1,7 +1,8 @@
 """Dataset groups: the container every other resource family belongs to.
 
-A group is deleted only once its datasets and solutions are gone (ResourceInUseException
-otherwise), the order `terraform destroy` and the tool's cleanup must follow.
+A group is deleted only once its datasets, solutions and event trackers are gone
+(ResourceInUseException otherwise), the order `terraform destroy` and the tool's cleanup must
+follow.
 """
 
 from __future__ import annotations
@@ -71,10 +72,12 @@ def delete_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dict[
         require_status(group, arn, SETTLED, "dataset group")
         datasets = [d for d in emu.store.all("dataset") if d["datasetGroupArn"] == arn]
         solutions = [s for s in emu.store.all("solution") if s["datasetGroupArn"] == arn]
-        if datasets or solutions:
+        trackers = [t for t in emu.store.all("event_tracker") if t["datasetGroupArn"] == arn]
+        if datasets or solutions or trackers:
             raise InUse(
-                f"Dataset group {arn} still has {len(datasets)} dataset(s) and "
-                f"{len(solutions)} solution(s); delete them first."
+                f"Dataset group {arn} still has {len(datasets)} dataset(s), "
+                f"{len(solutions)} solution(s) and {len(trackers)} event tracker(s); "
+                "delete them first."
             )
         delete(emu, "dataset_group", arn)
     return {}
