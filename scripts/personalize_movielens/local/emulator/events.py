@@ -45,12 +45,11 @@ import polars as pl
 
 from ...data import rules
 from ...schemas import parse_schema
-from .controlplane.common import ACTIVE
-from .controlplane.event_trackers import tracker_by_id
 from .errors import InvalidInput
 from .service import Emulator
 
 SERVICE = "personalize-events"
+ACTIVE = "ACTIVE"
 #: limits.html: "Maximum size of an event. 10 KB".
 MAX_EVENT_BYTES = 10 * 1024
 #: The model's Event.properties: "The following can't be included as a keyword for properties
@@ -117,6 +116,11 @@ class Recorded:
         if not rows:
             return None
         return pl.DataFrame(rows, schema=self._columns, orient="row", strict=False)
+
+
+def tracker_by_id(emu: Emulator, tracking_id: str) -> dict[str, Any] | None:
+    """The event tracker (controlplane/event_trackers.py) with this tracking ID, or None."""
+    return next((t for t in emu.store.all("event_tracker") if t["trackingId"] == tracking_id), None)
 
 
 def _interactions_dataset(emu: Emulator, group_arn: str) -> dict[str, Any] | None:
@@ -186,7 +190,7 @@ def _check_event(event: dict[str, Any], where: str) -> None:
     sent_at = event.get("sentAt")
     if isinstance(sent_at, bool) or not isinstance(sent_at, int | float):
         raise InvalidInput(f"{where}.sentAt must be a timestamp in Unix time (seconds).")
-    size = len(json.dumps(event, separators=(",", ":")).encode())
+    size = len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_EVENT_BYTES:
         raise InvalidInput(f"{where} is {size} bytes; the maximum size of an event is 10 KB.")
     if not event.get("itemId"):

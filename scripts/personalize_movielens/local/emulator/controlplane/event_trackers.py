@@ -4,7 +4,7 @@ From the API reference (CreateEventTracker, DeleteDatasetGroup) and the develope
 (recording-events.html):
 
 - "Only one event tracker can be associated with a dataset group. You will get an error if you
-  call CreateEventTracker using the same dataset group as an existing event tracker": the
+  call CreateEventTracker using the same dataset group as an existing event tracker.": the
   emulator answers ResourceAlreadyExistsException naming the tracker (the reference does not
   say which of its errors it is);
 - the answer carries a `trackingId`, "which you pass as a parameter when you use the PutEvents
@@ -44,11 +44,6 @@ KIND = "event_tracker"
 def tracker_of_group(emu: Emulator, group_arn: str) -> dict[str, Any] | None:
     """The dataset group's event tracker (at most one), whatever its status."""
     return next((t for t in emu.store.all(KIND) if t["datasetGroupArn"] == group_arn), None)
-
-
-def tracker_by_id(emu: Emulator, tracking_id: str) -> dict[str, Any] | None:
-    """The event tracker with this tracking ID, or None."""
-    return next((t for t in emu.store.all(KIND) if t["trackingId"] == tracking_id), None)
 
 
 @operation("CreateEventTracker")
