@@ -202,9 +202,7 @@ def test_statuses_the_pending_quota_and_the_listing(
         )
     assert error_of(exc)[0] == "LimitExceededException"
     listed = personalize.list_batch_inference_jobs(solutionVersionArn=version["solutionVersionArn"])
-    assert sorted(
-        j["batchInferenceJobArn"] for j in listed["batchInferenceJobs"]
-    ) == sorted(arns)
+    assert sorted(j["batchInferenceJobArn"] for j in listed["batchInferenceJobs"]) == sorted(arns)
     seen: list[str] = []
     slow(200)
     wait_status(
