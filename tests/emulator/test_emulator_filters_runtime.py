@@ -262,3 +262,48 @@ def test_a_filtered_answer_follows_new_interactions(
     assert job["status"] == "ACTIVE", job.get("failureReason")
     after = items_of(runtime.get_recommendations(**ask))
     assert before[0] not in after and after[: len(before) - 1] == before[1:]
+
+
+def test_events_recorded_with_put_events_count_in_filters_at_once(
+    aws, personalize, runtime, stack
+):
+    """filter-real-time.html's example excludes what a user watched, and recording-events.html
+    says recorded events join the user's history: a movie watched through PutEvents leaves the
+    filtered list at once, without retraining, even from popularity-count, whose ranking
+    ignores events."""
+    import time
+
+    from emu_helpers import wait_status
+
+    tracker = personalize.create_event_tracker(name="live", datasetGroupArn=stack["group"])
+    wait_status(
+        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]),
+        "eventTracker",
+    )
+    arn = create_filter(
+        personalize,
+        stack["group"],
+        "unwatched-live",
+        'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")',
+    )["filterArn"]
+
+    def filtered() -> list[str]:
+        return items_of(
+            runtime.get_recommendations(
+                campaignArn=stack["popularity-count"], userId="u00", numResults=10, filterArn=arn
+            )
+        )
+
+    first = filtered()[0]
+    aws.client("personalize-events").put_events(
+        trackingId=tracker["trackingId"],
+        userId="u00",
+        sessionId="s-live",
+        eventList=[{"eventType": "Watch", "itemId": first, "sentAt": time.time()}],
+    )
+    after = filtered()
+    assert first not in after and len(after) == 10
+    unfiltered = runtime.get_recommendations(
+        campaignArn=stack["popularity-count"], userId="u00", numResults=60
+    )
+    assert first in items_of(unfiltered)  # the ranking itself did not change

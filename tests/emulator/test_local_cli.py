@@ -49,6 +49,7 @@ def test_up_status_env_down_lifecycle(state_dir: Path):
     state = standin.StandInState.load(state_dir)
     assert state is not None
     assert env["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"] == state.personalize.url
+    assert env["AWS_ENDPOINT_URL_PERSONALIZE_EVENTS"] == state.personalize.url
     moto_services = ("S3", "IAM", "STS", "SSM")
     assert {env[f"AWS_ENDPOINT_URL_{s}"] for s in moto_services} == {state.moto.url}
     assert state.moto.url.startswith("http://127.0.0.1:")

@@ -120,6 +120,7 @@ def env_vars(endpoints: provision.Endpoints, region: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SSM": endpoints.moto,
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoints.personalize,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoints.personalize,
+        "AWS_ENDPOINT_URL_PERSONALIZE_EVENTS": endpoints.personalize,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": region,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from .events import recorded_events
 from .service import Emulator
 
 #: Interactions per user per event type a filter considers (the quota, adjustable on AWS).
@@ -19,41 +20,44 @@ RECENT_PER_EVENT_TYPE = 100
 NO_EVENT_TYPE = ""
 
 
-def interactions_dataset(emu: Emulator, dataset_group_arn: str) -> str | None:
-    """The ARN of the group's Interactions dataset, if it has one."""
-    with emu.store.lock:
-        for d in emu.store.all("dataset"):
-            if d["datasetGroupArn"] == dataset_group_arn and d["datasetType"] == "Interactions":
-                return str(d["datasetArn"])
-    return None
-
-
 def event_types_by_item(
     emu: Emulator, dataset_group_arn: str, user_id: str
 ) -> dict[str, frozenset[str]]:
     """Item ID -> the event types (as recorded) of the user's interactions with it that a filter
     considers: the latest RECENT_PER_EVENT_TYPE of each event type."""
-    arn = interactions_dataset(emu, dataset_group_arn)
-    if arn is None:
+    dataset = emu.store.dataset_of(dataset_group_arn, "Interactions")
+    if dataset is None:
         return {}
-    with emu.store.reading(arn) as (rows,):
-        if rows is None:
-            return {}
-        has_type = "EVENT_TYPE" in rows.collect_schema().names()
-        event_type = pl.col("EVENT_TYPE") if has_type else pl.lit(NO_EVENT_TYPE)
-        mine = (
-            rows.filter(pl.col("USER_ID") == user_id)
-            .select(
-                pl.col("ITEM_ID"),
-                event_type.fill_null(NO_EVENT_TYPE).cast(pl.String).alias("type"),
-                pl.col("TIMESTAMP"),
+    columns = {"ITEM_ID": pl.String, "type": pl.String, "TIMESTAMP": pl.Float64}
+    recorded = pl.DataFrame(
+        [
+            (e.item_id, e.event_type, e.sent_at)
+            for e in recorded_events(emu, dataset_group_arn, user_id)
+        ],
+        schema=columns,
+        orient="row",
+    )
+    with emu.store.reading(dataset["datasetArn"]) as (rows,):
+        imported = pl.DataFrame(schema=columns)
+        if rows is not None:
+            has_type = "EVENT_TYPE" in rows.collect_schema().names()
+            event_type = pl.col("EVENT_TYPE") if has_type else pl.lit(NO_EVENT_TYPE)
+            imported = (
+                rows.filter(pl.col("USER_ID") == user_id)
+                .select(
+                    pl.col("ITEM_ID").cast(pl.String),
+                    event_type.fill_null(NO_EVENT_TYPE).cast(pl.String).alias("type"),
+                    pl.col("TIMESTAMP").cast(pl.Float64),
+                )
+                .collect()
             )
-            .with_row_index("row")
-            .sort(["TIMESTAMP", "row"], descending=True)
-            .group_by("type", maintain_order=True)
-            .head(RECENT_PER_EVENT_TYPE)
-            .collect()
-        )
+    mine = (
+        pl.concat([imported, recorded])  # recorded after imported: later rows win ties
+        .with_row_index("row")
+        .sort(["TIMESTAMP", "row"], descending=True)
+        .group_by("type", maintain_order=True)
+        .head(RECENT_PER_EVENT_TYPE)
+    )
     found: dict[str, set[str]] = {}
     for item, kind in mine.select("ITEM_ID", "type").iter_rows():
         found.setdefault(str(item), set()).add(kind)

@@ -8,12 +8,21 @@ that are backed by a solution created using a recipe of type PERSONALIZED_RANKIN
 GetPersonalizedRanking API". Answers carry a score only where the guide says the recipe has one.
 
 A trained model never changes, so each model keeps the item lists of its latest GetRecommendations
-questions (user or item, numResults) as JSON text: a question asked again is answered without
-scoring again, with a recommendationId of its own. A filtered question is never cached: what a
-filter lets through changes with the data (imports, events).
+questions (user or item, numResults, the user's recorded events) as JSON text: a question asked
+again is answered without scoring again, with a recommendationId of its own. A filtered question
+is never cached: what a filter lets through changes with the data (imports, events).
 
 Filters (filterArn, filterValues) apply at one point, `ranked`, after the model ranks and before
-the list is cut to numResults, so every path that ranks through it is filtered.
+the list is cut to numResults, so every path that ranks through it (campaigns, recommenders,
+batch inference jobs) is filtered.
+
+Events recorded with PutEvents (`events.py`) change a user's next recommendations without
+retraining where the guide says so (recording-events.html: "This does not require retraining the
+model (unless you are using the SIMS or Popularity-Count recipes for custom solutions). Instead,
+Amazon Personalize adds the new recorded event data to the user's history"): for the
+User-Personalization and Personalized-Ranking recipes (and their v2), the model ranks with the
+user's recorded events appended to their history; similar-items and popularity-count answer
+from the trained model alone. A new event makes a new question, so no cached answer is stale.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput, not_found
+from .events import recorded_events
 from .filtering import Applied, applied_filter
 from .service import Emulator
 from .training import Model, Ranked, recipe_name
@@ -40,6 +50,16 @@ MAX_INPUT_ITEMS = 500
 RANKING = "PERSONALIZED_RANKING"
 #: GetRecommendations answers kept per model (the most recently asked): about 1 KB each.
 CACHED_ANSWERS = 4096
+#: Recipes that use recorded events at once ("real-time personalization"), as listed in
+#: recording-events.html#recorded-events-influence-recommendations.
+REALTIME_RECIPES = frozenset(
+    {
+        "aws-user-personalization",
+        "aws-user-personalization-v2",
+        "aws-personalized-ranking",
+        "aws-personalized-ranking-v2",
+    }
+)
 
 
 class JsonText(str):
@@ -112,23 +132,36 @@ class _Source:
 
 
 def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
-    """USER_PERSONALIZATION recipes need userId, RELATED_ITEMS recipes need itemId."""
+    """The campaign's model, with the user's recorded events where its recipe uses them."""
     model = _model(emu, p)
     if model.recipe_type == RANKING:
         raise InvalidInput(
             f"Campaign {p['campaignArn']} serves a solution of recipe type {RANKING} "
             f"({model.recipe}): rank items with GetPersonalizedRanking (userId, inputList)."
         )
+    group = _dataset_group(emu, p)
+    recent = []
+    if p.get("userId") and model.recipe_type != "RELATED_ITEMS":
+        recent = recent_items(emu, model, group, p["userId"])
+    return model_source(model, p, group, recent, "campaign")
+
+
+def model_source(
+    model: Model, p: dict[str, Any], group_arn: str, recent: list[str], what: str
+) -> _Source:
+    """A solution version's model answering `p`: USER_PERSONALIZATION recipes need userId,
+    RELATED_ITEMS recipes need itemId; `recent` items join the user's history."""
     field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
     if not p.get(field):
-        raise InvalidInput(f"{field} is required for a {model.recipe} campaign.")
+        raise InvalidInput(f"{field} is required for a {model.recipe} {what}.")
+    key = str(p[field])
 
     def rank(n: int) -> Ranked:
         if field == "itemId":
-            return list(model.related(p["itemId"], n))
-        return list(model.for_user(p["userId"], n))
+            return list(model.related(key, n))
+        return list(model.for_user(key, n, recent))
 
-    return _Source(model, rank, model.shows_scores, (field, p[field]), _dataset_group(emu, p))
+    return _Source(model, rank, model.shows_scores, (field, key, *recent), group_arn)
 
 
 def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
@@ -194,28 +227,40 @@ def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
     ]
 
 
-def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
-    """From a campaign (campaignArn) or a recommender (recommenderArn), never both; the same
-    ranking and answer for either."""
-    if p.get("campaignArn") and p.get("recommenderArn"):
-        raise InvalidInput("Specify either campaignArn or recommenderArn, not both.")
-    pick = _recommender_source if p.get("recommenderArn") else _campaign_source
-    source = pick(emu, p)
+def recent_items(emu: Emulator, model: Model, group_arn: str, user_id: str) -> list[str]:
+    """The items of the user's recorded events, oldest first, where the recipe uses them."""
+    if model.recipe not in REALTIME_RECIPES:
+        return []
+    return [event.item_id for event in recorded_events(emu, group_arn, user_id)]
+
+
+def item_list(emu: Emulator, source: _Source, p: dict[str, Any]) -> str:
+    """A GetRecommendations itemList as JSON text, for the request parameters `p` (numResults,
+    filterArn, filterValues): GetRecommendations and every line of a batch inference job answer
+    through it."""
     count = p.get("numResults") or DEFAULT_RESULTS
     if count > MAX_RESULTS:
         raise InvalidInput(f"numResults must be at most {MAX_RESULTS}.")
     universe = len(source.model.items)
     applied = applied_filter(emu, p, source.dataset_group_arn, p.get("userId"), p.get("itemId"))
     if applied is not None:  # filtered answers follow new data: never cached
-        items = json.dumps(_items(ranked(source.rank, count, universe, applied), source.scored))
-    else:
-        key = (*source.key, str(count))
-        answers = _answers(source.model)
-        cached = answers.get(key)
-        if cached is None:
-            cached = json.dumps(_items(ranked(source.rank, count, universe), source.scored))
-            answers.put(key, cached)
-        items = cached
+        return json.dumps(_items(ranked(source.rank, count, universe, applied), source.scored))
+    key = (*source.key, str(count))
+    answers = _answers(source.model)
+    cached = answers.get(key)
+    if cached is None:
+        cached = json.dumps(_items(ranked(source.rank, count, universe), source.scored))
+        answers.put(key, cached)
+    return cached
+
+
+def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
+    """From a campaign (campaignArn) or a recommender (recommenderArn), never both; the same
+    ranking and answer for either."""
+    if p.get("campaignArn") and p.get("recommenderArn"):
+        raise InvalidInput("Specify either campaignArn or recommenderArn, not both.")
+    pick = _recommender_source if p.get("recommenderArn") else _campaign_source
+    items = item_list(emu, pick(emu, p), p)
     recommendation = json.dumps(f"RID-{uuid.uuid4()}")
     return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')
 
@@ -234,7 +279,8 @@ def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]
     items = p.get("inputList") or []
     if len(items) > MAX_INPUT_ITEMS:
         raise InvalidInput(f"inputList must hold at most {MAX_INPUT_ITEMS} items.")
-    ranking = model.rank(p["userId"], items)
+    recent = recent_items(emu, model, _dataset_group(emu, p), p["userId"])
+    ranking = model.rank(p["userId"], items, recent)
     applied = applied_filter(emu, p, _dataset_group(emu, p), p["userId"], None)
     if applied is not None:
         ranking = applied.keep(ranking)

@@ -157,8 +157,15 @@ class Model:
         index = self.index
         return np.array([index.get(item, -1) for item in items], dtype=np.int32)
 
-    def for_user(self, user_id: str, n: int) -> list[tuple[str, float]]:
-        return self._named(self.top(self.history(user_id), n))
+    def for_user(
+        self, user_id: str, n: int, recent: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top `n` items for a user the model knows (or not), with `recent` (items they
+        interacted with since training: recorded events) appended to their history."""
+        history = self.history(user_id)
+        if recent:
+            history = np.concatenate([history, self.codes(recent)])
+        return self._named(self.top(history, n))
 
     def recommend(self, history: list[str], n: int) -> list[tuple[str, float]]:
         """Top `n` items for a user who interacted with `history` (oldest first), each with its
@@ -209,13 +216,17 @@ class Model:
         first = np.arange(min(len(self.items), count + len(excluded)))
         return first[~_within(first, np.sort(excluded))][:count]
 
-    def rank(self, user_id: str, items: list[str]) -> Ranked:
+    def rank(self, user_id: str, items: list[str], recent: list[str] | None = None) -> Ranked:
         """GetPersonalizedRanking: the user-personalization scores of `items` alone, summing to
-        1 over the items the model knows; items unknown to it follow, in input order, unscored."""
+        1 over the items the model knows; items unknown to it follow, in input order, unscored.
+        `recent`: items the user interacted with since training (recorded events), appended to
+        their history."""
         inputs = list(dict.fromkeys(items))
         index = self.index
         known = [item for item in inputs if item in index]
         history = self.history(user_id)
+        if recent:
+            history = np.concatenate([history, self.codes(recent)])
         candidates, raw_scores = self._raw_scores(history)
         unseen = ~_within(candidates, distinct(history))
         floor = float(raw_scores[unseen].min()) if unseen.any() else 1.0

@@ -1,6 +1,6 @@
 """Dataset groups: the container every other resource family belongs to.
 
-A group is deleted only once its datasets, solutions and recommenders are gone
+A group is deleted only once its datasets, solutions, recommenders and event trackers are gone
 (ResourceInUseException otherwise), the order `terraform destroy` and the tool's cleanup must
 follow. A group created with a `domain` is a Domain dataset group: its datasets take schemas of
 that domain (`datasets.py`), it takes recommenders of that domain's use cases
@@ -77,10 +77,12 @@ def delete_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dict[
         datasets = [d for d in emu.store.all("dataset") if d["datasetGroupArn"] == arn]
         solutions = [s for s in emu.store.all("solution") if s["datasetGroupArn"] == arn]
         recommenders = [r for r in emu.store.all("recommender") if r["datasetGroupArn"] == arn]
-        if datasets or solutions or recommenders:
+        trackers = [t for t in emu.store.all("event_tracker") if t["datasetGroupArn"] == arn]
+        if datasets or solutions or recommenders or trackers:
             raise InUse(
                 f"Dataset group {arn} still has {len(datasets)} dataset(s), "
-                f"{len(solutions)} solution(s) and {len(recommenders)} recommender(s); "
+                f"{len(solutions)} solution(s), {len(recommenders)} recommender(s) and "
+                f"{len(trackers)} event tracker(s); "
                 "delete them first."
             )
         delete(emu, "dataset_group", arn, also=lambda: forget_filters(emu, arn))
