@@ -14,8 +14,6 @@ genres column that may say "(no genres listed)", and no catalogue dates. Decisio
 
 from __future__ import annotations
 
-import polars as pl
-
 from ..errors import DataError
 from ..outputs import DOMAINS
 from .movielens import NO_GENRES
@@ -30,6 +28,7 @@ DEFAULT_WATCH_THRESHOLD = 3.5
 GENRES_WHEN_NONE = NO_GENRES
 #: `--domain` values: the API's names in lower case with hyphens (video-on-demand).
 DOMAIN_OPTIONS: dict[str, str] = {d.lower().replace("_", "-"): d for d in sorted(DOMAINS)}
+#: Light on purpose (no polars): `upload` and `import` read it through prepared.py.
 
 
 def domain_from_option(value: str | None) -> str | None:
@@ -48,12 +47,14 @@ def domain_from_option(value: str | None) -> str | None:
 
 def domain_label(domain: str | None) -> str:
     """A domain as messages name it: the API's name, or what no domain means."""
-    return domain if domain is not None else "a custom dataset group (no domain)"
+    return f"the {domain} domain" if domain is not None else "custom (no domain)"
 
 
-def event_type(watch_threshold: float) -> pl.Expr:
-    """EVENT_TYPE of a rating: `Watch` at or above the threshold, else `Click`."""
-    return pl.when(pl.col("rating") >= watch_threshold).then(pl.lit(WATCH)).otherwise(pl.lit(CLICK))
+def domain_option(domain: str | None) -> str:
+    """How `data prepare` is told a domain: `--domain video-on-demand`, or no --domain."""
+    if domain is None:
+        return "no --domain"
+    return "--domain " + domain.lower().replace("_", "-")
 
 
 def check_options(

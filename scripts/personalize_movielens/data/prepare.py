@@ -123,6 +123,12 @@ INTERACTIONS_SOURCE: dict[str, pl.Expr] = {
 }
 
 
+def watch_or_click(watch_threshold: float) -> pl.Expr:
+    """A domain's EVENT_TYPE of a rating: Watch at or above the threshold, else Click."""
+    watched = pl.col("rating") >= watch_threshold
+    return pl.when(watched).then(pl.lit(domains.WATCH)).otherwise(pl.lit(domains.CLICK))
+
+
 def _sources(schema: DatasetSchema, event_type: pl.Expr | None = None) -> dict[str, pl.Expr]:
     """Field -> its expression on ratings.csv; `event_type` replaces EVENT_TYPE's (a domain's)."""
     unknown = [f for f in schema.field_names if f not in INTERACTIONS_SOURCE]
@@ -331,7 +337,7 @@ def prepare(
     items_schema = load_schema("Items", domain=domain)
     extras = PassExtras()
     if settings.watch_threshold is not None:
-        extras.event_type = domains.event_type(settings.watch_threshold)
+        extras.event_type = watch_or_click(settings.watch_threshold)
     if items_schema.has("CREATION_TIMESTAMP"):
         extras.first_seen = FirstSeen()
     names = [INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE]
