@@ -258,14 +258,25 @@ def test_stray_lines_break_one_record_per_line_too() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"with_event_value": True}, {"min_rating": 4.0}],
-    ids=["plain", "with-event-value", "min-rating"],
+    [
+        {},
+        {"with_event_value": True},
+        {"min_rating": 4.0},
+        {"domain": "VIDEO_ON_DEMAND"},
+        {"domain": "VIDEO_ON_DEMAND", "min_rating": 2.0, "watch_threshold": 4.0},
+        {"domain": "VIDEO_ON_DEMAND", "hold_out": 200},
+    ],
+    ids=["plain", "with-event-value", "min-rating", "vod", "vod-min-rating", "vod-hold-out"],
 )
 def test_prepare_reports_what_validate_finds_in_its_files(
     synth_zip: Path, tmp_path: Path, options: dict[str, object]
 ) -> None:
     result = prepare(synth_zip, tmp_path, **options)  # type: ignore[arg-type]
-    validated = validate_files([result.interactions, result.items])
+    domain = options.get("domain")
+    assert domain is None or isinstance(domain, str)
+    validated = validate_files([result.interactions, result.items], domain=domain)
+    if domain is not None:  # the domain's own rule was decided, the same way by both
+        assert "vod-watch-events" in {c.rule for c in result.reports[0].checks}
     assert validated.ok
     assert result.reports == validated.reports()
     assert [r.to_json() for r in result.reports] == [
