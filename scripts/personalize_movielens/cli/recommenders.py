@@ -127,7 +127,9 @@ def list_(
 ) -> None:
     """The dataset group's recommenders: status, minimum RPS, what each bills per hour.
 
-    Read-only, so there is no --dry-run. Example: personalize-movielens recommenders list --json
+    Read-only, so there is no --dry-run.
+
+    Example: personalize-movielens recommenders list --json
     """
     from ..workflow import recommenders
 
