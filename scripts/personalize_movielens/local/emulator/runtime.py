@@ -1,5 +1,6 @@
 """Personalize Runtime: GetRecommendations and GetPersonalizedRanking from a campaign's trained
-solution version.
+solution version, and GetRecommendations from a recommender's model (its use case decides what
+the request must give, `emulator/use_cases.py`).
 
 The recipe type of the campaign's solution decides the operation, as the API reference says:
 USER_PERSONALIZATION campaigns take a userId, RELATED_ITEMS campaigns an itemId, and "Campaigns
@@ -19,11 +20,13 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput, not_found
 from .service import Emulator
-from .training import Model, Ranked
+from .training import Model, Ranked, recipe_name
+from .use_cases import USE_CASES, answer
 
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
@@ -44,16 +47,16 @@ class _Answers:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._texts: OrderedDict[tuple[str, str, int], str] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, ...], str] = OrderedDict()
 
-    def get(self, key: tuple[str, str, int]) -> str | None:
+    def get(self, key: tuple[str, ...]) -> str | None:
         with self._lock:
             text = self._texts.get(key)
             if text is not None:
                 self._texts.move_to_end(key)
             return text
 
-    def put(self, key: tuple[str, str, int], text: str) -> None:
+    def put(self, key: tuple[str, ...], text: str) -> None:
         with self._lock:
             self._texts[key] = text
             if len(self._texts) > CACHED_ANSWERS:
@@ -74,10 +77,6 @@ def _answers(model: Model) -> _Answers:
 
 def _model(emu: Emulator, p: dict[str, Any]) -> Model:
     """The model the request's ACTIVE campaign serves."""
-    if p.get("recommenderArn") and not p.get("campaignArn"):
-        raise InvalidInput(
-            "Recommenders (domain dataset groups) are not emulated; pass campaignArn."
-        )
     if not p.get("campaignArn"):
         raise InvalidInput("campaignArn is required.")
     if p.get("filterArn"):
@@ -95,6 +94,65 @@ def _model(emu: Emulator, p: dict[str, Any]) -> Model:
     return model
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What answers a GetRecommendations request: a campaign's or a recommender's model, how
+    it ranks for the request, and whether its answers show scores."""
+
+    model: Model
+    rank: Callable[[int], Ranked]
+    scored: bool
+    #: The request's members that decide its answer (with numResults): the cache key.
+    key: tuple[str, ...]
+
+
+def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
+    """USER_PERSONALIZATION recipes need userId, RELATED_ITEMS recipes need itemId."""
+    model = _model(emu, p)
+    if model.recipe_type == RANKING:
+        raise InvalidInput(
+            f"Campaign {p['campaignArn']} serves a solution of recipe type {RANKING} "
+            f"({model.recipe}): rank items with GetPersonalizedRanking (userId, inputList)."
+        )
+    field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
+    if not p.get(field):
+        raise InvalidInput(f"{field} is required for a {model.recipe} campaign.")
+
+    def rank(n: int) -> Ranked:
+        if field == "itemId":
+            return list(model.related(p["itemId"], n))
+        return list(model.for_user(p["userId"], n))
+
+    return _Source(model, rank, model.shows_scores, (field, p[field]))
+
+
+def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
+    """An ACTIVE recommender's model; its use case decides whether userId and itemId are
+    required. How scores work: "Amazon Personalize doesn't show scores for domain
+    recommenders"."""
+    arn = p["recommenderArn"]
+    with emu.store.lock:
+        recommender = emu.store.find("recommender", arn)
+        if recommender is None:
+            raise not_found(arn)
+        if recommender["status"] != "ACTIVE":
+            raise InvalidInput(
+                f"Recommender {arn} is in status {recommender['status']}, not ACTIVE."
+            )
+        model = emu.store.models.get(arn)
+    if not isinstance(model, Model):
+        raise not_found(arn)
+    name = recipe_name(recommender["recipeArn"])
+    use_case = USE_CASES[name]
+    for field, need in (("userId", use_case.user_id), ("itemId", use_case.item_id)):
+        if need == "required" and not p.get(field):
+            raise InvalidInput(f"{field} is required for a recommender of use case {name}.")
+    user, item = p.get("userId", ""), p.get("itemId", "")
+    return _Source(
+        model, lambda n: answer(use_case, model, user, item, n), False, ("r", user, item)
+    )
+
+
 def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
     """itemList entries: `{itemId, score}`, or `{itemId}` where there is no score to show."""
     return [
@@ -106,29 +164,25 @@ def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
 
 
 def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
-    """USER_PERSONALIZATION recipes need userId, RELATED_ITEMS recipes need itemId."""
-    model = _model(emu, p)
-    if model.recipe_type == RANKING:
-        raise InvalidInput(
-            f"Campaign {p['campaignArn']} serves a solution of recipe type {RANKING} "
-            f"({model.recipe}): rank items with GetPersonalizedRanking (userId, inputList)."
-        )
+    """From a campaign (campaignArn) or a recommender (recommenderArn), never both; the same
+    ranking and answer for either."""
+    if p.get("campaignArn") and p.get("recommenderArn"):
+        raise InvalidInput("Specify either campaignArn or recommenderArn, not both.")
+    if p.get("recommenderArn"):
+        if p.get("filterArn"):
+            raise InvalidInput("Filters are not supported by the local emulator.")
+        source = _recommender_source(emu, p)
+    else:
+        source = _campaign_source(emu, p)
     count = p.get("numResults") or DEFAULT_RESULTS
     if count > MAX_RESULTS:
         raise InvalidInput(f"numResults must be at most {MAX_RESULTS}.")
-    field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
-    if not p.get(field):
-        raise InvalidInput(f"{field} is required for a {model.recipe} campaign.")
-    key = (field, p[field], count)
-    answers = _answers(model)
+    key = (*source.key, str(count))
+    answers = _answers(source.model)
     items = answers.get(key)
     if items is None:
-        ranked: Ranked
-        if field == "itemId":
-            ranked = list(model.related(p["itemId"], count))
-        else:
-            ranked = list(model.for_user(p["userId"], count))
-        items = json.dumps(_items(ranked, model.shows_scores))
+        ranked = source.rank(count)
+        items = json.dumps(_items(ranked, source.scored))
         answers.put(key, items)
     recommendation = json.dumps(f"RID-{uuid.uuid4()}")
     return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')

@@ -28,6 +28,7 @@ from .errors import not_found
 
 #: Resource kinds, in the order a full teardown deletes them.
 KINDS = (
+    "recommender",
     "campaign",
     "solution_version",
     "solution",

@@ -9,6 +9,7 @@
 | `deletion_jobs` | data deletion jobs |
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
+| `recommenders` | recommenders (Domain dataset groups' use cases) |
 | `recipes` | recipes |
 | `tags` | the tags of every resource that takes them |
 
@@ -27,6 +28,7 @@ from . import (
     deletion_jobs,
     export_jobs,
     recipes,
+    recommenders,
     schemas,
     solutions,
     tags,
@@ -43,6 +45,7 @@ FAMILIES = (
     deletion_jobs,
     solutions,
     campaigns,
+    recommenders,
     recipes,
     tags,
 )
