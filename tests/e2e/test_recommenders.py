@@ -169,22 +169,28 @@ def test_recommenders_from_create_to_clean_cloud(cli, fresh_stand_in, vod_output
     assert recommenders(fresh_stand_in, group) == {}
 
 
-def test_dry_run_creates_nothing(cli, fresh_stand_in, vod_outputs) -> None:
+def test_dry_runs_plan_and_change_nothing(cli, fresh_stand_in, vod_outputs) -> None:
+    """create, stop and start with --dry-run --json: one JSON document whose "planned" lists the
+    calls, and the recommenders on the stand-in stay as they were (test_dry_run.py's rule for
+    every command with --dry-run)."""
     outputs = str(vod_outputs)
     group = json.loads(vod_outputs.read_text())["dataset_group_arn"]["value"]
-    result = json.loads(
-        cli(
-            "recommenders",
-            "create",
-            "--use-case",
-            "trending-now",
-            "--dry-run",
-            "--json",
-            outputs_file=outputs,
-        ).stdout
-    )
-    assert [c["operation"] for c in result["planned"]] == ["CreateRecommender"]
-    assert recommenders(fresh_stand_in, group) == {}
+
+    def planned(*args: str) -> list[str]:
+        before = recommenders(fresh_stand_in, group)
+        result = cli("recommenders", *args, "--dry-run", "--json", outputs_file=outputs)
+        assert "DRY RUN would call" in result.stderr
+        assert recommenders(fresh_stand_in, group) == before, args
+        return [c["operation"] for c in json.loads(result.stdout)["planned"]]
+
+    assert planned("create", "--use-case", "trending-now") == ["CreateRecommender"]
+    cli("recommenders", "create", "--use-case", "trending-now", outputs_file=outputs)
+    assert planned("create", "--use-case", "trending-now", "--min-rps", "2") == [
+        "UpdateRecommender"
+    ]
+    assert planned("stop", "trending-now") == ["StopRecommender"]
+    cli("recommenders", "stop", "--all", outputs_file=outputs)
+    assert planned("start", "--all") == ["StartRecommender"]
 
 
 def test_a_custom_stack_is_told_to_set_the_domain(cli) -> None:
