@@ -9,7 +9,11 @@ GetPersonalizedRanking API". Answers carry a score only where the guide says the
 
 A trained model never changes, so each model keeps the item lists of its latest GetRecommendations
 questions (user or item, numResults) as JSON text: a question asked again is answered without
-scoring again, with a recommendationId of its own.
+scoring again, with a recommendationId of its own. A filtered question is never cached: what a
+filter lets through changes with the data (imports, events).
+
+Filters (filterArn, filterValues) apply at one point, `ranked`, after the model ranks and before
+the list is cut to numResults, so every path that ranks through it is filtered.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput, not_found
+from .filtering import Applied, applied_filter
 from .service import Emulator
 from .training import Model, Ranked, recipe_name
 from .use_cases import USE_CASES, answer
@@ -42,8 +47,8 @@ class JsonText(str):
 
 
 class _Answers:
-    """A model's latest GetRecommendations item lists, as JSON text. A trained model never
-    changes (filters are refused), so the same question always has the same answer."""
+    """A model's latest unfiltered GetRecommendations item lists, as JSON text. A trained model
+    never changes, so the same question always has the same answer."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -79,8 +84,6 @@ def _model(emu: Emulator, p: dict[str, Any]) -> Model:
     """The model the request's ACTIVE campaign serves."""
     if not p.get("campaignArn"):
         raise InvalidInput("campaignArn is required.")
-    if p.get("filterArn"):
-        raise InvalidInput("Filters are not supported by the local emulator.")
     arn = p["campaignArn"]
     with emu.store.lock:
         campaign = emu.store.find("campaign", arn)
@@ -97,13 +100,15 @@ def _model(emu: Emulator, p: dict[str, Any]) -> Model:
 @dataclass(frozen=True)
 class _Source:
     """What answers a GetRecommendations request: a campaign's or a recommender's model, how
-    it ranks for the request, and whether its answers show scores."""
+    it ranks for the request, whether its answers show scores, and its dataset group (whose
+    filters the request may name)."""
 
     model: Model
     rank: Callable[[int], Ranked]
     scored: bool
     #: The request's members that decide its answer (with numResults): the cache key.
     key: tuple[str, ...]
+    dataset_group_arn: str
 
 
 def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
@@ -123,7 +128,7 @@ def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
             return list(model.related(p["itemId"], n))
         return list(model.for_user(p["userId"], n))
 
-    return _Source(model, rank, model.shows_scores, (field, p[field]))
+    return _Source(model, rank, model.shows_scores, (field, p[field]), _dataset_group(emu, p))
 
 
 def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
@@ -140,6 +145,7 @@ def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
                 f"Recommender {arn} is in status {recommender['status']}, not ACTIVE."
             )
         model = emu.store.models.get(arn)
+        group = str(recommender["datasetGroupArn"])
     if not isinstance(model, Model):
         raise not_found(arn)
     name = recipe_name(recommender["recipeArn"])
@@ -149,8 +155,33 @@ def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
             raise InvalidInput(f"{field} is required for a recommender of use case {name}.")
     user, item = p.get("userId", ""), p.get("itemId", "")
     return _Source(
-        model, lambda n: answer(use_case, model, user, item, n), False, ("r", user, item)
+        model, lambda n: answer(use_case, model, user, item, n), False, ("r", user, item), group
     )
+
+
+def _dataset_group(emu: Emulator, p: dict[str, Any]) -> str:
+    """The dataset group of the request's campaign (through its solution version)."""
+    with emu.store.lock:
+        campaign = emu.store.get("campaign", p["campaignArn"])
+        version = emu.store.get("solution_version", campaign["solutionVersionArn"])
+        return str(version["datasetGroupArn"])
+
+
+def ranked(
+    rank: Callable[[int], Ranked], count: int, universe: int, applied: Applied | None = None
+) -> Ranked:
+    """The top `count` items of a ranking, the filter applied before the cut: the model ranks
+    more items until `count` pass the filter or all `universe` items are ranked. Every
+    GetRecommendations path (campaigns, recommenders) ranks through here."""
+    if applied is None:
+        return rank(count)
+    asked = count
+    while True:
+        candidates = rank(asked)
+        kept = applied.keep(candidates)
+        if len(kept) >= count or len(candidates) < asked or asked >= universe:
+            return kept[:count]
+        asked = min(asked * 4, universe)
 
 
 def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
@@ -168,22 +199,23 @@ def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
     ranking and answer for either."""
     if p.get("campaignArn") and p.get("recommenderArn"):
         raise InvalidInput("Specify either campaignArn or recommenderArn, not both.")
-    if p.get("recommenderArn"):
-        if p.get("filterArn"):
-            raise InvalidInput("Filters are not supported by the local emulator.")
-        source = _recommender_source(emu, p)
-    else:
-        source = _campaign_source(emu, p)
+    pick = _recommender_source if p.get("recommenderArn") else _campaign_source
+    source = pick(emu, p)
     count = p.get("numResults") or DEFAULT_RESULTS
     if count > MAX_RESULTS:
         raise InvalidInput(f"numResults must be at most {MAX_RESULTS}.")
-    key = (*source.key, str(count))
-    answers = _answers(source.model)
-    items = answers.get(key)
-    if items is None:
-        ranked = source.rank(count)
-        items = json.dumps(_items(ranked, source.scored))
-        answers.put(key, items)
+    universe = len(source.model.items)
+    applied = applied_filter(emu, p, source.dataset_group_arn, p.get("userId"), p.get("itemId"))
+    if applied is not None:  # filtered answers follow new data: never cached
+        items = json.dumps(_items(ranked(source.rank, count, universe, applied), source.scored))
+    else:
+        key = (*source.key, str(count))
+        answers = _answers(source.model)
+        cached = answers.get(key)
+        if cached is None:
+            cached = json.dumps(_items(ranked(source.rank, count, universe), source.scored))
+            answers.put(key, cached)
+        items = cached
     recommendation = json.dumps(f"RID-{uuid.uuid4()}")
     return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')
 
@@ -202,8 +234,12 @@ def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]
     items = p.get("inputList") or []
     if len(items) > MAX_INPUT_ITEMS:
         raise InvalidInput(f"inputList must hold at most {MAX_INPUT_ITEMS} items.")
+    ranking = model.rank(p["userId"], items)
+    applied = applied_filter(emu, p, _dataset_group(emu, p), p["userId"], None)
+    if applied is not None:
+        ranking = applied.keep(ranking)
     return {
-        "personalizedRanking": _items(model.rank(p["userId"], items), scored=True),
+        "personalizedRanking": _items(ranking, scored=True),
         "recommendationId": f"RID-{uuid.uuid4()}",
     }
 

@@ -32,6 +32,7 @@ KINDS = (
     "campaign",
     "solution_version",
     "solution",
+    "filter",
     "data_deletion_job",
     "dataset_export_job",
     "dataset_import_job",

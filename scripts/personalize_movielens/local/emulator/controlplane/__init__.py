@@ -11,6 +11,7 @@
 | `campaigns` | campaigns |
 | `recommenders` | recommenders (Domain dataset groups' use cases) |
 | `recipes` | recipes |
+| `filters` | filters (the expression language is `emulator/filter_expression.py`) |
 | `tags` | the tags of every resource that takes them |
 
 Each family module holds its resources' rules and registers one handler per operation with
@@ -27,6 +28,7 @@ from . import (
     datasets,
     deletion_jobs,
     export_jobs,
+    filters,
     recipes,
     recommenders,
     schemas,
@@ -46,6 +48,7 @@ FAMILIES = (
     solutions,
     campaigns,
     recommenders,
+    filters,
     recipes,
     tags,
 )

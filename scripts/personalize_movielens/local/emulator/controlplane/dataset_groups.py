@@ -25,6 +25,7 @@ from .common import (
     require_status,
     unique_name,
 )
+from .filters import forget_filters
 
 
 @operation("CreateDatasetGroup")
@@ -82,5 +83,5 @@ def delete_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dict[
                 f"{len(solutions)} solution(s) and {len(recommenders)} recommender(s); "
                 "delete them first."
             )
-        delete(emu, "dataset_group", arn)
+        delete(emu, "dataset_group", arn, also=lambda: forget_filters(emu, arn))
     return {}
