@@ -264,9 +264,7 @@ def test_a_filtered_answer_follows_new_interactions(
     assert before[0] not in after and after[: len(before) - 1] == before[1:]
 
 
-def test_events_recorded_with_put_events_count_in_filters_at_once(
-    aws, personalize, runtime, stack
-):
+def test_events_recorded_with_put_events_count_in_filters_at_once(aws, personalize, runtime, stack):
     """filter-real-time.html's example excludes what a user watched, and recording-events.html
     says recorded events join the user's history: a movie watched through PutEvents leaves the
     filtered list at once, without retraining, even from popularity-count, whose ranking
