@@ -37,11 +37,14 @@ locals {
   )
 
   # Default filters: filters/<custom|domain>.json, also read by the Python tool
-  # (personalize_movielens.filter_defaults); one that reads Items is left out without Items.
+  # (personalize_movielens.filter_defaults); one that reads Items is left out without Items,
+  # one that reads the event type without EVENT_TYPE in the Interactions schema.
   default_filters = jsondecode(file("${path.module}/filters/${var.domain == null ? "custom" : lower(var.domain)}.json"))
+  with_event_type = var.domain != null || var.interactions_schema == "interactions_event_value"
   filters = var.filters != null ? var.filters : {
     for name, expression in local.default_filters : name => expression
-    if var.enable_items_dataset || length(regexall("Items[.]", expression)) == 0
+    if(var.enable_items_dataset || length(regexall("Items[.]", expression)) == 0)
+    && (local.with_event_type || length(regexall("Interactions[.]EVENT_TYPE", expression)) == 0)
   }
 }
 

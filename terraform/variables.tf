@@ -117,7 +117,7 @@ variable "force_destroy_bucket" {
 }
 
 variable "filters" {
-  description = "Map of short filter name to Personalize filter expression, declared as filters named NAME_PREFIX-<short name> (at most 10; a changed expression replaces the filter, which loses no data). Null: the defaults in filters/custom.json or filters/video_on_demand.json (\"unwatched\", and \"genre\" with the Items dataset); {} declares none."
+  description = "Map of short filter name to Personalize filter expression, declared as filters named NAME_PREFIX-<short name> (at most 10; a changed expression replaces the filter, which loses no data). Null: the defaults in filters/custom.json or filters/video_on_demand.json (\"unwatched\" with EVENT_TYPE in the Interactions schema, \"genre\" with the Items dataset); {} declares none."
   type        = map(string)
   default     = null
 }

@@ -5,7 +5,12 @@ short filter name -> filter expression. The root Terraform stack declares them (
 jsondecode(file(...))) when its `filters` variable is null, and `local up` creates the same ones
 on the stand-in, so both sides agree on every name and expression. A filter whose expression
 reads the Items dataset (`Items.`) is left out when the stack has no Items dataset: Personalize
-refuses a filter on a dataset the group does not have. Terraform applies the same rule.
+refuses a filter on a dataset the group does not have. One that reads the interactions' event
+type (`Interactions.EVENT_TYPE`) is left out when the Interactions schema has no EVENT_TYPE (the
+custom stack's default schema): a filter may only name fields of the group's schemas ("dataset
+and field identifiers in dataset.field format"), and the guide says nothing of EVENT_TYPE
+without the column, so the stack never declares a filter an apply could fail on. Terraform
+applies the same rules.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ FILES: dict[str | None, str] = {
 }
 #: How an expression names the Items dataset (the guide's `dataset.field` format).
 ITEMS_REFERENCE = "Items."
+#: How an expression names the interactions' event type.
+EVENT_TYPE_REFERENCE = "Interactions.EVENT_TYPE"
 
 
 def filters_dir() -> Path:
@@ -30,8 +37,11 @@ def filters_dir() -> Path:
     return terraform_dir() / "filters"
 
 
-def default_filters(domain: str | None, with_items: bool) -> dict[str, str]:
-    """Short filter name -> expression for a dataset group of this domain (None: custom)."""
+def default_filters(
+    domain: str | None, with_items: bool, with_event_type: bool = True
+) -> dict[str, str]:
+    """Short filter name -> expression for a dataset group of this domain (None: custom),
+    with or without an Items dataset and EVENT_TYPE in the Interactions schema."""
     if domain not in FILES:
         known = ", ".join(sorted(d for d in FILES if d is not None))
         raise ConfigError(f"domain {domain!r} has no default filters; use null or {known}.")
@@ -47,5 +57,6 @@ def default_filters(domain: str | None, with_items: bool) -> dict[str, str]:
     return {
         name: expression
         for name, expression in raw.items()
-        if with_items or ITEMS_REFERENCE not in expression
+        if (with_items or ITEMS_REFERENCE not in expression)
+        and (with_event_type or EVENT_TYPE_REFERENCE not in expression)
     }

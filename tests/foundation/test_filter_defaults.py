@@ -29,6 +29,17 @@ def test_the_items_filter_needs_the_items_dataset(domain: str | None) -> None:
     assert without["unwatched"] == with_items["unwatched"]
 
 
+@pytest.mark.parametrize("domain", [None, "VIDEO_ON_DEMAND"])
+def test_the_event_type_filter_needs_event_type_in_the_interactions_schema(
+    domain: str | None,
+) -> None:
+    """A filter names "dataset and field identifiers in dataset.field format" (the guide's
+    filter-expressions.html): without EVENT_TYPE in the schema, no default names it."""
+    without = default_filters(domain, with_items=True, with_event_type=False)
+    assert set(without) == {"genre"}
+    assert all("EVENT_TYPE" not in expression for expression in without.values())
+
+
 def test_the_values_are_the_files(tmp_path: Path) -> None:
     raw = json.loads((filters_dir() / "video_on_demand.json").read_text(encoding="utf-8"))
     assert default_filters("VIDEO_ON_DEMAND", with_items=True) == raw

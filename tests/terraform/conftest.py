@@ -28,6 +28,7 @@ SCENARIOS: dict[str, tuple[str, dict[str, Any]]] = {
         },
     ),
     "root-interactions-only": (".", {"enable_items_dataset": False}),
+    "root-event-value": (".", {"interactions_schema": "interactions_event_value"}),
     "root-video-on-demand": (".", {"domain": "VIDEO_ON_DEMAND"}),
     "root-video-on-demand-interactions-only": (
         ".",

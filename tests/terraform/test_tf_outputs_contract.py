@@ -82,29 +82,36 @@ def _filters(instances: list) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("scenario", "domain", "with_items"),
+    ("scenario", "domain", "with_items", "with_event_type"),
     [
-        ("root-defaults", None, True),
-        ("root-interactions-only", None, False),
-        ("root-video-on-demand", "VIDEO_ON_DEMAND", True),
-        ("root-video-on-demand-interactions-only", "VIDEO_ON_DEMAND", False),
+        ("root-defaults", None, True, False),
+        ("root-interactions-only", None, False, False),
+        ("root-event-value", None, True, True),
+        ("root-video-on-demand", "VIDEO_ON_DEMAND", True, True),
+        ("root-video-on-demand-interactions-only", "VIDEO_ON_DEMAND", False, True),
     ],
 )
 def test_default_filters_are_the_ones_the_tool_reads(
-    evaluated: Evaluated, scenario: str, domain: str | None, with_items: bool
+    evaluated: Evaluated,
+    scenario: str,
+    domain: str | None,
+    with_items: bool,
+    with_event_type: bool,
 ) -> None:
     """Terraform declares exactly the filters personalize_movielens.filter_defaults gives
-    `local up`, named with the stack's prefix; "genre" only where the Items dataset exists."""
-    expected = default_filters(domain, with_items)
-    assert ("genre" in expected) is with_items and "unwatched" in expected
+    `local up`, named with the stack's prefix; "genre" only where the Items dataset exists,
+    "unwatched" only where the Interactions schema has EVENT_TYPE."""
+    expected = default_filters(domain, with_items, with_event_type)
+    assert ("genre" in expected) is with_items
+    assert ("unwatched" in expected) is with_event_type
     assert _filters(evaluated(scenario)) == {
         f"movielens-{name}": expression for name, expression in expected.items()
     }
 
 
 def test_the_default_filters_say_what_the_guide_allows() -> None:
-    """Custom: the Interactions schema may lack EVENT_TYPE, so "unwatched" excludes every
-    interaction. https://docs.aws.amazon.com/personalize/latest/dg/creating-filter-expressions.html:
+    """Custom (with EVENT_TYPE in the schema): "unwatched" excludes every interaction.
+    https://docs.aws.amazon.com/personalize/latest/dg/creating-filter-expressions.html:
     "Use `*` to include or exclude interactions of all types. Use `*` only for filter
     expressions that use the `EVENT_TYPE` property of an `Interactions` dataset."
     VIDEO_ON_DEMAND: EVENT_TYPE is required, and "Amazon Personalize ignores case only when
