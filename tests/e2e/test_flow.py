@@ -75,14 +75,22 @@ def object_versions(stand_in) -> list[tuple[str, str]]:
 
 def assert_terraform_destroy_would_succeed(stand_in) -> None:
     """What `terraform destroy` needs: an empty bucket (it is versioned and not force-destroyed),
-    then it deletes the datasets and the group."""
+    then it deletes what it declared in the group (event tracker, filters, datasets) and the
+    group: nothing the tool made may be left in it."""
     assert object_versions(stand_in) == []
     client = stand_in.client("personalize")
+    client.delete_event_tracker(eventTrackerArn=stand_in.outputs.event_tracker_arn)
+    for arn in stand_in.outputs.filter_arns.values():
+        client.delete_filter(filterArn=arn)
     for arn in stand_in.outputs.dataset_arns.values():
         client.delete_dataset(datasetArn=arn)
     deadline = time.monotonic() + 20
-    while client.list_datasets(datasetGroupArn=stand_in.outputs.dataset_group_arn)["datasets"]:
-        assert time.monotonic() < deadline, "datasets were not deleted"
+    group = stand_in.outputs.dataset_group_arn
+    while (
+        client.list_datasets(datasetGroupArn=group)["datasets"]
+        or client.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
+    ):
+        assert time.monotonic() < deadline, "datasets or event tracker were not deleted"
         time.sleep(0.05)
     client.delete_dataset_group(datasetGroupArn=stand_in.outputs.dataset_group_arn)
 

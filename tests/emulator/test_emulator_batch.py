@@ -131,15 +131,8 @@ def test_batch_answers_from_the_trained_model_without_recorded_events(
     url = put_input("stranger.json", ['{"userId": "stranger"}'])
     before = run_batch("before", version["solutionVersionArn"], url, role)
     first = _output(aws, "stranger.json")
-    tracker = personalize.create_event_tracker(
-        name="t", datasetGroupArn=aws.outputs.dataset_group_arn
-    )
-    wait_status(
-        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]),
-        "eventTracker",
-    )
     aws.client("personalize-events").put_events(
-        trackingId=tracker["trackingId"],
+        trackingId=aws.outputs.event_tracking_id,  # the stack's tracker
         userId="stranger",
         sessionId="s",
         eventList=[{"eventType": "watch", "itemId": "y03", "sentAt": time.time()}],

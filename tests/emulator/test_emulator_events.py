@@ -58,6 +58,12 @@ def test_the_quotes_are_the_api_references_and_the_modules() -> None:
     assert REALTIME_QUOTE in " ".join(runtime.__doc__.split())
 
 
+@pytest.fixture(autouse=True)
+def stack_without_tracker(aws):
+    """The stack as `enable_event_tracker = false` leaves it: the tests make their trackers."""
+    aws.reset(event_tracker=False)
+
+
 @pytest.fixture
 def tracker(aws, personalize):
     """An ACTIVE event tracker of the stack's dataset group: (ARN, tracking ID)."""

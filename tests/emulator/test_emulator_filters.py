@@ -17,8 +17,9 @@ ONLY_GENRE = "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)"
 
 @pytest.fixture
 def group(aws: Any) -> str:
-    """The stack's dataset group, with EVENT_TYPE in its Interactions schema."""
-    return aws.reset(with_event_value=True).dataset_group_arn
+    """The stack's dataset group, with EVENT_TYPE in its Interactions schema and without the
+    stack's default filters (the tests count and name their own)."""
+    return aws.reset(with_event_value=True, filters=False).dataset_group_arn
 
 
 def test_a_filter_moves_to_active_and_describes_as_the_model_says(personalize, group, slow):
@@ -246,6 +247,9 @@ def test_delete_filter_and_the_dataset_group_it_belongs_to(aws, personalize, gro
     assert personalize.delete_filter(filterArn=gone)["ResponseMetadata"]["HTTPStatusCode"] == 200
     wait_gone(lambda: personalize.describe_filter(filterArn=gone))
     kept = create_filter(personalize, group, "kept", EXCLUDE_WATCHED)["filterArn"]
+    tracker = aws.outputs.event_tracker_arn  # the stack's own
+    personalize.delete_event_tracker(eventTrackerArn=tracker)
+    wait_gone(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker))
     for arn in aws.outputs.dataset_arns.values():
         personalize.delete_dataset(datasetArn=arn)
         wait_gone(lambda arn=arn: personalize.describe_dataset(datasetArn=arn))

@@ -271,13 +271,8 @@ def test_events_recorded_with_put_events_count_in_filters_at_once(aws, personali
     ignores events."""
     import time
 
-    from emu_helpers import wait_status
-
-    tracker = personalize.create_event_tracker(name="live", datasetGroupArn=stack["group"])
-    wait_status(
-        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]),
-        "eventTracker",
-    )
+    tracking_id = aws.outputs.event_tracking_id  # the stack's tracker, as `local up` makes it
+    assert tracking_id is not None
     arn = create_filter(
         personalize,
         stack["group"],
@@ -294,7 +289,7 @@ def test_events_recorded_with_put_events_count_in_filters_at_once(aws, personali
 
     first = filtered()[0]
     aws.client("personalize-events").put_events(
-        trackingId=tracker["trackingId"],
+        trackingId=tracking_id,
         userId="u00",
         sessionId="s-live",
         eventList=[{"eventType": "Watch", "itemId": first, "sentAt": time.time()}],

@@ -155,6 +155,11 @@ def test_a_dataset_group_with_datasets_cannot_be_deleted_until_they_are(personal
         assert error_of(exc)[0] == "ResourceInUseException"
     for arn in outputs.dataset_arns.values():
         wait_gone(lambda arn=arn: personalize.describe_dataset(datasetArn=arn))
+    with pytest.raises(ClientError) as exc:  # the stack's event tracker is still there
+        personalize.delete_dataset_group(datasetGroupArn=outputs.dataset_group_arn)
+    assert "1 event tracker(s)" in error_of(exc)[2]
+    personalize.delete_event_tracker(eventTrackerArn=outputs.event_tracker_arn)
+    wait_gone(lambda: personalize.describe_event_tracker(eventTrackerArn=outputs.event_tracker_arn))
     personalize.delete_dataset_group(datasetGroupArn=outputs.dataset_group_arn)
     wait_gone(lambda: personalize.describe_dataset_group(datasetGroupArn=outputs.dataset_group_arn))
 

@@ -1,8 +1,9 @@
 """Create in the stand-in what the root Terraform stack declares, through boto3 like Terraform.
 
 Bucket (private, encrypted, versioned) and the role Personalize assumes, with the stack's policies
-(`policies`), then the dataset group, the schemas from `terraform/schemas/` and the Interactions
-and Items datasets.
+(`policies`, batch output on as the root stack's default), then the dataset group (custom or of a
+domain), the schemas from `terraform/schemas/`, the Interactions and Items datasets, the default
+filters (`filter_defaults`, the files Terraform reads) and an event tracker.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CloudError
+from ..filter_defaults import default_filters
 from ..outputs import StackOutputs
 from ..schemas import load_schema
 from .policies import ROLE_POLICY_NAME, bucket_policy, role_policy, trust_policy
@@ -23,6 +25,8 @@ from .policies import ROLE_POLICY_NAME, bucket_policy, role_policy, trust_policy
 NAME = "personalize-movielens-local"
 BUCKET = f"{NAME}-data"
 DATA_PREFIX = "personalize/input/"
+#: The root stack's batch_output_prefix default (enable_batch_output defaults to true there).
+BATCH_OUTPUT_PREFIX = "personalize/output/"
 ROLE = f"{NAME}-personalize"
 DATASET_TYPES = ("Interactions", "Items")
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -93,7 +97,7 @@ def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
-    policy = bucket_policy(BUCKET, DATA_PREFIX, account_id)
+    policy = bucket_policy(BUCKET, DATA_PREFIX, account_id, BATCH_OUTPUT_PREFIX)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
     iam = client("iam", endpoints, region)
     role = iam.create_role(
@@ -104,7 +108,7 @@ def provision_aws(endpoints: Endpoints, region: str) -> tuple[str, str]:
     iam.put_role_policy(
         RoleName=ROLE,
         PolicyName=ROLE_POLICY_NAME,
-        PolicyDocument=json.dumps(role_policy(BUCKET, DATA_PREFIX)),
+        PolicyDocument=json.dumps(role_policy(BUCKET, DATA_PREFIX, BATCH_OUTPUT_PREFIX)),
     )
     return account_id, role["Arn"]
 
@@ -133,6 +137,10 @@ class StackSettings:
     with_event_value: bool = False
     #: None for a custom dataset group, or the API's domain (VIDEO_ON_DEMAND).
     domain: str | None = None
+    #: The default filters (`filters = null`), or none (`filters = {}`).
+    filters: bool = True
+    #: `enable_event_tracker`.
+    event_tracker: bool = True
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,9 @@ class PersonalizeStack:
     dataset_arns: dict[str, str]
     schema_arns: dict[str, str]
     domain: str | None
+    filter_arns: dict[str, str]
+    event_tracker_arn: str | None
+    event_tracking_id: str | None
 
     def outputs(self) -> dict[str, Any]:
         """The contract's outputs that come from these resources, by output name."""
@@ -151,6 +162,9 @@ class PersonalizeStack:
             "dataset_arns": self.dataset_arns,
             "schema_arns": self.schema_arns,
             "domain": self.domain,
+            "filter_arns": self.filter_arns,
+            "event_tracker_arn": self.event_tracker_arn,
+            "event_tracking_id": self.event_tracking_id,
         }
 
 
@@ -183,7 +197,37 @@ def provision_personalize(
         )["datasetArn"]
     for arn in dataset_arns.values():
         wait_active(functools.partial(personalize.describe_dataset, datasetArn=arn), "dataset")
-    return PersonalizeStack(group_arn, dataset_arns, schema_arns, settings.domain)
+    with_event_type = settings.domain is not None or settings.with_event_value
+    filters = default_filters(settings.domain, with_items=True, with_event_type=with_event_type)
+    if not settings.filters:
+        filters = {}
+    filter_arns = {
+        short: personalize.create_filter(
+            name=f"{NAME}-{short}", datasetGroupArn=group_arn, filterExpression=expression
+        )["filterArn"]
+        for short, expression in filters.items()
+    }
+    tracker: dict[str, str | None] = {"eventTrackerArn": None, "trackingId": None}
+    if settings.event_tracker:
+        tracker = personalize.create_event_tracker(name=f"{NAME}-events", datasetGroupArn=group_arn)
+    for arn in filter_arns.values():
+        wait_active(functools.partial(personalize.describe_filter, filterArn=arn), "filter")
+    if tracker["eventTrackerArn"] is not None:
+        wait_active(
+            functools.partial(
+                personalize.describe_event_tracker, eventTrackerArn=tracker["eventTrackerArn"]
+            ),
+            "eventTracker",
+        )
+    return PersonalizeStack(
+        dataset_group_arn=group_arn,
+        dataset_arns=dataset_arns,
+        schema_arns=schema_arns,
+        domain=settings.domain,
+        filter_arns=filter_arns,
+        event_tracker_arn=tracker["eventTrackerArn"],
+        event_tracking_id=tracker["trackingId"],
+    )
 
 
 def provision(
@@ -199,5 +243,6 @@ def provision(
         data_prefix=DATA_PREFIX,
         personalize_role_arn=role_arn,
         kms_key_arn=None,
+        batch_output_prefix=BATCH_OUTPUT_PREFIX,
         **stack.outputs(),
     )

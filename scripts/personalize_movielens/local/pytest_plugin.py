@@ -82,8 +82,15 @@ class LocalStandIn:
     def set_speed(self, speed: float) -> None:
         self.admin("POST", "/_emulator/speed", {"speed": speed})
 
-    def reset(self, with_event_value: bool = False, domain: str | None = None) -> StackOutputs:
-        """Forget every Personalize resource and object, then provision the stack again."""
+    def reset(
+        self,
+        with_event_value: bool = False,
+        domain: str | None = None,
+        filters: bool = True,
+        event_tracker: bool = True,
+    ) -> StackOutputs:
+        """Forget every Personalize resource and object, then provision the stack again (the
+        root stack's defaults, or without its filters or event tracker)."""
         self.admin("POST", "/_emulator/reset")
         s3 = self.client("s3")
         paginator = s3.get_paginator("list_object_versions")  # the bucket is versioned
@@ -96,7 +103,7 @@ class LocalStandIn:
             self.endpoints,
             self.region,
             self.outputs.personalize_role_arn,
-            provision.StackSettings(with_event_value=with_event_value, domain=domain),
+            provision.StackSettings(with_event_value, domain, filters, event_tracker),
         )
         self.outputs = replace(self.outputs, **stack.outputs())
         write_text_atomic(self.outputs_file, json.dumps(self.outputs.to_json(), indent=2) + "\n")
