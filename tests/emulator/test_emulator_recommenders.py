@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from emu_helpers import error_of, wait_gone
+from emu_helpers import error_of, wait_gone, wait_status
 from vod_helpers import (
     INTERACTIONS_HEADER,
     ITEMS_HEADER,
@@ -316,3 +316,45 @@ def test_update_changes_the_config_through_latest_recommender_update(vod, person
     assert recommender["status"] == "ACTIVE"
     assert recommender["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 3
     assert runtime.get_recommendations(recommenderArn=arn)["itemList"]
+
+
+def test_top_picks_follows_recorded_events_and_most_popular_does_not(
+    aws, vod, personalize, runtime
+):
+    """getting-real-time-recommendations.html: "If you use domain use cases or recipes that
+    provide real-time personalization, such as the Top picks for you use case ..., Amazon
+    Personalize updates recommendations based on your user's most recent activity as you record
+    their interactions with your catalog." A newcomer who watches three y-videos gets y-videos
+    from top-picks at once; most-popular's one list stays as it was."""
+    import time
+
+    vod.load(watch_and_click(), items=True)
+    top = create_recommender(personalize, vod.arn, "top", "aws-vod-top-picks")
+    popular = create_recommender(personalize, vod.arn, "popular", "aws-vod-most-popular")
+    for arn in (top, popular):
+        assert wait_recommender(personalize, arn)["status"] == "ACTIVE"
+    tracker = personalize.create_event_tracker(name="vod-events", datasetGroupArn=vod.arn)
+    tracking_id = tracker["trackingId"]
+    wait_status(
+        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]),
+        "eventTracker",
+    )
+
+    def ask(arn: str) -> list[str]:
+        return items_of(runtime.get_recommendations(recommenderArn=arn, userId="newcomer"))
+
+    before_top, before_popular = ask(top), ask(popular)
+    aws.client("personalize-events").put_events(
+        trackingId=tracking_id,
+        userId="newcomer",
+        sessionId="s-vod",
+        eventList=[
+            {"eventType": "Watch", "itemId": f"y0{k}", "sentAt": time.time() + k}
+            for k in range(3, 6)
+        ],
+    )
+    after_top = ask(top)
+    assert after_top != before_top
+    assert all(item.startswith("y") for item in after_top[:10])
+    assert not {"y03", "y04", "y05"} & set(after_top)  # watched: no longer recommended
+    assert ask(popular) == before_popular

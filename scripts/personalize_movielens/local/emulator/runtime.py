@@ -41,7 +41,7 @@ from .events import recorded_events
 from .filtering import Applied, applied_filter
 from .service import Emulator
 from .training import Model, Ranked, recipe_name
-from .use_cases import USE_CASES, answer
+from .use_cases import REAL_TIME, USE_CASES, answer
 
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
@@ -187,8 +187,15 @@ def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
         if need == "required" and not p.get(field):
             raise InvalidInput(f"{field} is required for a recommender of use case {name}.")
     user, item = p.get("userId", ""), p.get("itemId", "")
+    recent = []
+    if user and name in REAL_TIME:
+        recent = [event.item_id for event in recorded_events(emu, group, user)]
     return _Source(
-        model, lambda n: answer(use_case, model, user, item, n), False, ("r", user, item), group
+        model,
+        lambda n: answer(use_case, model, user, item, n, recent),
+        False,
+        ("r", user, item, *recent),
+        group,
     )
 
 

@@ -73,13 +73,28 @@ USE_CASES: dict[str, UseCase] = {
 }
 
 
-def answer(use_case: UseCase, model: Model, user_id: str, item_id: str, n: int) -> Ranked:
-    """The ranked items of a GetRecommendations request (its needs already checked)."""
+#: Use cases whose answers follow the user's recorded events at once: getting-real-time-
+#: recommendations.html, "If you use domain use cases or recipes that provide real-time
+#: personalization, such as the Top picks for you use case or the User-Personalization recipe,
+#: Amazon Personalize updates recommendations based on your user's most recent activity".
+REAL_TIME = frozenset({"aws-vod-top-picks"})
+
+
+def answer(
+    use_case: UseCase,
+    model: Model,
+    user_id: str,
+    item_id: str,
+    n: int,
+    recent: list[str] | None = None,
+) -> Ranked:
+    """The ranked items of a GetRecommendations request (its needs already checked); `recent`,
+    the user's recorded events, join their history where the use case is real-time."""
     ranked: list[tuple[str, float]]
     if use_case.answer == "item":
         ranked = model.related_unseen(item_id, user_id, n)
     elif use_case.answer == "user":
-        ranked = model.for_user(user_id, n)
+        ranked = model.for_user(user_id, n, recent)
     else:
         ranked = model.recommend([], n)
     return list(ranked)
