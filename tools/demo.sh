@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make demo`: the whole workflow on the local stand-in with synthetic MovieLens-shaped data
 # (DEMO_RATINGS of them), or with the real MovieLens 25M (DEMO_DATASET=movielens: the zip at
-# MOVIELENS_ZIP, downloaded from GroupLens first if it is not there).
+# MOVIELENS_ZIP, downloaded from GroupLens first if it is not there). Two stacks in turn:
+#   1. custom dataset group: train, deploy a campaign, recommend, then real-time events change a
+#      user's recommendations, a held-out tail is replayed, and a batch job recommends for all;
+#   2. VIDEO_ON_DEMAND dataset group: recommenders (top-picks, more-like-x) with the stack's
+#      filters (unwatched, genre=$GENRE).
 # No AWS account, no internet (but for that download). Every command is the one used against
 # AWS; only the AWS_ENDPOINT_URL_* variables printed by `local up` differ. Exits non-zero if any
 # step fails, and always stops the stand-in (trap on EXIT).
@@ -9,6 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLI="${CLI:-$ROOT/.venv/bin/personalize-movielens}"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 DATASET="${DEMO_DATASET:-synthetic}"
 RATINGS="${DEMO_RATINGS:-30000}"
 MOVIELENS_ZIP="${MOVIELENS_ZIP:-$ROOT/data/ml-25m.zip}"
@@ -16,6 +21,9 @@ SPEED="${DEMO_SPEED:-50}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/personalize-movielens-demo.XXXXXX")"
 STATE="$WORK/stand-in"
 DATA="$WORK/data"
+DATA_VOD="$WORK/data-vod"
+# How many of the newest interactions `data prepare --hold-out` keeps for `events replay`.
+HOLD_OUT="${DEMO_HOLD_OUT:-200}"
 
 # Poll the stand-in often: its jobs take seconds, not hours.
 export PERSONALIZE_MOVIELENS_POLL_INITIAL="${PERSONALIZE_MOVIELENS_POLL_INITIAL:-0.2}"
@@ -26,7 +34,8 @@ finish() {
   trap - EXIT INT TERM
   echo
   echo "==> Stopping the local stand-in"
-  "$CLI" local down --state-dir "$STATE" || true
+  "$CLI" local down --state-dir "$STATE" >/dev/null 2>&1 || true
+  "$CLI" local down --state-dir "$STATE-vod" || true
   if [ "$rc" -eq 0 ]; then
     rm -rf "$WORK"
     echo "Demo finished: every step passed."
@@ -44,20 +53,21 @@ case "$DATASET" in
   synthetic)
     step "Synthetic MovieLens-shaped data ($RATINGS ratings) and prepared CSVs"
     "$CLI" data synth --ratings "$RATINGS" --out "$DATA/ml-25m.zip"
-    "$CLI" data prepare --source "$DATA/ml-25m.zip" --out-dir "$DATA"
+    SOURCE="$DATA/ml-25m.zip"
     ;;
   movielens)
     step "MovieLens 25M ($MOVIELENS_ZIP) and prepared CSVs"
     [ -e "$MOVIELENS_ZIP" ] || "$CLI" data download --dest "$MOVIELENS_ZIP"
-    "$CLI" data prepare --source "$MOVIELENS_ZIP" --out-dir "$DATA"
+    SOURCE="$MOVIELENS_ZIP"
     ;;
   *)
     echo "Error: DATASET=$DATASET: the demo runs on synthetic or movielens." >&2
     exit 2
     ;;
 esac
+"$CLI" data prepare --source "$SOURCE" --out-dir "$DATA" --hold-out "$HOLD_OUT"
 
-step "Local stand-in (moto server + Personalize emulator) on 127.0.0.1"
+step "Local stand-in (moto server + Personalize emulator) on 127.0.0.1: a custom dataset group"
 eval "$("$CLI" local up --state-dir "$STATE" --speed "$SPEED")"
 OUTPUTS=(--outputs "$STATE/outputs.json")
 
@@ -80,10 +90,49 @@ USERS="$(awk -F, 'NR > 1 { u = $1; gsub(/"/, "", u); if (!(u in seen)) { seen[u]
 for user in $USERS; do
   "$CLI" recommend "$user" -n 5 --data-dir "$DATA" "${OUTPUTS[@]}"
 done
+FIRST_USER="${USERS%%$'\n'*}"
+
+step "Real-time events: user $FIRST_USER watches their top three, and the next answer moves on"
+TOP3="$("$CLI" recommend "$FIRST_USER" -n 3 --json "${OUTPUTS[@]}" | "$PYTHON" -c \
+  'import json, sys; print(" ".join(r["item_id"] for r in json.load(sys.stdin)["items"]))')"
+for item in $TOP3; do
+  "$CLI" events put "$FIRST_USER" "$item" "${OUTPUTS[@]}"
+done
+"$CLI" recommend "$FIRST_USER" -n 5 --data-dir "$DATA" "${OUTPUTS[@]}"
+
+step "Replay the held-out newest interactions as PutEvents calls"
+"$CLI" events replay --data-dir "$DATA" --rate 500 "${OUTPUTS[@]}"
+
+step "Batch recommendations for every user (a batch inference job), as a CSV with titles"
+"$CLI" batch recommend -n 5 --data-dir "$DATA" --output "$WORK/batch-recommendations.csv" "${OUTPUTS[@]}"
+head -n 6 "$WORK/batch-recommendations.csv" || true
 
 step "Status of the whole stack"
 "$CLI" status "${OUTPUTS[@]}"
 
 step "Clean up what the tool created"
+"$CLI" clean-cloud --yes --data "${OUTPUTS[@]}"
+"$CLI" local down --state-dir "$STATE"
+
+step "VIDEO_ON_DEMAND: a Domain dataset group (local up --domain video-on-demand)"
+"$CLI" data prepare --source "$SOURCE" --out-dir "$DATA_VOD" --domain video-on-demand
+eval "$("$CLI" local up --state-dir "$STATE-vod" --speed "$SPEED" --domain video-on-demand)"
+OUTPUTS=(--outputs "$STATE-vod/outputs.json")
+"$CLI" upload --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
+"$CLI" import --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
+
+step "Recommenders (top-picks, more-like-x): no recipe to pick, no campaign to size"
+"$CLI" recommenders create "${OUTPUTS[@]}"
+
+step "Top picks for user $FIRST_USER, without what they watched, then comedies only"
+"$CLI" recommend "$FIRST_USER" --use-case top-picks --filter unwatched -n 5 --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
+"$CLI" recommend "$FIRST_USER" --use-case top-picks --filter genre --filter-value GENRE=Comedy -n 5 --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
+
+step "More like the first movie user $FIRST_USER rated"
+FIRST_ITEM="$(awk -F, -v u="$FIRST_USER" 'NR > 1 { x = $1; gsub(/"/, "", x); if (x == u) { i = $2; gsub(/"/, "", i); print i; exit } }' "$DATA_VOD/interactions.csv")"
+"$CLI" recommend "$FIRST_USER" --use-case more-like-x --item-id "$FIRST_ITEM" -n 5 --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
+
+step "Status, then clean up (recommenders bill by the hour)"
+"$CLI" status "${OUTPUTS[@]}"
 "$CLI" clean-cloud --yes --data "${OUTPUTS[@]}"
 "$CLI" status "${OUTPUTS[@]}"
