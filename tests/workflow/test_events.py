@@ -193,3 +193,9 @@ def test_dry_run_plans_the_calls_and_waits_for_nothing(clock, tmp_path) -> None:
     result = events.replay(ctx, data, rate=1)
     assert [c.operation for c in result.planned or []] == ["PutEvents", "PutEvents"]
     assert clock.sleeps == [] and result.rate_achieved is None
+
+
+def test_the_cost_line_is_ingestion_of_the_bytes_sent() -> None:
+    from personalize_movielens.workflow.costs import events_cost
+
+    assert events_cost(2_000_000_000).startswith("~$0.1000 data ingestion for 2,000,000,000 bytes")
