@@ -199,3 +199,18 @@ def test_the_cost_line_is_ingestion_of_the_bytes_sent() -> None:
     from personalize_movielens.workflow.costs import events_cost
 
     assert events_cost(2_000_000_000).startswith("~$0.1000 data ingestion for 2,000,000,000 bytes")
+
+
+def test_a_video_on_demand_stack_sends_watch_as_its_use_cases_count(ctx, stub) -> None:
+    vod = replace(ctx, outputs=replace(ctx.outputs, domain="VIDEO_ON_DEMAND"))
+    stub.add_response(
+        "put_events",
+        {},
+        {
+            "trackingId": TRACKING,
+            "userId": "42",
+            "sessionId": "session-42",
+            "eventList": [{"eventType": "Watch", "itemId": "7", "sentAt": ANY}],
+        },
+    )
+    assert events.put_event(vod, "42", "7").event_type == "Watch"

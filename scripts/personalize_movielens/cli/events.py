@@ -28,8 +28,13 @@ def put(
     user_id: Annotated[str, typer.Argument(help="USER_ID of the interaction.")],
     item_id: Annotated[str, typer.Argument(help="ITEM_ID (movieId) the user interacted with.")],
     event_type: Annotated[
-        str, typer.Option("--event-type", help="EVENT_TYPE, as in the interactions.")
-    ] = "watch",
+        str | None,
+        typer.Option(
+            "--event-type",
+            help="EVENT_TYPE, as in the interactions (default: watch; Watch in a "
+            "VIDEO_ON_DEMAND dataset group).",
+        ),
+    ] = None,
     session_id: Annotated[
         str | None,
         typer.Option("--session-id", help="Session of the event (default: one per user)."),

@@ -31,8 +31,11 @@ from .plan import PlannedCall, planned_json
 
 #: PutEvents' limit on events per call (botocore's model: PutEventsRequest.eventList max 10).
 EVENTS_PER_CALL = 10
-#: The event type when the held-out file has no EVENT_TYPE column (PutEvents requires one).
+#: The event type when none is given and the held-out file has no EVENT_TYPE column (PutEvents
+#: requires one): "watch" in a custom dataset group; in a VIDEO_ON_DEMAND one "Watch", the
+#: event type its use cases count (and `data prepare --domain video-on-demand` writes).
 DEFAULT_EVENT_TYPE = "watch"
+DOMAIN_EVENT_TYPES = {"VIDEO_ON_DEMAND": "Watch"}
 REQUIRED_COLUMNS = ("USER_ID", "ITEM_ID", "TIMESTAMP")
 NO_TRACKER_HINT = (
     "The stack has no event tracker: set enable_event_tracker = true in terraform/ and run "
@@ -104,6 +107,10 @@ class ReplayResult:
         return {**data, **planned_json(self.planned)}
 
 
+def default_event_type(ctx: WorkflowContext) -> str:
+    return DOMAIN_EVENT_TYPES.get(ctx.outputs.domain or "", DEFAULT_EVENT_TYPE)
+
+
 def tracking_id(ctx: WorkflowContext) -> str:
     """The stack's tracking ID, or one line saying how to get an event tracker."""
     if not ctx.outputs.event_tracking_id:
@@ -153,11 +160,12 @@ def put_event(
     ctx: WorkflowContext,
     user_id: str,
     item_id: str,
-    event_type: str = DEFAULT_EVENT_TYPE,
+    event_type: str | None = None,
     session_id: str | None = None,
 ) -> PutEventResult:
     """Record that `user_id` interacted with `item_id` now."""
     tracking = tracking_id(ctx)
+    event_type = event_type if event_type is not None else default_event_type(ctx)
     for name, value in (("USER_ID", user_id), ("ITEM_ID", item_id), ("--event-type", event_type)):
         if not value.strip():
             raise ConfigError(f"{name} is empty: PutEvents needs one.")
@@ -200,7 +208,9 @@ def held_out_path(data_dir: Path) -> Path:
     return path
 
 
-def read_events(path: Path, limit: int | None = None) -> Iterator[tuple[int, Event]]:
+def read_events(
+    path: Path, limit: int | None = None, event_type: str = DEFAULT_EVENT_TYPE
+) -> Iterator[tuple[int, Event]]:
     """(line number, event) of the held-out file, streamed; a malformed row or one earlier than
     the row before it (the file is in time order) is a DataError naming its line."""
     with path.open(encoding="utf-8", newline="") as fh:
@@ -218,7 +228,7 @@ def read_events(path: Path, limit: int | None = None) -> Iterator[tuple[int, Eve
             if limit is not None and count >= limit:
                 return
             line = reader.line_num
-            event = _event(path, line, row)
+            event = _event(path, line, row, event_type)
             if event.sent_at < last:
                 raise DataError(
                     f"{path}: line {line}: TIMESTAMP {row['TIMESTAMP']} is earlier than the "
@@ -229,7 +239,7 @@ def read_events(path: Path, limit: int | None = None) -> Iterator[tuple[int, Eve
             yield line, event
 
 
-def _event(path: Path, line: int, row: dict[str, str]) -> Event:
+def _event(path: Path, line: int, row: dict[str, str], default_type: str) -> Event:
     user, item = (row.get("USER_ID") or "").strip(), (row.get("ITEM_ID") or "").strip()
     if not user or not item:
         raise DataError(f"{path}: line {line}: USER_ID and ITEM_ID must not be empty.")
@@ -246,15 +256,15 @@ def _event(path: Path, line: int, row: dict[str, str]) -> Event:
         raise DataError(
             f"{path}: line {line}: EVENT_VALUE {value_text!r} is not a number."
         ) from None
-    event_type = (row.get("EVENT_TYPE") or "").strip() or DEFAULT_EVENT_TYPE
+    event_type = (row.get("EVENT_TYPE") or "").strip() or default_type
     return Event(user, item, event_type, timestamp, value)
 
 
-def check_held_out(data_dir: Path, limit: int | None = None) -> HeldOut:
+def check_held_out(data_dir: Path, limit: int | None = None, event_type: str = "") -> HeldOut:
     """One streamed pass over the file before any call: its rows, order and size."""
     path = held_out_path(data_dir)
     events = payload = 0
-    for _, event in read_events(path, limit):
+    for _, event in read_events(path, limit, event_type or DEFAULT_EVENT_TYPE):
         events += 1
         payload += event.payload_bytes()
     if events == 0:
@@ -286,7 +296,8 @@ def replay(
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit {limit}: must be at least 1.")
     tracking = tracking_id(ctx)
-    held = check_held_out(data_dir, limit)
+    event_type = default_event_type(ctx)
+    held = check_held_out(data_dir, limit, event_type)
     verb = "Would send" if ctx.plan is not None else "Sending"
     pace = f"at most {rate:g} events/s" if rate else "as fast as the service takes them"
     info(
@@ -296,7 +307,7 @@ def replay(
     first_failure: str | None = None
     start = ctx.clock()
     with progress(f"Replaying {held.path.name}", total=held.events) as reporter:
-        for batch in batches(read_events(held.path, limit)):
+        for batch in batches(read_events(held.path, limit, event_type)):
             if rate and ctx.plan is None:
                 due = start + (sent + failed) / rate
                 if (wait := due - ctx.clock()) > 0:
