@@ -1,5 +1,6 @@
 # Root stack: the data bucket, the role Personalize assumes and the dataset group with its
-# schemas and datasets, for MovieLens (Interactions + Items). `terraform apply` here.
+# schemas, datasets, filters and event tracker, for MovieLens (Interactions + Items), custom or
+# VIDEO_ON_DEMAND. `terraform apply` here.
 
 provider "aws" {
   region = var.region
@@ -26,11 +27,25 @@ locals {
   bucket_name = "${var.name_prefix}-personalize-${data.aws_caller_identity.current.account_id}-${var.region}"
   role_name   = coalesce(var.role_name, "${var.name_prefix}-personalize-${var.region}")
 
-  # Schemas bundled in schemas/, by name (the dataset-group module resolves them).
+  # Schemas bundled in schemas/, by name (the dataset-group module resolves them): a Domain
+  # dataset group takes the domain's schemas (EVENT_TYPE on Interactions; GENRES and
+  # CREATION_TIMESTAMP on Items), a custom one interactions_schema and items.
+  schema_prefix = var.domain == null ? "" : "${lower(var.domain)}_"
   datasets = merge(
-    { Interactions = var.interactions_schema },
-    var.enable_items_dataset ? { Items = "items" } : {},
+    { Interactions = var.domain == null ? var.interactions_schema : "${local.schema_prefix}interactions" },
+    var.enable_items_dataset ? { Items = "${local.schema_prefix}items" } : {},
   )
+
+  # Default filters: filters/<custom|domain>.json, also read by the Python tool
+  # (personalize_movielens.filter_defaults); one that reads Items is left out without Items,
+  # one that reads the event type without EVENT_TYPE in the Interactions schema.
+  default_filters = jsondecode(file("${path.module}/filters/${var.domain == null ? "custom" : lower(var.domain)}.json"))
+  with_event_type = var.domain != null || var.interactions_schema == "interactions_event_value"
+  filters = var.filters != null ? var.filters : {
+    for name, expression in local.default_filters : name => expression
+    if(var.enable_items_dataset || length(regexall("Items[.]", expression)) == 0)
+    && (local.with_event_type || length(regexall("Interactions[.]EVENT_TYPE", expression)) == 0)
+  }
 }
 
 module "data_bucket" {
@@ -61,9 +76,13 @@ module "dataset_group" {
   source = "./modules/dataset-group"
 
   name        = var.name_prefix
+  domain      = var.domain
   datasets    = local.datasets
   kms_key_arn = var.kms_key_arn
   # Personalize assumes the role to use the customer key; without a key no role is needed.
   role_arn = var.kms_key_arn == null ? null : module.personalize_role.role_arn
   tags     = local.tags
+
+  filters              = local.filters
+  enable_event_tracker = var.enable_event_tracker
 }

@@ -49,13 +49,24 @@ variable "kms_key_arn" {
 }
 
 variable "interactions_schema" {
-  description = "Interactions schema variant from schemas/: \"interactions\" (USER_ID, ITEM_ID, TIMESTAMP) or \"interactions_event_value\" (adds EVENT_TYPE, EVENT_VALUE)."
+  description = "Interactions schema variant from schemas/ for a custom dataset group: \"interactions\" (USER_ID, ITEM_ID, TIMESTAMP) or \"interactions_event_value\" (adds EVENT_TYPE, EVENT_VALUE). With a domain the domain's schema is used, and only the default is accepted."
   type        = string
   default     = "interactions"
 
   validation {
     condition     = contains(["interactions", "interactions_event_value"], var.interactions_schema)
     error_message = "The interactions_schema must be \"interactions\" or \"interactions_event_value\"."
+  }
+}
+
+variable "domain" {
+  description = "Domain of the dataset group: null for a custom dataset group (solutions and campaigns) or \"VIDEO_ON_DEMAND\" (recommenders), which selects the bundled schemas video_on_demand_interactions and video_on_demand_items. Set at creation: changing it replaces the dataset group and its datasets, losing the imported data (make plan refuses it without ALLOW_DATA_LOSS=1)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain == null || contains(["VIDEO_ON_DEMAND"], coalesce(var.domain, "-"))
+    error_message = "The domain must be null (a custom dataset group) or \"VIDEO_ON_DEMAND\"."
   }
 }
 
@@ -77,9 +88,9 @@ variable "data_prefix" {
 }
 
 variable "enable_batch_output" {
-  description = "Let Personalize write batch inference output under batch_output_prefix."
+  description = "Let Personalize write batch inference output under batch_output_prefix (the role and the bucket policy grant s3:PutObject there only). On by default: `batch recommend` needs it, and the grant costs nothing."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "batch_output_prefix" {
@@ -103,4 +114,16 @@ variable "force_destroy_bucket" {
   description = "Let terraform destroy delete the data bucket while it still holds objects."
   type        = bool
   default     = false
+}
+
+variable "filters" {
+  description = "Map of short filter name to Personalize filter expression, declared as filters named NAME_PREFIX-<short name> (at most 10; a changed expression replaces the filter, which loses no data). Null: the defaults in filters/custom.json or filters/video_on_demand.json (\"unwatched\" with EVENT_TYPE in the Interactions schema, \"genre\" with the Items dataset); {} declares none."
+  type        = map(string)
+  default     = null
+}
+
+variable "enable_event_tracker" {
+  description = "Create the dataset group's event tracker for PutEvents (`events put`, `events replay`). Creating and keeping it is free; Personalize bills the events recorded through it per GB ingested."
+  type        = bool
+  default     = true
 }

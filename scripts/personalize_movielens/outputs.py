@@ -45,8 +45,10 @@ LATER_OUTPUTS: dict[str, Any] = {
     "event_tracker_arn": None,
     "event_tracking_id": None,
 }
-#: The domains of a Domain dataset group the tool supports (the domain output's values).
-DOMAINS = frozenset({"VIDEO_ON_DEMAND"})
+#: The domains of a Domain dataset group the tool supports (the domain output's values), by
+#: the spelling its commands take (`--domain video-on-demand`).
+DOMAIN_NAMES: dict[str, str] = {"video-on-demand": "VIDEO_ON_DEMAND"}
+DOMAINS = frozenset(DOMAIN_NAMES.values())
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,15 @@ def test_prepare_json_is_the_report_and_the_settings(synth_zip: Path, tmp_path: 
     result = _run("prepare", *args, "--json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc.pop("settings") == {"min_rating": 3.5, "with_event_value": False}
-    assert doc == json.loads((tmp_path / REPORT_FILE).read_text())
+    assert doc == json.loads((tmp_path / REPORT_FILE).read_text())  # the file has them too
+    assert doc["settings"] == {
+        "min_rating": 3.5,
+        "with_event_value": False,
+        "domain": None,
+        "watch_threshold": None,
+        "hold_out": 0,
+    }
+    assert "held_out" not in doc
 
 
 def test_validate_fails_with_exit_code_and_named_row(tmp_path: Path) -> None:

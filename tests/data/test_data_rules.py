@@ -76,6 +76,10 @@ SOURCES: dict[str, tuple[str, str]] = {
         "domain-use-cases.html",
         "At minimum 25 unique user IDs with at least two item interactions for each.",
     ),
+    "vod-watch-events": (
+        "VIDEO_ON_DEMAND-use-cases.html",
+        "Required event types: At minimum, 1000 Watch events.",
+    ),
 }
 
 
@@ -84,6 +88,47 @@ def test_every_rule_rests_on_the_guide() -> None:
     for page, words in SOURCES.values():
         assert (page if page.startswith("https://") else GUIDE + page).endswith(".html")
         assert words
+
+
+#: VIDEO_ON_DEMAND-use-cases.html, each use case's "Datasets used when training" and its
+#: required events, as the guide words them (the guide's source, VIDEO_ON_DEMAND-use-cases.md).
+VOD_GUIDE: dict[str, tuple[str, str]] = {
+    "because-you-watched-x": (
+        "Datasets used when training: Only Item interactions dataset (required)",
+        "Required event types: At minimum, 1000 Watch events.",
+    ),
+    "more-like-x": (
+        "Datasets used when training: Interactions (required) Items (required)",
+        "Required number of events: At minimum, 1000 events of any type.",
+    ),
+    "most-popular": (
+        "Datasets used when training: Only Item interactions dataset (required)",
+        "Required event types: At minimum, 1000 Watch events.",
+    ),
+    "trending-now": (
+        "Datasets used when training: Only Item interactions dataset (required)",
+        "Required number of events: At minimum, 1000 events of any type.",
+    ),
+    "top-picks": (
+        "Datasets used when training: Interactions (required) Items (optional) Users (optional)",
+        "Required number of events: At minimum, 1000 events.",
+    ),
+}
+
+
+def test_the_vod_use_cases_need_what_the_guide_says() -> None:
+    """https://docs.aws.amazon.com/personalize/latest/dg/VIDEO_ON_DEMAND-use-cases.html"""
+    assert set(rules.VOD_USE_CASES) == set(VOD_GUIDE)
+    for name, needs in rules.VOD_USE_CASES.items():
+        datasets, events = VOD_GUIDE[name]
+        assert needs.recipe == f"aws-vod-{name}"
+        assert needs.items_required == ("Items (required)" in datasets)
+        assert str(needs.min_events) in re.findall(r"\d+", events)
+        assert (needs.event_type == "Watch") == ("Watch events" in events)
+    watch = rules.RULES["vod-watch-events"]
+    for name, needs in rules.VOD_USE_CASES.items():  # the rule names the use cases it serves
+        assert (name in watch.description) == (needs.event_type == "Watch")
+    assert watch.domain == "VIDEO_ON_DEMAND"
 
 
 #: Why the header rule wants the schema's order and not only its names: the schema formatting
@@ -121,6 +166,7 @@ def test_the_header_keeps_the_schemas_order_as_the_guide_says(tmp_path: Path) ->
         ("categorical-length", 1000, rules.MAX_CATEGORICAL_CHARS),
         ("min-interactions", 1000, rules.MIN_INTERACTIONS),
         ("min-users-with-two", 25, rules.MIN_USERS_WITH_TWO),
+        ("vod-watch-events", 1000, rules.MIN_WATCH_EVENTS),
     ],
 )
 def test_the_numbers_are_the_guides(rule: str, number: int, constant: int) -> None:
@@ -163,7 +209,20 @@ BROKEN: dict[str, tuple[str, bytes]] = {
         "Interactions",
         (HEADER + "".join(f"u{n},i1,1500000000\n" for n in range(1200))).encode(),
     ),
+    "vod-watch-events": (  # 1200 interactions, 999 of them Watch events
+        "Interactions",
+        (
+            "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n"
+            + "".join(
+                f"u{u},i{m},{1_500_000_000 + m},{'Watch' if u * 40 + m < 999 else 'Click'}\n"
+                for u in range(30)
+                for m in range(40)
+            )
+        ).encode(),
+    ),
 }
+#: The domain of the rules that hold for one domain's files only.
+BROKEN_DOMAIN = {"vod-watch-events": "VIDEO_ON_DEMAND"}
 
 
 def test_every_rule_has_a_broken_file() -> None:
@@ -173,9 +232,11 @@ def test_every_rule_has_a_broken_file() -> None:
 @pytest.mark.parametrize("rule", list(BROKEN))
 def test_each_rule_fails_on_its_broken_file(tmp_path: Path, rule: str) -> None:
     dataset_type, data = BROKEN[rule]
+    domain = BROKEN_DOMAIN.get(rule)
     path = tmp_path / "file.csv"
     path.write_bytes(data)
-    result = validate_file(path, load_schema(dataset_type), dataset_type)
+    schema = load_schema(dataset_type, domain=domain)
+    result = validate_file(path, schema, dataset_type, domain=domain)
     assert {v.rule for v in result.violations} == {rule}
     (check,) = [c for c in result.checks if not c.passed]
     assert check.rule == rule
@@ -197,14 +258,25 @@ def test_stray_lines_break_one_record_per_line_too() -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"with_event_value": True}, {"min_rating": 4.0}],
-    ids=["plain", "with-event-value", "min-rating"],
+    [
+        {},
+        {"with_event_value": True},
+        {"min_rating": 4.0},
+        {"domain": "VIDEO_ON_DEMAND"},
+        {"domain": "VIDEO_ON_DEMAND", "min_rating": 2.0, "watch_threshold": 4.0},
+        {"domain": "VIDEO_ON_DEMAND", "hold_out": 200},
+    ],
+    ids=["plain", "with-event-value", "min-rating", "vod", "vod-min-rating", "vod-hold-out"],
 )
 def test_prepare_reports_what_validate_finds_in_its_files(
     synth_zip: Path, tmp_path: Path, options: dict[str, object]
 ) -> None:
     result = prepare(synth_zip, tmp_path, **options)  # type: ignore[arg-type]
-    validated = validate_files([result.interactions, result.items])
+    domain = options.get("domain")
+    assert domain is None or isinstance(domain, str)
+    validated = validate_files([result.interactions, result.items], domain=domain)
+    if domain is not None:  # the domain's own rule was decided, the same way by both
+        assert "vod-watch-events" in {c.rule for c in result.reports[0].checks}
     assert validated.ok
     assert result.reports == validated.reports()
     assert [r.to_json() for r in result.reports] == [

@@ -199,9 +199,13 @@ def test_recipes_are_listed_and_described(personalize):
 
 def test_unimplemented_operations_say_so(personalize):
     with pytest.raises(ClientError) as exc:
-        personalize.list_filters()
+        personalize.list_metric_attributions()
     code, status, message = error_of(exc)
-    assert code == "UnknownOperationException" and "ListFilters" in message and status == 400
+    assert (
+        code == "UnknownOperationException"
+        and "ListMetricAttributions" in message
+        and status == 400
+    )
 
 
 def test_every_error_status_follows_the_botocore_models():

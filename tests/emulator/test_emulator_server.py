@@ -31,6 +31,8 @@ def emulator(tmp_path) -> Iterator[Any]:
     frame = pl.DataFrame(rows, schema=["USER_ID", "ITEM_ID", "TIMESTAMP"], orient="row")
     store = httpd.app.emu.store
     store.models[VERSION] = training.fit(frame, "aws-user-personalization")
+    group = "arn:aws:personalize:us-east-1:123456789012:dataset-group/served"
+    store.add("solution_version", VERSION, {"status": "ACTIVE", "datasetGroupArn": group})
     store.add("campaign", CAMPAIGN, {"status": "ACTIVE", "solutionVersionArn": VERSION})
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -49,6 +49,7 @@ def test_up_status_env_down_lifecycle(state_dir: Path):
     state = standin.StandInState.load(state_dir)
     assert state is not None
     assert env["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"] == state.personalize.url
+    assert env["AWS_ENDPOINT_URL_PERSONALIZE_EVENTS"] == state.personalize.url
     moto_services = ("S3", "IAM", "STS", "SSM")
     assert {env[f"AWS_ENDPOINT_URL_{s}"] for s in moto_services} == {state.moto.url}
     assert state.moto.url.startswith("http://127.0.0.1:")
@@ -126,4 +127,39 @@ def test_stale_state_is_cleared_and_does_not_block_a_new_start(state_dir: Path):
     assert run("status", "--state-dir", str(state_dir)).returncode == 1
     result = run("down", "--state-dir", str(state_dir))
     assert result.returncode == 1 and "stale state was cleared" in result.stderr
+    assert standin.StandInState.load(state_dir) is None
+
+
+def test_up_with_a_domain_provisions_a_domain_dataset_group(state_dir: Path):
+    """Like the root stack's `domain = "VIDEO_ON_DEMAND"`: the group, its schemas and the
+    outputs carry the domain, and the schemas are the domain's files in terraform/schemas."""
+    import boto3
+
+    from personalize_movielens.schemas import schema_path
+
+    started = run("up", "--state-dir", str(state_dir), "--domain", "video-on-demand")
+    assert started.returncode == 0, started.stderr
+    env = exports(started.stdout)
+    outputs = read_outputs_file(state_dir / "outputs.json")
+    assert outputs.domain == "VIDEO_ON_DEMAND"
+    personalize = boto3.client(
+        "personalize",
+        region_name=env["AWS_DEFAULT_REGION"],
+        endpoint_url=env["AWS_ENDPOINT_URL_PERSONALIZE"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    group = personalize.describe_dataset_group(datasetGroupArn=outputs.dataset_group_arn)
+    assert group["datasetGroup"]["domain"] == "VIDEO_ON_DEMAND"
+    for dataset_type, arn in outputs.schema_arns.items():
+        schema = personalize.describe_schema(schemaArn=arn)["schema"]
+        assert schema["domain"] == "VIDEO_ON_DEMAND"
+        expected = schema_path(dataset_type, domain="VIDEO_ON_DEMAND").read_text()
+        assert json.loads(schema["schema"]) == json.loads(expected)
+
+
+def test_up_refuses_an_unknown_domain_and_starts_nothing(state_dir: Path):
+    result = run("up", "--state-dir", str(state_dir), "--domain", "ecommerce")
+    assert result.returncode == 2
+    assert "'ecommerce' is not a supported domain (choose from video-on-demand)" in result.stderr
     assert standin.StandInState.load(state_dir) is None

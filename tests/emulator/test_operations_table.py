@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 import pytest
 
 from personalize_movielens.local.emulator import controlplane, operations_table
-from personalize_movielens.local.emulator.server import RUNTIME_ROUTES
+from personalize_movielens.local.emulator.server import EVENTS_ROUTES, RUNTIME_ROUTES
 from personalize_movielens.local.emulator.validation import service_model
 from personalize_movielens.paths import project_root
 
@@ -46,6 +46,7 @@ def _mismatches(
     expected = [
         *service_model("personalize").operation_names,
         *service_model("personalize-runtime").operation_names,
+        *service_model("personalize-events").operation_names,
     ]
     if sorted(operations) != sorted(expected):
         problems.append(f"operations differ from botocore's: {set(operations) ^ set(expected)}")
@@ -57,6 +58,9 @@ def _mismatches(
         elif op in runtime_ops:
             if (status, module) != ("implemented", "runtime.py"):
                 problems.append(f"{op} is a runtime route, the table says {status} {module}")
+        elif op in EVENTS_ROUTES.values():
+            if (status, module) != ("implemented", "events.py"):
+                problems.append(f"{op} is an events route, the table says {status} {module}")
         elif status != "not implemented":
             problems.append(f"{op} is not registered, the table says {status}")
     return problems
@@ -86,7 +90,9 @@ def test_a_registered_handler_the_table_calls_not_implemented_fails() -> None:
 def _implemented_row() -> tuple[str, str]:
     """A control-plane row of the doc as it stands, and its operation."""
     module, op = next(
-        (m, op) for s, m, op in _rows(DOC) if s == "implemented" and m != "runtime.py"
+        (m, op)
+        for s, m, op in _rows(DOC)
+        if s == "implemented" and m not in ("runtime.py", "events.py")
     )
     return f"| implemented | `{module}` | `{op}` |", op
 

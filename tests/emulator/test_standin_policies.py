@@ -11,6 +11,7 @@ bucket's TLS-only Deny (docs/local-emulator.md), is taken out of the rendered si
 from __future__ import annotations
 
 import copy
+import fnmatch
 import shutil
 import sys
 from dataclasses import replace
@@ -33,6 +34,8 @@ MODULES = tf_static.TF_DIR / "modules"
 BUCKET_ARN = f"arn:aws:s3:::{provision.BUCKET}"
 #: What only an account knows, as the stand-in has it (moto's account, the stand-in's region).
 REGIONS = (DEFAULT_REGION, "eu-west-1")
+#: Batch output off (None) and on, at the root stack's default prefix.
+BATCH_OUTPUT_PREFIXES = (None, "personalize/output/")
 
 Normal = tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[Any, ...], tuple[Any, ...]]
 
@@ -93,43 +96,56 @@ def differences(stand_in: list[Statement], terraform: list[Statement]) -> list[s
     ]
 
 
-def rendered_bucket_policy(module_dir: Path, region: str) -> list[Statement]:
+def rendered_bucket_policy(
+    module_dir: Path, region: str, batch_output_prefix: str | None = None
+) -> list[Statement]:
     """data-bucket's policy for the stand-in's bucket, without the TLS-only Deny."""
-    renderer = PolicyRenderer(
-        tf_static.load_module(module_dir),
-        {"bucket_name": provision.BUCKET, "data_prefix": provision.DATA_PREFIX},
-        known=_known(region),
-    )
+    variables: dict[str, Any] = {
+        "bucket_name": provision.BUCKET,
+        "data_prefix": provision.DATA_PREFIX,
+        "enable_batch_output": batch_output_prefix is not None,
+    }
+    if batch_output_prefix is not None:
+        variables["batch_output_prefix"] = batch_output_prefix
+    renderer = PolicyRenderer(tf_static.load_module(module_dir), variables, known=_known(region))
     tls_only = {_normal(s) for s in renderer.render("tls_only")}
     return [s for s in renderer.render("this") if _normal(s) not in tls_only]
 
 
-def role_renderer(module_dir: Path, region: str) -> PolicyRenderer:
+def role_renderer(
+    module_dir: Path, region: str, batch_output_prefix: str | None = None
+) -> PolicyRenderer:
     variables = {
         "name": provision.ROLE,
         "region": region,
         "bucket_arn": BUCKET_ARN,
         "data_prefix": provision.DATA_PREFIX,
+        "batch_output_prefix": batch_output_prefix,
     }
     return PolicyRenderer(tf_static.load_module(module_dir), variables, known=_known(region))
 
 
-def stand_in_documents(region: str) -> dict[str, dict[str, Any]]:
+def stand_in_documents(
+    region: str, batch_output_prefix: str | None = None
+) -> dict[str, dict[str, Any]]:
     return {
         "bucket": policies.bucket_policy(
-            provision.BUCKET, provision.DATA_PREFIX, DEFAULT_ACCOUNT_ID
+            provision.BUCKET, provision.DATA_PREFIX, DEFAULT_ACCOUNT_ID, batch_output_prefix
         ),
         "trust": policies.trust_policy(DEFAULT_ACCOUNT_ID, region),
-        "role": policies.role_policy(provision.BUCKET, provision.DATA_PREFIX),
+        "role": policies.role_policy(provision.BUCKET, provision.DATA_PREFIX, batch_output_prefix),
     }
 
 
 def all_differences(
-    documents: dict[str, dict[str, Any]], region: str, modules: Path = MODULES
+    documents: dict[str, dict[str, Any]],
+    region: str,
+    modules: Path = MODULES,
+    batch_output_prefix: str | None = None,
 ) -> list[str]:
-    role = role_renderer(modules / "personalize-role", region)
+    role = role_renderer(modules / "personalize-role", region, batch_output_prefix)
     rendered = {
-        "bucket": rendered_bucket_policy(modules / "data-bucket", region),
+        "bucket": rendered_bucket_policy(modules / "data-bucket", region, batch_output_prefix),
         "trust": role.render("trust"),
         "role": role.render("this"),
     }
@@ -140,9 +156,43 @@ def all_differences(
     ]
 
 
+@pytest.mark.parametrize("batch_output_prefix", BATCH_OUTPUT_PREFIXES)
 @pytest.mark.parametrize("region", REGIONS)
-def test_the_stand_in_policies_are_the_modules_policies(region: str) -> None:
-    assert all_differences(stand_in_documents(region), region) == []
+def test_the_stand_in_policies_are_the_modules_policies(
+    region: str, batch_output_prefix: str | None
+) -> None:
+    documents = stand_in_documents(region, batch_output_prefix)
+    assert all_differences(documents, region, batch_output_prefix=batch_output_prefix) == []
+
+
+def test_batch_jobs_read_their_input_and_write_only_their_output_prefix() -> None:
+    """https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html:
+    "If you are using a batch workflow or creating a dataset export job, Amazon Personalize
+    needs additional permissions. See Service role policy for batch workflows". The tool writes
+    batch input under `<data_prefix>batch/` (read with the input grant) and points the job's
+    output at batch_output_prefix: the role and the bucket allow exactly that write."""
+    prefix = "personalize/output/"
+    documents = stand_in_documents(DEFAULT_REGION, prefix)
+    batch_input = f"{BUCKET_ARN}/{provision.DATA_PREFIX}batch/users.json"
+    batch_output = f"{BUCKET_ARN}/{prefix}job-1/users.json.out"
+    for name in ("bucket", "role"):
+        statements = from_document(documents[name])
+        reads = [r for s in statements if "s3:GetObject" in s.actions for r in s.resources]
+        writes = [r for s in statements if "s3:PutObject" in s.actions for r in s.resources]
+        assert any(fnmatch.fnmatchcase(batch_input, r) for r in reads), name
+        assert writes == [f"{BUCKET_ARN}/{prefix}*"], name
+        assert fnmatch.fnmatchcase(batch_output, writes[0]), name
+        assert not fnmatch.fnmatchcase(batch_input, writes[0]), name
+    # Off: no write at all.
+    for document in stand_in_documents(DEFAULT_REGION).values():
+        assert not any("s3:PutObject" in s.actions for s in from_document(document))
+
+
+def test_a_missing_batch_output_grant_in_the_stand_in_fails() -> None:
+    prefix = "personalize/output/"
+    documents = stand_in_documents(DEFAULT_REGION, None)
+    found = all_differences(documents, DEFAULT_REGION, batch_output_prefix=prefix)
+    assert any("only in Terraform" in p and "PutObject" in p for p in found), found
 
 
 def test_the_only_difference_left_out_is_the_documented_tls_only_deny() -> None:

@@ -23,6 +23,9 @@ def test_boto3_reaches_every_service_through_the_environment(local_stand_in):
     assert os.environ["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"] == endpoints.personalize
     session = boto3.session.Session()
     assert session.client("personalize-runtime").meta.endpoint_url == endpoints.personalize
+    # The service id is "Personalize Events": boto3 reads AWS_ENDPOINT_URL_PERSONALIZE_EVENTS.
+    assert os.environ["AWS_ENDPOINT_URL_PERSONALIZE_EVENTS"] == endpoints.personalize
+    assert session.client("personalize-events").meta.endpoint_url == endpoints.personalize
     assert session.client("personalize").meta.endpoint_url == endpoints.personalize
     for service in ("s3", "iam", "sts"):
         assert session.client(service).meta.endpoint_url == endpoints.moto

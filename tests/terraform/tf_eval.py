@@ -232,6 +232,9 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.ev = evaluator
+        # > 0 while parsing the branch of a conditional that is not taken: Terraform does not
+        # evaluate it (e.g. lower(var.x) behind `var.x == null ? "" : ...`), so calls are skipped.
+        self.skipping = 0
 
     def peek(self) -> str:
         return self.tokens[self.pos][1] if self.pos < len(self.tokens) else ""
@@ -250,12 +253,23 @@ class _Parser:
         if self.peek() != "?":
             return condition
         self.take("?")
-        when_true = self.conditional()
-        self.take(":")
-        when_false = self.conditional()
-        if isinstance(condition, Unknown):
+        if isinstance(condition, Unknown) and not self.skipping:
             raise EvalError(f"condition on an unknown value {condition}")
-        return when_true if condition else when_false
+        taken = not isinstance(condition, Unknown) and bool(condition)
+        when_true = self.branch(taken)
+        self.take(":")
+        when_false = self.branch(not taken)
+        return when_true if taken else when_false
+
+    def branch(self, taken: bool) -> Any:
+        """One side of `?:`, parsed either way; evaluated only when taken."""
+        if taken:
+            return self.conditional()
+        self.skipping += 1
+        try:
+            return self.conditional()
+        finally:
+            self.skipping -= 1
 
     def logical(self) -> Any:
         left = self.comparison()
@@ -286,6 +300,8 @@ class _Parser:
         if kind == "num":
             return float(text) if "." in text else int(text)
         if kind == "str":
+            if self.skipping:
+                return None
             body = text[1:-1].encode().decode("unicode_escape")
             return self.ev.template(body)
         if text == "(":
@@ -341,6 +357,8 @@ class _Parser:
             if self.peek() == ",":
                 self.take(",")
         self.take(")")
+        if self.skipping:
+            return None
         return FUNCTIONS[name](*args)
 
     def traversal(self, parts: list[str]) -> Any:

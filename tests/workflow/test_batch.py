@@ -181,7 +181,7 @@ def test_filter_values_are_quoted_as_the_guide_shows(s3, data, clock) -> None:
             data / "o.csv",
             users_file=users,
             filter_name="genre",
-            filter_values=["GENRES=horror,comedy", "GENRES=drama"],
+            filter_values=["GENRES=horror", "GENRES=comedy", "GENRES=drama"],
         )
     line = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
     assert '"filterValues":{"GENRES":"\\"horror\\",\\"comedy\\",\\"drama\\""}' in line
@@ -192,30 +192,32 @@ def test_filter_values_are_quoted_as_the_guide_shows(s3, data, clock) -> None:
     [
         ("INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)", ["YEAR=1995"], "has no $YEAR"),
         ('EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")', ["G=x"], "no placeholders"),
-        ("INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)", [], "give a value for $GENRE"),
+        ("INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)", [], "needs a value for $GENRE"),
+        ("INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)", ["GENRE"], "expected KEY=VALUE"),
     ],
 )
-def test_filter_values_that_do_not_fit_the_filter_are_one_line(
-    clock, expression, values, message
+def test_filter_values_that_do_not_fit_the_filter_are_one_line_before_the_job(
+    clock, data, expression, values, message
 ) -> None:
     ctx = make_ctx(clock)
-    with Stubber(ctx.clients.personalize) as stub:
+    with Stubber(ctx.clients.personalize) as stub:  # nothing but the filter is read
         stub.add_response("describe_filter", {"filter": {"filterExpression": expression}})
         with pytest.raises(ConfigError) as info:
-            batch.filter_for(ctx, "genre", batch.parse_filter_values(values))
+            batch.recommend_batch(
+                ctx, data, data / "o.csv", filter_name="genre", filter_values=values
+            )
     assert message in info.value.one_line()
 
 
-def test_an_unknown_filter_names_the_known_ones(clock) -> None:
+def test_an_unknown_filter_names_the_known_ones(clock, data) -> None:
     with pytest.raises(ConfigError) as info:
-        batch.filter_for(make_ctx(clock), "nope", {})
-    assert "--filter nope: the stack has no such filter (its filters: genre)" in str(info.value)
+        batch.recommend_batch(make_ctx(clock), data, data / "o.csv", filter_name="nope")
+    assert "--filter nope: unknown filter; the stack's filters are genre." in str(info.value)
 
 
-@pytest.mark.parametrize("pair", ["GENRE", "=Comedy", "GENRE=", "GENRE= , "])
-def test_malformed_filter_values_are_refused(pair) -> None:
-    with pytest.raises(ConfigError, match="expected NAME=VALUE"):
-        batch.parse_filter_values([pair])
+def test_filter_values_without_a_filter_are_refused(clock, data) -> None:
+    with pytest.raises(ConfigError, match="--filter-value needs --filter"):
+        batch.recommend_batch(make_ctx(clock), data, data / "o.csv", filter_values=["G=x"])
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def test_batch_with_an_empty_users_file(tmp_path) -> None:
 
 def test_batch_with_an_unknown_filter(tmp_path) -> None:
     proc = run(tmp_path, "batch", "recommend", "--filter", "nope", batch_output_prefix="out/")
-    assert "--filter nope: the stack has no such filter" in one_error_line(proc)
+    assert "--filter nope: unknown filter" in one_error_line(proc)
 
 
 def test_batch_without_output_prefix(tmp_path) -> None:

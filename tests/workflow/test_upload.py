@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -13,9 +14,10 @@ from boto3.s3.transfer import TransferConfig
 from moto import mock_aws
 from wf_helpers import REGION, make_outputs
 
-from personalize_movielens.errors import DataError
+from personalize_movielens.errors import ConfigError, DataError
 from personalize_movielens.workflow.clients import make_clients
 from personalize_movielens.workflow.context import WorkflowContext
+from personalize_movielens.workflow.imports import import_data
 from personalize_movielens.workflow.manifest import read_manifest
 from personalize_movielens.workflow.naming import file_sha256
 from personalize_movielens.workflow.plan import Plan
@@ -168,3 +170,62 @@ def test_interrupted_upload_leaves_no_object_and_reruns_cleanly(
 def test_missing_interactions_file_is_a_data_error(s3_ctx, tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"interactions\.csv"):
         upload(s3_ctx, tmp_path)
+
+
+# --- files prepared for another domain than the stack's are refused before anything is sent --
+
+
+def _report(data_dir: Path, domain: str | None) -> None:
+    """The report `data prepare` writes, with the domain its settings record."""
+    settings = {"min_rating": None, "with_event_value": False, "domain": domain}
+    doc = {"ok": True, "files": [], "settings": settings | {"watch_threshold": None}}
+    (data_dir / "validation-report.json").write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    ("prepared_for", "stack"),
+    [("VIDEO_ON_DEMAND", None), (None, "VIDEO_ON_DEMAND")],
+    ids=["vod-files-custom-stack", "custom-files-vod-stack"],
+)
+def test_upload_refuses_files_prepared_for_another_domain(
+    s3_ctx: WorkflowContext, tmp_path: Path, prepared_for: str | None, stack: str | None
+) -> None:
+    write_data(tmp_path)
+    _report(tmp_path, prepared_for)
+    ctx = WorkflowContext(replace(s3_ctx.outputs, domain=stack), s3_ctx.clients)
+    with pytest.raises(ConfigError) as info:
+        upload(ctx, tmp_path)
+    line = info.value.one_line()
+    assert str(tmp_path / "interactions.csv") in line  # the file, and both domains
+    assert "the VIDEO_ON_DEMAND domain" in line and "custom (no domain)" in line
+    assert "\n" not in line
+    assert keys(ctx) == [] and read_manifest(tmp_path) == {}  # nothing sent, nothing recorded
+
+
+def test_upload_takes_files_prepared_for_the_stacks_domain(
+    s3_ctx: WorkflowContext, tmp_path: Path
+) -> None:
+    write_data(tmp_path)
+    _report(tmp_path, "VIDEO_ON_DEMAND")
+    ctx = WorkflowContext(replace(s3_ctx.outputs, domain="VIDEO_ON_DEMAND"), s3_ctx.clients)
+    assert all(r.uploaded for r in upload(ctx, tmp_path).files)
+
+
+def test_a_report_without_settings_was_prepared_for_a_custom_group(
+    s3_ctx: WorkflowContext, tmp_path: Path
+) -> None:
+    """Reports from before the settings were written were always for a custom dataset group."""
+    write_data(tmp_path)
+    (tmp_path / "validation-report.json").write_text(json.dumps({"ok": True, "files": []}))
+    vod = WorkflowContext(replace(s3_ctx.outputs, domain="VIDEO_ON_DEMAND"), s3_ctx.clients)
+    with pytest.raises(ConfigError):
+        upload(vod, tmp_path)
+    assert all(r.uploaded for r in upload(s3_ctx, tmp_path).files)
+
+
+def test_import_refuses_files_prepared_for_another_domain(offline, tmp_path: Path) -> None:
+    """Before any job: the offline context's clients are never called."""
+    _report(tmp_path, "VIDEO_ON_DEMAND")
+    with pytest.raises(ConfigError) as info:
+        import_data(offline, tmp_path)
+    assert "VIDEO_ON_DEMAND" in info.value.message and "custom" in info.value.message

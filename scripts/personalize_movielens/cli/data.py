@@ -23,6 +23,14 @@ app = typer.Typer(
 DestOption = Annotated[
     Path, typer.Option("--dest", help="Where to put the verified zip.", dir_okay=False)
 ]
+DomainOption = Annotated[
+    str | None,
+    typer.Option(
+        "--domain",
+        help="video-on-demand: the VIDEO_ON_DEMAND domain's schemas (default: none, a custom "
+        "dataset group's).",
+    ),
+]
 
 
 @app.command()
@@ -83,24 +91,62 @@ def prepare(
     with_event_value: Annotated[
         bool,
         typer.Option(
-            "--with-event-value", help="Add EVENT_TYPE ('rating') and EVENT_VALUE (the rating)."
+            "--with-event-value",
+            help="Add EVENT_TYPE ('rating') and EVENT_VALUE (the rating). Not with --domain.",
         ),
     ] = False,
+    domain: DomainOption = None,
+    watch_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--watch-threshold",
+            help="With --domain: ratings at or above it are Watch events, the others Click "
+            "(default 3.5, AWS's VOD sample's cut).",
+        ),
+    ] = None,
+    hold_out: Annotated[
+        int,
+        typer.Option(
+            "--hold-out",
+            help="Write the N newest interactions (by TIMESTAMP) to held-out-events.csv "
+            "instead of interactions.csv, for `events replay` (default 0: none).",
+            min=0,
+        ),
+    ] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Write interactions.csv, items.csv, titles.csv and validation-report.json, all checked,
     or nothing.
 
-    Example: personalize-movielens data prepare --source data/ml-25m.zip --min-rating 4
-    """
-    from ..data.prepare import prepare as run
-    from ..data.report import reports_table
+    With --domain video-on-demand: one interaction per rating, EVENT_TYPE Watch (rating >=
+    --watch-threshold) or Click; each movie's CREATION_TIMESTAMP is its first rating's time
+    (unrated movies: the last rating's time); a movie without genres gets "(no genres listed)".
+    --min-rating drops ratings before that. The report records the domain; `upload` and
+    `import` refuse files prepared for another domain than the stack's.
 
-    result = run(source, out_dir, min_rating=min_rating, with_event_value=with_event_value)
+    Example: personalize-movielens data prepare --source data/ml-25m.zip --domain
+    video-on-demand --hold-out 1000
+    """
+    from ..data.domains import domain_from_option
+    from ..data.prepare import prepare as run
+    from ..data.report import held_out_line, reports_table
+
+    result = run(
+        source,
+        out_dir,
+        min_rating=min_rating,
+        with_event_value=with_event_value,
+        domain=domain_from_option(domain),
+        watch_threshold=watch_threshold,
+        hold_out=hold_out,
+    )
     if as_json:
         print_result(result)
         return
     console.print(reports_table(result.reports))
+    held = held_out_line(result.report)
+    if held is not None:
+        info(held)
     info(f"Wrote {result.interactions}, {result.items}, {result.titles} and {result.report_file}.")
 
 
@@ -111,16 +157,19 @@ def validate(
         str | None,
         typer.Option("--type", help="Interactions or Items (default: from the header or name)."),
     ] = None,
+    domain: DomainOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check CSVs against their schema and Personalize's import rules; exit 1 on any violation.
+    With --domain, against the domain's schemas and its minimums too.
 
     Example: personalize-movielens data validate data/interactions.csv data/items.csv
     """
+    from ..data.domains import domain_from_option
     from ..data.report import reports_table
     from ..data.validate_files import validate_files
 
-    run = validate_files(files, dataset_type)
+    run = validate_files(files, dataset_type, domain_from_option(domain))
     if as_json:
         print_result(run)
     else:

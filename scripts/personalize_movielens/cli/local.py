@@ -56,6 +56,14 @@ def up(
             help="Interactions schema with EVENT_TYPE and EVENT_VALUE (for eventValueThreshold).",
         ),
     ] = False,
+    domain: Annotated[
+        str | None,
+        typer.Option(
+            "--domain",
+            help="A Domain dataset group (video-on-demand), like the root stack's domain "
+            "variable; default: a custom one.",
+        ),
+    ] = None,
 ) -> None:
     """Start the stand-in on 127.0.0.1, provision the stack, print the variables to export.
 
@@ -66,8 +74,22 @@ def up(
     Example: eval "$(personalize-movielens local up --speed 50)"
     """
     from ..local import standin
+    from ..outputs import DOMAIN_NAMES
 
-    state = standin.up(state_dir, moto_port, personalize_port, speed, region, with_event_value)
+    if domain is not None and domain not in DOMAIN_NAMES:
+        raise typer.BadParameter(
+            f"{domain!r} is not a supported domain (choose from {', '.join(DOMAIN_NAMES)}).",
+            param_hint="--domain",
+        )
+    state = standin.up(
+        state_dir,
+        moto_port,
+        personalize_port,
+        speed,
+        region,
+        with_event_value,
+        None if domain is None else DOMAIN_NAMES[domain],
+    )
     info(f"moto server (S3, IAM, STS): {state.moto.url}")
     info(f"Personalize emulator (control plane and runtime): {state.personalize.url}")
     info(f"Outputs: {state.outputs_path}  (pass it with --outputs)")

@@ -1,7 +1,8 @@
-"""Workflow commands (merged at the top level): upload, import, train, deploy, recommend,
-similar, status, clean-cloud. Each parses options, calls one function of
-`personalize_movielens.workflow` and prints its result: `--json` through `output.print_result`
-(stdout holds only the JSON), otherwise tables on stdout and summary lines on stderr.
+"""Workflow commands (merged at the top level; `recommenders ...` is its own sub-app): upload,
+import, train, deploy, recommend, similar, status, clean-cloud. Each parses options, calls one
+function of `personalize_movielens.workflow` and prints its result: `--json` through
+`output.print_result` (stdout holds only the JSON), otherwise tables on stdout and summary lines
+on stderr.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ RecipeOption = Annotated[
     typer.Option("--recipe", help="Recipe name (aws-...) or ARN.", show_default=True),
 ]
 NumResultsOption = Annotated[int, typer.Option("-n", "--num-results", help="How many results.")]
+FilterOption = Annotated[
+    str | None,
+    typer.Option("--filter", help="A filter of the stack (a key of the filter_arns output)."),
+]
+FilterValueOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter-value",
+        help="KEY=VALUE for the filter's $KEY placeholder; repeat for several values.",
+    ),
+]
 
 
 def _context(
@@ -182,23 +194,54 @@ def _show_recommendations(result: Recommendations, json_: bool) -> None:
 
 @app.command()
 def recommend(
-    user_id: Annotated[str, typer.Argument(help="USER_ID as in interactions.csv.")],
+    user_id: Annotated[
+        str | None,
+        typer.Argument(help="USER_ID as in interactions.csv (optional for trending-now)."),
+    ] = None,
     num_results: NumResultsOption = 10,
     recipe: RecipeOption = DEFAULT_RECIPE,
+    use_case: Annotated[
+        str | None,
+        typer.Option(
+            "--use-case",
+            help="Ask this use case's recommender (top-picks, because-you-watched-x, "
+            "more-like-x, most-popular, trending-now) instead of the recipe's campaign.",
+        ),
+    ] = None,
+    item_id: Annotated[
+        str | None,
+        typer.Option(
+            "--item-id", help="ITEM_ID for because-you-watched-x and more-like-x (required there)."
+        ),
+    ] = None,
+    filter_: FilterOption = None,
+    filter_value: FilterValueOption = None,
     data_dir: DataDirOption = Path("data"),
     json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Recommendations for a user, with titles and genres from the prepared data.
+    """Recommendations for a user, with titles and genres from the prepared data: from the
+    recipe's campaign, or with --use-case from a VIDEO_ON_DEMAND recommender.
 
-    Example: personalize-movielens recommend 42 -n 5
+    Example: personalize-movielens recommend 42 --use-case top-picks --filter genre
+    --filter-value GENRE=Comedy
     """
     from ..workflow import recommend as rec_mod
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    result = rec_mod.recommend(ctx, user_id, num_results, recipe=recipe, data_dir=data_dir)
+    result = rec_mod.recommend(
+        ctx,
+        user_id,
+        num_results,
+        recipe=recipe,
+        data_dir=data_dir,
+        use_case_name=use_case,
+        item_id=item_id,
+        filter_name=filter_,
+        filter_values=filter_value or [],
+    )
     _show_recommendations(result, json_)
 
 
@@ -206,6 +249,8 @@ def recommend(
 def similar(
     item_id: Annotated[str, typer.Argument(help="ITEM_ID (movieId).")],
     num_results: NumResultsOption = 10,
+    filter_: FilterOption = None,
+    filter_value: FilterValueOption = None,
     data_dir: DataDirOption = Path("data"),
     json_: JsonOption = False,
     outputs: OutputsOption = None,
@@ -219,7 +264,14 @@ def similar(
     from ..workflow import recommend as rec_mod
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    result = rec_mod.similar(ctx, item_id, num_results, data_dir=data_dir)
+    result = rec_mod.similar(
+        ctx,
+        item_id,
+        num_results,
+        data_dir=data_dir,
+        filter_name=filter_,
+        filter_values=filter_value or [],
+    )
     _show_recommendations(result, json_)
 
 
@@ -260,7 +312,10 @@ def _confirmed(question: str) -> bool:
 def clean_cloud(
     yes: YesOption = False,
     all_: Annotated[
-        bool, typer.Option("--all", help="Also delete solutions this tool did not create.")
+        bool,
+        typer.Option(
+            "--all", help="Also delete solutions and recommenders this tool did not create."
+        ),
     ] = False,
     data: Annotated[
         bool,
@@ -275,8 +330,8 @@ def clean_cloud(
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Delete the campaigns and solutions the tool created (and with --data the uploaded data),
-    so terraform destroy succeeds and nothing keeps billing.
+    """Delete the recommenders, campaigns and solutions the tool created (and with --data the
+    uploaded data), so terraform destroy succeeds and nothing keeps billing.
 
     Example: personalize-movielens clean-cloud --yes --data
     """
@@ -285,7 +340,7 @@ def clean_cloud(
     ctx = _context(outputs, terraform_dir, dry_run)
     plan = cleanup.plan_cleanup(ctx, include_foreign=all_, include_data=data)
     if plan.empty:
-        info("Nothing to delete: no campaigns, solutions or data made by this tool.")
+        info("Nothing to delete: no recommenders, campaigns, solutions or data made by this tool.")
     else:
         info("Would delete:" if dry_run else "Will delete:")
         for line in plan.describe():

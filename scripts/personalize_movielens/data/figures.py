@@ -39,6 +39,9 @@ class Figures:
     last_timestamp: int | None = None
     #: Optional field -> rows that leave it empty (a movie without genres or year).
     empty: dict[str, int] = field(default_factory=dict)
+    #: Interactions with an EVENT_TYPE field only (else None): rows per non-empty event type,
+    #: the most frequent first (the domain's minimums count Watch events).
+    event_types: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, JsonValue]:
         """The report's `stats`: the counts a reader looks at (the breaks are in the checks)."""
@@ -48,9 +51,13 @@ class Figures:
             if self.items is not None:
                 stats["items"] = self.items
             return stats | without
+        events: dict[str, JsonValue] = (
+            {} if self.event_types is None else {"events_by_type": dict(self.event_types)}
+        )
         return (
             stats
             | without
+            | events
             | {
                 "users": self.users,
                 "items": self.items,
@@ -74,6 +81,16 @@ def is_interactions(schema: DatasetSchema, dataset_type: str) -> bool:
 
 def has_timestamps(schema: DatasetSchema, dataset_type: str) -> bool:
     return is_interactions(schema, dataset_type) and schema.has("TIMESTAMP")
+
+
+def has_event_types(schema: DatasetSchema, dataset_type: str) -> bool:
+    """Whether a file gets `Figures.event_types`: Interactions with an EVENT_TYPE field."""
+    return is_interactions(schema, dataset_type) and schema.has("EVENT_TYPE")
+
+
+def ordered_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Event type -> rows, the most frequent first (then by name): one order for both passes."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def break_counts(schema: DatasetSchema, dtypes: Mapping[str, pl.DataType]) -> list[pl.Expr]:

@@ -18,8 +18,10 @@ from .figures import (
     breaks_from,
     empty_counts,
     empty_from,
+    has_event_types,
     has_timestamps,
     is_interactions,
+    ordered_counts,
 )
 
 #: Integer IDs in [0, DENSE_ID_LIMIT) are counted in one array indexed by ID (np.bincount: 8
@@ -99,6 +101,9 @@ class FiguresFold:
         self.users = IdCounts() if is_interactions(schema, dataset_type) else None
         self.items = IdCounts() if schema.has("ITEM_ID") else None
         self.timestamps = has_timestamps(schema, dataset_type)
+        self.event_types: dict[str, int] | None = (
+            {} if has_event_types(schema, dataset_type) else None
+        )
         self.first_timestamp: int | None = None
         self.last_timestamp: int | None = None
         self._exprs: list[pl.Expr] | None = None
@@ -122,6 +127,14 @@ class FiguresFold:
             self.users.add(frame.get_column("USER_ID"))
         if self.items is not None:
             self.items.add(frame.get_column("ITEM_ID"))
+        if self.event_types is not None:
+            self._fold_event_types(frame)
+
+    def _fold_event_types(self, frame: pl.DataFrame) -> None:
+        assert self.event_types is not None
+        types = frame.select("EVENT_TYPE").filter(~rules.is_empty(pl.col("EVENT_TYPE")))
+        for kind, n in types.group_by("EVENT_TYPE").len().iter_rows():
+            self.event_types[kind] = self.event_types.get(kind, 0) + int(n)
 
     def _fold_timestamps(self, first: int | None, last: int | None) -> None:
         if first is None or last is None:
@@ -145,4 +158,5 @@ class FiguresFold:
             first_timestamp=self.first_timestamp,
             last_timestamp=self.last_timestamp,
             empty=empty_from(self.schema, self.sums),
+            event_types=None if self.event_types is None else ordered_counts(self.event_types),
         )

@@ -19,6 +19,7 @@ import polars as pl
 from ..errors import DataError
 from ..schemas import DatasetSchema
 from . import rules
+from .domains import GENRES_WHEN_NONE
 from .layout import TITLES_COLUMNS
 from .movielens import MOVIES_COLUMNS, parse_genres
 
@@ -26,6 +27,9 @@ from .movielens import MOVIES_COLUMNS, parse_genres
 _YEAR = re.compile(r"\((\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\)\s*$")
 #: Years accepted as release years (film began in the 1870s).
 _YEAR_RANGE = range(1870, 2101)
+#: Items fields that movies.csv cannot fill and the ratings do, after it (first_seen.py): they
+#: are left out of `Movies.items`.
+FROM_RATINGS = frozenset({"CREATION_TIMESTAMP"})
 
 
 def parse_year(title: str) -> int | None:
@@ -48,9 +52,10 @@ class Movies:
 def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movies:
     """Parse movies.csv: the Items rows, columns and types from `schema`, and the titles.
 
-    Raises DataError naming the line for a broken quote, a wrong field count or a non-numeric
-    movieId. Personalize's rules (a genre's length, ...) are checked on the Items rows, as on
-    any file: see rules.py.
+    A schema whose GENRES may not be null (a domain's) gets GENRES_WHEN_NONE for a movie without
+    genres. Fields in FROM_RATINGS are left out. Raises DataError naming the line for a broken
+    quote, a wrong field count or a non-numeric movieId. Personalize's rules (a genre's length,
+    ...) are checked on the Items rows, as on any file: see rules.py.
     """
     try:
         text = movies_csv.decode("utf-8")
@@ -95,12 +100,14 @@ def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movie
             raw_genres.append(genre)
     except csv.Error as exc:
         raise DataError(f"{source}: line {reader.line_num}: broken quote ({exc}).") from exc
+    if schema.has("GENRES") and not schema.field("GENRES").nullable:
+        genres = [GENRES_WHEN_NONE if g is None else g for g in genres]
     columns = {"ITEM_ID": ids, "GENRES": genres, "YEAR": years}
-    missing = [f for f in schema.field_names if f not in columns]
+    missing = [f for f in schema.field_names if f not in columns and f not in FROM_RATINGS]
     if missing:
         raise DataError(f"The Items schema has fields this tool cannot fill: {', '.join(missing)}.")
-    dtypes = rules.polars_schema(schema)
-    items = pl.DataFrame({name: columns[name] for name in schema.field_names}, schema=dtypes)
+    dtypes = {n: t for n, t in rules.polars_schema(schema).items() if n in columns}
+    items = pl.DataFrame({name: columns[name] for name in dtypes}, schema=dtypes)
     titles_frame = pl.DataFrame(
         dict(zip(TITLES_COLUMNS, (ids, titles, raw_genres), strict=True)),
         schema=dict.fromkeys(TITLES_COLUMNS, pl.String),

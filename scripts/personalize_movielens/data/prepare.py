@@ -7,11 +7,15 @@ folded into the file's figures, whose state grows with the distinct IDs, never w
 Columns, order and types of every output come from the schema files. The rules are decided on
 the figures by the rule table, as `data validate` decides them on a file. Outputs are written
 under temporary names and renamed only when all are complete and every rule holds.
+
+`--domain video-on-demand` writes the domain's schemas (domains.py: EVENT_TYPE from the
+rating, CREATION_TIMESTAMP from the same pass, first_seen.py); `--hold-out N` sends the N
+newest interactions to held-out-events.csv instead (hold_out.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -21,12 +25,20 @@ from ..atomic import atomic_paths
 from ..errors import DataError
 from ..results import JsonValue
 from ..schemas import DatasetSchema, load_schema
-from . import rules
+from . import domains, rules
 from .csv_writer import CsvWriterThread
 from .figures import Figures
+from .first_seen import FirstSeen
 from .fold import FiguresFold
+from .hold_out import HoldOut, find_cut
 from .items import parse_movies
-from .layout import INTERACTIONS_FILE, ITEMS_FILE, REPORT_FILE, TITLES_FILE
+from .layout import (
+    HELD_OUT_EVENTS_FILE,
+    INTERACTIONS_FILE,
+    ITEMS_FILE,
+    REPORT_FILE,
+    TITLES_FILE,
+)
 from .movielens import MovieLensFiles, check_ratings_header, open_movielens
 from .report import FileReport, Report
 from .wording import first_line
@@ -49,6 +61,37 @@ Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 @dataclass(frozen=True)
+class PrepareSettings:
+    """How the files are made from MovieLens: what `data prepare`'s options chose."""
+
+    min_rating: float | None = None
+    with_event_value: bool = False
+    #: None: a custom dataset group's schemas; else the domain's (the API's name).
+    domain: str | None = None
+    #: Ratings at or above it are Watch events (a domain only; None there means the default).
+    watch_threshold: float | None = None
+    #: How many of the newest interactions go to the held-out file (0: none, no file).
+    hold_out: int = 0
+
+    def __post_init__(self) -> None:
+        domains.check_options(
+            self.domain, self.with_event_value, self.watch_threshold, self.hold_out
+        )
+        if self.domain is not None and self.watch_threshold is None:
+            object.__setattr__(self, "watch_threshold", domains.DEFAULT_WATCH_THRESHOLD)
+
+    def to_json(self) -> dict[str, JsonValue]:
+        """The report's `settings` (`upload` and `import` read its `domain`)."""
+        return {
+            "min_rating": self.min_rating,
+            "with_event_value": self.with_event_value,
+            "domain": self.domain,
+            "watch_threshold": self.watch_threshold,
+            "hold_out": self.hold_out,
+        }
+
+
+@dataclass(frozen=True)
 class PrepareResult:
     """The files written and the report on them (the content of validation-report.json)."""
 
@@ -57,20 +100,17 @@ class PrepareResult:
     titles: Path
     report_file: Path
     report: Report
-    #: The settings the files were written with (not in the report: validate cannot know them).
-    min_rating: float | None = None
-    with_event_value: bool = False
+    settings: PrepareSettings = field(default_factory=PrepareSettings)
+    #: The held-out events file, when interactions were held out.
+    held_out: Path | None = None
 
     @property
     def reports(self) -> list[FileReport]:
         return list(self.report.files)
 
     def to_json(self) -> dict[str, JsonValue]:
-        settings: dict[str, JsonValue] = {
-            "min_rating": self.min_rating,
-            "with_event_value": self.with_event_value,
-        }
-        return {**self.report.to_json(), "settings": settings}
+        """The report as written, settings included."""
+        return self.report.to_json()
 
 
 #: Where each Interactions field comes from in ratings.csv.
@@ -83,25 +123,36 @@ INTERACTIONS_SOURCE: dict[str, pl.Expr] = {
 }
 
 
-def _sources(schema: DatasetSchema) -> dict[str, pl.Expr]:
+def watch_or_click(watch_threshold: float) -> pl.Expr:
+    """A domain's EVENT_TYPE of a rating: Watch at or above the threshold, else Click."""
+    watched = pl.col("rating") >= watch_threshold
+    return pl.when(watched).then(pl.lit(domains.WATCH)).otherwise(pl.lit(domains.CLICK))
+
+
+def _sources(schema: DatasetSchema, event_type: pl.Expr | None = None) -> dict[str, pl.Expr]:
+    """Field -> its expression on ratings.csv; `event_type` replaces EVENT_TYPE's (a domain's)."""
     unknown = [f for f in schema.field_names if f not in INTERACTIONS_SOURCE]
     if unknown:
         raise DataError(f"The Interactions schema has fields MovieLens cannot fill: {unknown}.")
-    return {f: INTERACTIONS_SOURCE[f] for f in schema.field_names}
+    chosen = INTERACTIONS_SOURCE | ({} if event_type is None else {"EVENT_TYPE": event_type})
+    return {f: chosen[f] for f in schema.field_names}
 
 
-def ratings_columns(schema: DatasetSchema) -> list[str]:
+def ratings_columns(schema: DatasetSchema, event_type: pl.Expr | None = None) -> list[str]:
     """The ratings.csv columns that the Interactions fields of `schema` are made of, in order.
 
     rating only when it is written (EVENT_VALUE): parsing 25M floats is about a third of the
     read, and a value Personalize never sees needs no check. --min-rating filters on it before
     this selection, so there it is still read.
     """
-    used = {name for expr in _sources(schema).values() for name in expr.meta.root_names()}
+    sources = _sources(schema, event_type).values()
+    used = {name for expr in sources for name in expr.meta.root_names()}
     return [c for c in RATINGS_SCHEMA if c in used]
 
 
-def interactions_plan(ratings: Frame, schema: DatasetSchema) -> Frame:
+def interactions_plan(
+    ratings: Frame, schema: DatasetSchema, event_type: pl.Expr | None = None
+) -> Frame:
     """ratings (the `ratings_columns` at least) -> the Interactions columns of `schema`.
 
     Works on a lazy plan or on one eager batch of it.
@@ -111,7 +162,7 @@ def interactions_plan(ratings: Frame, schema: DatasetSchema) -> Frame:
     (`42` is `42`) and 50M string allocations would double the memory of the run.
     """
     integer_ids = {"USER_ID", "ITEM_ID"}
-    sources = _sources(schema)
+    sources = _sources(schema, event_type)
     columns = []
     for f in schema.fields:
         dtype = rules.polars_dtype(f)
@@ -122,7 +173,23 @@ def interactions_plan(ratings: Frame, schema: DatasetSchema) -> Frame:
     return ratings.select(columns)
 
 
-def write_interactions(ratings: pl.LazyFrame, schema: DatasetSchema, out: IO[bytes]) -> Figures:
+@dataclass
+class PassExtras:
+    """What the one pass does besides writing interactions.csv (each optional)."""
+
+    event_type: pl.Expr | None = None
+    #: Takes the held-out interactions out of the batches.
+    hold_out: HoldOut | None = None
+    #: Folds every interaction read (held out too): the items' CREATION_TIMESTAMP.
+    first_seen: FirstSeen | None = None
+
+
+def write_interactions(
+    ratings: pl.LazyFrame,
+    schema: DatasetSchema,
+    out: IO[bytes],
+    extras: PassExtras | None = None,
+) -> Figures:
     """The one pass over ratings.csv: stream batches, append each to `out`, fold in the figures.
 
     The figures are computed on the batches that are written, so writing cannot wait for them
@@ -130,18 +197,27 @@ def write_interactions(ratings: pl.LazyFrame, schema: DatasetSchema, out: IO[byt
     in file order (maintain_order) and are written in that order, so the output is the same as a
     sink's.
     """
+    extras = extras or PassExtras()
     fold = FiguresFold(schema, "Interactions")
     batches = 0
     with CsvWriterThread(out) as writer:
         for batch in ratings.collect_batches(chunk_size=BATCH_ROWS, engine="streaming"):
-            frame = interactions_plan(batch, schema)
+            frame = interactions_plan(batch, schema, extras.event_type)
+            if extras.first_seen is not None:
+                extras.first_seen.add(frame)
+            if extras.hold_out is not None:
+                frame = extras.hold_out.split(frame)
             writer.put(frame)
             fold.add(frame)
             batches += 1
         if batches == 0:  # no rows at all: still a header, like a sink writes
-            empty = pl.DataFrame(schema=ratings.collect_schema())
-            writer.put(interactions_plan(empty, schema))
+            writer.put(empty_interactions(schema, extras.event_type))
     return fold.figures()
+
+
+def empty_interactions(schema: DatasetSchema, event_type: pl.Expr | None) -> pl.DataFrame:
+    """No interactions, with the columns and types of the written ones (for a header)."""
+    return interactions_plan(pl.DataFrame(schema=RATINGS_SCHEMA), schema, event_type)
 
 
 def _scan_ratings(path: Path) -> pl.LazyFrame:
@@ -180,9 +256,10 @@ def _locate_bad_value(files: MovieLensFiles, columns: list[str]) -> str:
 
 
 def _file_report(
-    name: str, dataset_type: str, schema: DatasetSchema, figures: Figures
+    name: str, dataset_type: str, schema: DatasetSchema, figures: Figures, domain: str | None
 ) -> FileReport:
-    return FileReport(name, dataset_type, figures, tuple(rules.evaluate(figures, schema)))
+    checks = tuple(rules.evaluate(figures, schema, domain))
+    return FileReport(name, dataset_type, figures, checks)
 
 
 def _raise_first_failure(source: str, report: FileReport) -> None:
@@ -198,32 +275,42 @@ def _raise_first_failure(source: str, report: FileReport) -> None:
 
 
 def _interactions_report(
-    files: MovieLensFiles, schema: DatasetSchema, min_rating: float | None, path: Path
+    files: MovieLensFiles,
+    schema: DatasetSchema,
+    settings: PrepareSettings,
+    path: Path,
+    extras: PassExtras,
 ) -> FileReport:
-    """Write the Interactions file to `path` in the one streaming read; its report."""
+    """Write the Interactions file to `path` in the one streaming read; its report. With
+    a hold-out, a streaming top-k over the timestamps finds the cut first."""
     # Three passes (figures, sink, distinct items) were 2.5x a bare sink; one cached scan
     # shared by a sink and a group-by buffered rows and grew with the input. Batches keep both
     # the time and the memory down (bench/results.md); the price is that a broken rule is
     # found after the write.
     ratings = _scan_ratings(files.ratings)
-    if min_rating is not None:
-        ratings = ratings.filter(pl.col("rating") >= min_rating)
-    columns = ratings_columns(schema)
+    if settings.min_rating is not None:
+        ratings = ratings.filter(pl.col("rating") >= settings.min_rating)
+    columns = ratings_columns(schema, extras.event_type)
     try:
+        if settings.hold_out:
+            extras.hold_out = HoldOut(find_cut(ratings, settings.hold_out, files.ratings_name))
         with path.open("wb") as out:
-            figures = write_interactions(ratings.select(columns), schema, out)
+            figures = write_interactions(ratings.select(columns), schema, out, extras)
     except pl.exceptions.PolarsError as exc:
-        read = list(dict.fromkeys(columns + ([] if min_rating is None else ["rating"])))
+        filtered = [] if settings.min_rating is None else ["rating"]
+        read = list(dict.fromkeys(columns + filtered))
         raise DataError(f"{files.ratings_name}: {_locate_bad_value(files, read)}.") from exc
-    return _file_report(INTERACTIONS_FILE, "Interactions", schema, figures)
+    return _file_report(INTERACTIONS_FILE, "Interactions", schema, figures, settings.domain)
 
 
-def _items_report(items: pl.DataFrame, schema: DatasetSchema, path: Path) -> FileReport:
+def _items_report(
+    items: pl.DataFrame, schema: DatasetSchema, path: Path, domain: str | None
+) -> FileReport:
     """Write the Items file to `path`; its report (its figures folded in like a batch)."""
     items.write_csv(path)
     fold = FiguresFold(schema, "Items")
     fold.add(items)
-    return _file_report(ITEMS_FILE, "Items", schema, fold.figures())
+    return _file_report(ITEMS_FILE, "Items", schema, fold.figures(), domain)
 
 
 def prepare(
@@ -231,28 +318,52 @@ def prepare(
     out_dir: Path,
     min_rating: float | None = None,
     with_event_value: bool = False,
+    *,
+    domain: str | None = None,
+    watch_threshold: float | None = None,
+    hold_out: int = 0,
 ) -> PrepareResult:
     """Turn a MovieLens zip or directory into Personalize's CSVs, the titles and a report.
 
     Writes `interactions.csv`, `items.csv`, `titles.csv` and `validation-report.json` into
-    `out_dir`, all together or none: on any broken rule it raises DataError and leaves
-    `out_dir` as it was. An output directory the operating system refuses is one error naming it.
+    `out_dir` (and `held-out-events.csv` with `hold_out`), all together or none: on any broken
+    rule it raises DataError and leaves `out_dir` as it was. Without `hold_out`, a held-out file
+    of an earlier run is removed: it would replay events interactions.csv now holds. An output
+    directory the operating system refuses is one error naming it.
     """
+    settings = PrepareSettings(min_rating, with_event_value, domain, watch_threshold, hold_out)
     out_dir = Path(out_dir)
-    inter_schema = load_schema("Interactions", with_event_value=with_event_value)
-    items_schema = load_schema("Items")
-    targets = [out_dir / n for n in (INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE)]
+    inter_schema = load_schema("Interactions", with_event_value=with_event_value, domain=domain)
+    items_schema = load_schema("Items", domain=domain)
+    extras = PassExtras()
+    if settings.watch_threshold is not None:
+        extras.event_type = watch_or_click(settings.watch_threshold)
+    if items_schema.has("CREATION_TIMESTAMP"):
+        extras.first_seen = FirstSeen()
+    names = [INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE]
+    targets = [out_dir / n for n in names + ([HELD_OUT_EVENTS_FILE] if hold_out else [])]
     with refused_output(out_dir, "--out-dir"), open_movielens(Path(source), out_dir) as files:
         check_ratings_header(files)
         movies = parse_movies(files.movies, files.movies_name, items_schema)
-        with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp):
-            interactions = _interactions_report(files, inter_schema, min_rating, inter_tmp)
+        with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp, *held_tmp):
+            interactions = _interactions_report(files, inter_schema, settings, inter_tmp, extras)
             _raise_first_failure(files.ratings_name, interactions)
-            items = _items_report(movies.items, items_schema, items_tmp)
+            items_frame = movies.items
+            if extras.first_seen is not None:
+                items_frame = extras.first_seen.with_creation_timestamps(items_frame, items_schema)
+            items = _items_report(items_frame, items_schema, items_tmp, domain)
             _raise_first_failure(files.movies_name, items)
             movies.titles.write_csv(titles_tmp)
-            report = Report((interactions, items))
+            held = None
+            if extras.hold_out is not None:
+                empty = empty_interactions(inter_schema, extras.event_type)
+                held = extras.hold_out.write(held_tmp[0], empty)
+            report = Report((interactions, items), settings.to_json(), held)
             report_tmp.write_text(report.text(), encoding="utf-8")
+        if not hold_out:
+            (out_dir / HELD_OUT_EVENTS_FILE).unlink(missing_ok=True)
+    inter_path, items_path, titles_path, report_path = targets[:4]
+    held_path = targets[4] if hold_out else None
     return PrepareResult(
-        targets[0], targets[1], targets[2], targets[3], report, min_rating, with_event_value
+        inter_path, items_path, titles_path, report_path, report, settings, held_path
     )

@@ -7,13 +7,17 @@ the report prepare writes equals the one validate makes of the files prepare wro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
 from ..results import JsonValue
 from .figures import Figures
 from .rules import RuleCheck
+
+if TYPE_CHECKING:  # hold_out.py is only named here
+    from .hold_out import HeldOutReport
 
 
 @dataclass(frozen=True)
@@ -42,16 +46,23 @@ class FileReport:
 
 @dataclass(frozen=True)
 class Report:
-    """Every file's report: the content of validation-report.json."""
+    """Every file's report: the content of validation-report.json, with the settings the files
+    were prepared with (their domain: what `upload` and `import` check) and, when interactions
+    were held out, how many."""
 
     files: tuple[FileReport, ...]
+    settings: dict[str, JsonValue] = field(default_factory=dict)
+    held_out: HeldOutReport | None = None
 
     @property
     def ok(self) -> bool:
         return all(f.ok for f in self.files)
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"ok": self.ok, "files": [f.to_json() for f in self.files]}
+        doc: dict[str, JsonValue] = {"ok": self.ok, "files": [f.to_json() for f in self.files]}
+        if self.held_out is not None:
+            doc["held_out"] = self.held_out.to_json()
+        return doc | {"settings": dict(self.settings)}
 
     def text(self) -> str:
         """The report file's text."""
@@ -66,10 +77,27 @@ def reports_table(reports: list[FileReport]) -> Table:
     for report in reports:
         stats = {} if report.figures is None else report.figures.to_json()
         for key, value in stats.items():
-            figure = f"{value:,}" if isinstance(value, int) and "timestamp" not in key else value
-            table.add_row(report.file, key, "", str(figure))
+            table.add_row(report.file, key, "", _figure(key, value))
         for check in report.checks:
             table.add_row(
                 report.file, check.description, "PASS" if check.passed else "FAIL", check.detail
             )
     return table
+
+
+def _figure(key: str, value: JsonValue) -> str:
+    """A figure as the table shows it: counts with thousands separators."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_figure(key, v)}" for k, v in value.items())
+    if isinstance(value, int) and "timestamp" not in key:
+        return f"{value:,}"
+    return str(value)
+
+
+def held_out_line(report: Report) -> str | None:
+    """What was held out, in one line (None when nothing was)."""
+    held = report.held_out
+    if held is None:
+        return None
+    span = held.to_json()["time_span"]
+    return f"Held out the {held.rows:,} newest interactions ({span}) in {held.file}."

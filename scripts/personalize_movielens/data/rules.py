@@ -9,7 +9,9 @@ Sources (the developer guide, quoted in tests/data/test_data_rules.py): "Prepari
 importing bulk data" (a CSV whose unquoted header maps to the schema, one record per line,
 values of the schema's types, TIMESTAMP in UNIX epoch time, UTF-8); the dataset schema
 requirements (an ID for every record, of at most 256 characters; categorical values of at most
-1000 characters); "Service quotas" (1000 interactions, 25 users with two or more each).
+1000 characters); "Service quotas" (1000 interactions, 25 users with two or more each). A
+domain's own minimums (VIDEO_ON_DEMAND-use-cases.html: 1000 Watch events for two use cases) are
+rules of that domain only: `evaluate` applies them when it is given the domain.
 
 The header rule wants the schema's names in the schema's order, because the guide's schema
 formatting requirements (how-it-works-dataset-schema.html) say: "The schema fields can appear in
@@ -28,6 +30,7 @@ from ..errors import DataError
 from ..results import JsonValue
 from ..schemas import DatasetSchema, SchemaField
 from ..timefmt import MAX_EPOCH_SECONDS
+from .domains import WATCH
 from .wording import row_count
 
 if TYPE_CHECKING:  # figures.py imports this module; the type is only named here
@@ -35,6 +38,7 @@ if TYPE_CHECKING:  # figures.py imports this module; the type is only named here
 
 MIN_INTERACTIONS = 1000
 MIN_USERS_WITH_TWO = 25
+MIN_WATCH_EVENTS = 1000
 MAX_ID_CHARS = 256
 MAX_CATEGORICAL_CHARS = 1000
 #: Personalize's reserved ID columns (string, required, <= 256 characters).
@@ -101,6 +105,8 @@ class Rule:
     hint: str
     #: What a passing check shows (the header shows itself).
     shows: Callable[[DatasetSchema], str] = field(default=lambda schema: "", repr=False)
+    #: The domain whose files alone this rule applies to; None: every file.
+    domain: str | None = None
 
     def check(self, figures: Figures, schema: DatasetSchema) -> RuleCheck | None:
         """This rule's result on a file with these figures; None when it does not apply."""
@@ -217,6 +223,29 @@ def _shown(value: str | None) -> str:
     return repr(value if value is None or len(value) <= 60 else value[:60] + "...")
 
 
+@dataclass(frozen=True)
+class UseCaseNeeds:
+    """What one use case of a domain needs of the data (quoted in tests/data/test_data_rules.py)."""
+
+    recipe: str
+    #: Events it needs at least, counting only `event_type` (None: events of any type).
+    min_events: int
+    event_type: str | None
+    items_required: bool
+
+
+#: VIDEO_ON_DEMAND-use-cases.html, use case by use case ("Datasets used when training",
+#: "Required event types" / "Required number of events"). Every use case also needs the
+#: minimums of all (1000 interactions, 25 users with two or more), which are rules for every file.
+VOD_USE_CASES: dict[str, UseCaseNeeds] = {
+    "because-you-watched-x": UseCaseNeeds("aws-vod-because-you-watched-x", 1000, WATCH, False),
+    "more-like-x": UseCaseNeeds("aws-vod-more-like-x", 1000, None, True),
+    "most-popular": UseCaseNeeds("aws-vod-most-popular", 1000, WATCH, False),
+    "trending-now": UseCaseNeeds("aws-vod-trending-now", 1000, None, False),
+    "top-picks": UseCaseNeeds("aws-vod-top-picks", 1000, None, False),
+}
+_NEED_WATCH = [name for name, needs in VOD_USE_CASES.items() if needs.event_type == WATCH]
+
 _MINIMUM_HINT = "use more interactions (with `data prepare`: a lower --min-rating, or more data)."
 
 #: Every rule, in the order reports list them.
@@ -314,6 +343,16 @@ TABLE: tuple[Rule, ...] = (
         minimum=MIN_USERS_WITH_TWO,
         unit="users with two or more interactions",
     ),
+    MinimumRule(
+        "vod-watch-events",
+        f"at least {MIN_WATCH_EVENTS} {WATCH} events (the {' and '.join(_NEED_WATCH)} use cases "
+        "need them)",
+        "lower --watch-threshold (more ratings become Watch events), or use more data.",
+        figure=lambda f: None if f.event_types is None else f.event_types.get(WATCH, 0),
+        minimum=MIN_WATCH_EVENTS,
+        unit="Watch events",
+        domain="VIDEO_ON_DEMAND",
+    ),
 )
 #: The table by rule name.
 RULES: dict[str, Rule] = {rule.name: rule for rule in TABLE}
@@ -330,6 +369,15 @@ def value_checks(schema: DatasetSchema) -> list[tuple[ValueRule, SchemaField]]:
     ]
 
 
-def evaluate(figures: Figures, schema: DatasetSchema) -> list[RuleCheck]:
-    """Every rule's result on a file with these figures, in the table's order."""
-    return [check for rule in TABLE if (check := rule.check(figures, schema)) is not None]
+def applies_to(rule: Rule, domain: str | None) -> bool:
+    """Whether `rule` holds for files of `domain` (None: a custom dataset group's)."""
+    return rule.domain is None or rule.domain == domain
+
+
+def evaluate(figures: Figures, schema: DatasetSchema, domain: str | None = None) -> list[RuleCheck]:
+    """Every rule's result on a file with these figures (of `domain`), in the table's order."""
+    return [
+        check
+        for rule in TABLE
+        if applies_to(rule, domain) and (check := rule.check(figures, schema)) is not None
+    ]

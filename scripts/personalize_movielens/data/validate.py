@@ -30,8 +30,10 @@ from .figures import (
     breaks_from,
     empty_counts,
     empty_from,
+    has_event_types,
     has_timestamps,
     is_interactions,
+    ordered_counts,
 )
 from .report import FileReport
 from .rules import RuleCheck
@@ -110,9 +112,14 @@ class _Collector:
 
 
 def validate_file(
-    path: Path, schema: DatasetSchema, dataset_type: str, max_examples: int = MAX_EXAMPLES
+    path: Path,
+    schema: DatasetSchema,
+    dataset_type: str,
+    max_examples: int = MAX_EXAMPLES,
+    domain: str | None = None,
 ) -> ValidationResult:
-    """Validate one CSV against `schema` and Personalize's import rules for `dataset_type`.
+    """Validate one CSV against `schema` and Personalize's import rules for `dataset_type` (and
+    those of `domain`, for a Domain dataset group's file).
 
     Never raises for bad data: every problem is a `Violation` in the result. Raises `DataError`
     only when the file cannot be opened.
@@ -131,7 +138,7 @@ def validate_file(
     lines = _check_bytes(path, out)
     if lines is None or not _check_header(path, schema, out):
         return result
-    _check_rows(path, schema, dataset_type, lines, out, max_examples)
+    _check_rows(path, schema, dataset_type, lines, out, max_examples, domain)
     return result
 
 
@@ -227,6 +234,11 @@ def count_figures(
     found: dict[str, Any] = {}
     for query in queries:
         found |= query.collect(engine="streaming").row(0, named=True)
+    event_types = None
+    if has_event_types(schema, dataset_type):
+        kinds = lf.select("EVENT_TYPE").filter(~rules.is_empty(pl.col("EVENT_TYPE")))
+        counted = kinds.group_by("EVENT_TYPE").len().collect(engine="streaming")
+        event_types = ordered_counts({k: int(n) for k, n in counted.iter_rows()})
     return Figures(
         rows=found["rows"],
         lines=lines,
@@ -237,6 +249,7 @@ def count_figures(
         first_timestamp=found.get("first"),
         last_timestamp=found.get("last"),
         empty=empty_from(schema, found),
+        event_types=event_types,
     )
 
 
@@ -254,6 +267,7 @@ def _check_rows(
     lines: int,
     out: _Collector,
     max_examples: int,
+    domain: str | None,
 ) -> None:
     lf = _scan(path, schema)
     try:
@@ -263,7 +277,7 @@ def _check_rows(
         _locate_parse_error(path, schema, exc, out)
         return
     out.result.figures = figures
-    out.result.checks = rules.evaluate(figures, schema)
+    out.result.checks = rules.evaluate(figures, schema, domain)
     failing = [
         (rule, schema.field(name))
         for rule in rules.TABLE

@@ -17,12 +17,15 @@ from .validate import ValidationResult, read_header, validate_file
 from .writing import refused_input
 
 
-def infer_dataset_type(path: Path) -> tuple[str, bool]:
+def infer_dataset_type(path: Path, domain: str | None = None) -> tuple[str, bool]:
     """(dataset type, with event value) from the header, else from the file name."""
     header = read_header(path).lstrip("\ufeff").replace('"', "").split(",")
     candidates = [("Interactions", True), ("Interactions", False), ("Items", False)]
+    if domain is not None:  # a domain has one schema per type
+        candidates = [("Interactions", False), ("Items", False)]
     for dataset_type, event in candidates:
-        if load_schema(dataset_type, with_event_value=event).field_names == header:
+        schema = load_schema(dataset_type, with_event_value=event, domain=domain)
+        if schema.field_names == header:
             return dataset_type, event
     name = path.name.lower()
     if "interaction" in name:
@@ -35,14 +38,17 @@ def infer_dataset_type(path: Path) -> tuple[str, bool]:
     )
 
 
-def schema_for(path: Path, dataset_type: str | None = None) -> tuple[str, DatasetSchema]:
+def schema_for(
+    path: Path, dataset_type: str | None = None, domain: str | None = None
+) -> tuple[str, DatasetSchema]:
     """(dataset type, schema) to check `path` against: the type given, or the inferred one;
-    for Interactions, the event-value variant when the header has EVENT_VALUE."""
+    the domain's schema for a domain; else for Interactions, the event-value variant when the
+    header has EVENT_VALUE."""
     if dataset_type is None:
-        dataset_type, event = infer_dataset_type(path)
+        dataset_type, event = infer_dataset_type(path, domain)
     else:
-        event = "EVENT_VALUE" in read_header(path).split(",")
-    return dataset_type, load_schema(dataset_type, with_event_value=event)
+        event = domain is None and "EVENT_VALUE" in read_header(path).split(",")
+    return dataset_type, load_schema(dataset_type, with_event_value=event, domain=domain)
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,11 @@ class ValidationRun:
         return next((e for r in self.results if (e := r.error()) is not None), None)
 
 
-def validate_files(paths: list[Path], dataset_type: str | None = None) -> ValidationRun:
-    """Validate each file against its schema (see `schema_for`) and the import rules.
+def validate_files(
+    paths: list[Path], dataset_type: str | None = None, domain: str | None = None
+) -> ValidationRun:
+    """Validate each file against its schema (see `schema_for`) and the import rules (with
+    `domain`'s own, for a Domain dataset group's files).
 
     Raises DataError for a path that is not a file or whose type cannot be told; broken rules
     are in the result (`ok`, `error()`), not raised.
@@ -78,6 +87,6 @@ def validate_files(paths: list[Path], dataset_type: str | None = None) -> Valida
         if not path.is_file():
             raise DataError(f"{path}: no such file.")
         with refused_input(path):
-            kind, schema = schema_for(path, dataset_type)
-            results.append(validate_file(path, schema, kind))
+            kind, schema = schema_for(path, dataset_type, domain)
+            results.append(validate_file(path, schema, kind, domain=domain))
     return ValidationRun(tuple(results))

@@ -27,10 +27,24 @@ def _source_account(account_id: str) -> dict[str, Any]:
     return {"StringEquals": {"aws:SourceAccount": account_id}}
 
 
-def bucket_policy(bucket: str, prefix: str, account_id: str) -> Document:
-    """Personalize may list the bucket and read the input prefix, for this account's jobs."""
+def bucket_policy(
+    bucket: str, prefix: str, account_id: str, batch_output_prefix: str | None = None
+) -> Document:
+    """Personalize may list the bucket and read the input prefix (batch input files included:
+    the tool writes them under `<prefix>batch/`), and write batch output under
+    `batch_output_prefix` when one is given, for this account's jobs."""
     bucket_arn = f"arn:aws:s3:::{bucket}"
     service = {"Service": SERVICE_PRINCIPAL}
+    output = [
+        {
+            "Sid": "PersonalizeWriteBatchOutput",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/{batch_output_prefix}*",
+            "Condition": _source_account(account_id),
+        }
+    ]
     return _document(
         {
             "Sid": "PersonalizeListBucket",
@@ -48,6 +62,7 @@ def bucket_policy(bucket: str, prefix: str, account_id: str) -> Document:
             "Resource": f"{bucket_arn}/{prefix}*",
             "Condition": _source_account(account_id),
         },
+        *(output if batch_output_prefix is not None else []),
     )
 
 
@@ -67,9 +82,18 @@ def trust_policy(account_id: str, region: str) -> Document:
     )
 
 
-def role_policy(bucket: str, prefix: str) -> Document:
-    """The role may list the bucket and read the input prefix, nothing else."""
+def role_policy(bucket: str, prefix: str, batch_output_prefix: str | None = None) -> Document:
+    """The role may list the bucket and read the input prefix, and write batch output under
+    `batch_output_prefix` when one is given; nothing else."""
     bucket_arn = f"arn:aws:s3:::{bucket}"
+    output = [
+        {
+            "Sid": "WriteBatchOutput",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/{batch_output_prefix}*",
+        }
+    ]
     return _document(
         {
             "Sid": "ListDataBucket",
@@ -83,4 +107,5 @@ def role_policy(bucket: str, prefix: str) -> Document:
             "Action": "s3:GetObject",
             "Resource": f"{bucket_arn}/{prefix}*",
         },
+        *(output if batch_output_prefix is not None else []),
     )

@@ -126,23 +126,54 @@ def wait_active(describe: Callable[[], Any], key: str, timeout: float = 120.0) -
         time.sleep(0.02)
 
 
+@dataclass(frozen=True)
+class StackSettings:
+    """The root stack's choices that `local up` mirrors (its variables of the same names)."""
+
+    with_event_value: bool = False
+    #: None for a custom dataset group, or the API's domain (VIDEO_ON_DEMAND).
+    domain: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonalizeStack:
+    """What the dataset-group module creates: the outputs it feeds."""
+
+    dataset_group_arn: str
+    dataset_arns: dict[str, str]
+    schema_arns: dict[str, str]
+    domain: str | None
+
+    def outputs(self) -> dict[str, Any]:
+        """The contract's outputs that come from these resources, by output name."""
+        return {
+            "dataset_group_arn": self.dataset_group_arn,
+            "dataset_arns": self.dataset_arns,
+            "schema_arns": self.schema_arns,
+            "domain": self.domain,
+        }
+
+
 def provision_personalize(
-    endpoints: Endpoints, region: str, role_arn: str, with_event_value: bool = False
-) -> tuple[str, dict[str, str], dict[str, str]]:
-    """Dataset group, schemas and datasets; returns (group ARN, dataset ARNs, schema ARNs)."""
+    endpoints: Endpoints, region: str, role_arn: str, settings: StackSettings
+) -> PersonalizeStack:
+    """Dataset group (of the settings' domain), schemas and datasets."""
     personalize = client("personalize", endpoints, region)
-    group_arn = personalize.create_dataset_group(name=NAME)["datasetGroupArn"]
+    domain_arg = {} if settings.domain is None else {"domain": settings.domain}
+    group_arn = personalize.create_dataset_group(name=NAME, **domain_arg)["datasetGroupArn"]
     wait_active(
         lambda: personalize.describe_dataset_group(datasetGroupArn=group_arn), "datasetGroup"
     )
     schema_arns: dict[str, str] = {}
     dataset_arns: dict[str, str] = {}
     for dataset_type in DATASET_TYPES:
-        schema = load_schema(dataset_type, with_event_value=with_event_value)
+        schema = load_schema(
+            dataset_type, with_event_value=settings.with_event_value, domain=settings.domain
+        )
         assert schema.path is not None
         text = json.dumps(json.loads(schema.path.read_text(encoding="utf-8")))
         schema_arns[dataset_type] = personalize.create_schema(
-            name=f"{NAME}-{dataset_type.lower()}", schema=text
+            name=f"{NAME}-{dataset_type.lower()}", schema=text, **domain_arg
         )["schemaArn"]
         dataset_arns[dataset_type] = personalize.create_dataset(
             name=f"{NAME}-{dataset_type.lower()}",
@@ -152,22 +183,21 @@ def provision_personalize(
         )["datasetArn"]
     for arn in dataset_arns.values():
         wait_active(functools.partial(personalize.describe_dataset, datasetArn=arn), "dataset")
-    return group_arn, dataset_arns, schema_arns
+    return PersonalizeStack(group_arn, dataset_arns, schema_arns, settings.domain)
 
 
-def provision(endpoints: Endpoints, region: str, with_event_value: bool = False) -> StackOutputs:
+def provision(
+    endpoints: Endpoints, region: str, settings: StackSettings | None = None
+) -> StackOutputs:
     """Everything the root stack declares; returns its outputs (the contract's shape)."""
+    settings = settings or StackSettings()
     _, role_arn = provision_aws(endpoints, region)
-    group_arn, dataset_arns, schema_arns = provision_personalize(
-        endpoints, region, role_arn, with_event_value
-    )
+    stack = provision_personalize(endpoints, region, role_arn, settings)
     return StackOutputs(
         region=region,
         bucket_name=BUCKET,
         data_prefix=DATA_PREFIX,
         personalize_role_arn=role_arn,
-        dataset_group_arn=group_arn,
-        dataset_arns=dataset_arns,
-        schema_arns=schema_arns,
         kms_key_arn=None,
+        **stack.outputs(),
     )

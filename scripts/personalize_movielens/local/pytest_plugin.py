@@ -82,7 +82,7 @@ class LocalStandIn:
     def set_speed(self, speed: float) -> None:
         self.admin("POST", "/_emulator/speed", {"speed": speed})
 
-    def reset(self, with_event_value: bool = False) -> StackOutputs:
+    def reset(self, with_event_value: bool = False, domain: str | None = None) -> StackOutputs:
         """Forget every Personalize resource and object, then provision the stack again."""
         self.admin("POST", "/_emulator/reset")
         s3 = self.client("s3")
@@ -92,12 +92,13 @@ class LocalStandIn:
             keys = [{"Key": o["Key"], "VersionId": o["VersionId"]} for o in entries]
             if keys:
                 s3.delete_objects(Bucket=self.outputs.bucket_name, Delete={"Objects": keys})
-        group, datasets, schemas = provision.provision_personalize(
-            self.endpoints, self.region, self.outputs.personalize_role_arn, with_event_value
+        stack = provision.provision_personalize(
+            self.endpoints,
+            self.region,
+            self.outputs.personalize_role_arn,
+            provision.StackSettings(with_event_value=with_event_value, domain=domain),
         )
-        self.outputs = replace(
-            self.outputs, dataset_group_arn=group, dataset_arns=datasets, schema_arns=schemas
-        )
+        self.outputs = replace(self.outputs, **stack.outputs())
         write_text_atomic(self.outputs_file, json.dumps(self.outputs.to_json(), indent=2) + "\n")
         return self.outputs
 

@@ -78,6 +78,7 @@ class StandInState:
     moto: ServerInfo
     personalize: ServerInfo
     started_at: float = field(default_factory=time.time)
+    domain: str | None = None
 
     @property
     def endpoints(self) -> provision.Endpoints:
@@ -119,6 +120,7 @@ def env_vars(endpoints: provision.Endpoints, region: str) -> dict[str, str]:
         "AWS_ENDPOINT_URL_SSM": endpoints.moto,
         "AWS_ENDPOINT_URL_PERSONALIZE": endpoints.personalize,
         "AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME": endpoints.personalize,
+        "AWS_ENDPOINT_URL_PERSONALIZE_EVENTS": endpoints.personalize,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": region,
@@ -292,6 +294,7 @@ def up(
     speed: float = 1.0,
     region: str = DEFAULT_REGION,
     with_event_value: bool = False,
+    domain: str | None = None,
 ) -> StandInState:
     """Start both servers, provision the stack's resources, write outputs.json."""
     state_dir = Path(state_dir).resolve()
@@ -348,12 +351,14 @@ def up(
             with_event_value=with_event_value,
             moto=moto,
             personalize=emulator,
+            domain=domain,
         )
         state.save()
         _wait_ready(moto, HEALTH_PATHS["moto"], "moto server")
         _wait_ready(emulator, HEALTH_PATHS["personalize"], "Personalize emulator")
         try:
-            outputs = provision.provision(state.endpoints, region, with_event_value)
+            settings = provision.StackSettings(with_event_value=with_event_value, domain=domain)
+            outputs = provision.provision(state.endpoints, region, settings)
         except PersonalizeMovielensError:
             raise
         except Exception as exc:

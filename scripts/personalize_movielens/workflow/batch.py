@@ -3,7 +3,8 @@
 The guide's batch workflow (getting-batch-recommendations.html): the input is JSON lines in S3,
 one `{"userId": "..."}` per line for USER_PERSONALIZATION and Popularity-Count recipes, with a
 `filterValues` object per line when the filter has placeholders ("Surround each value with
-escaped quotes: "filterValues":{"GENRES":"\\"drama\\""}", filter-batch.html); the job runs on a
+escaped quotes: "filterValues":{"GENRES":"\\"drama\\""}", filter-batch.html; filters.py checks
+and quotes them as for GetRecommendations, the same form); the job runs on a
 custom solution version, needs no campaign, and writes `<input name>.out` to the output path.
 "With recommenders in a Domain dataset group, you can get only real-time recommendations": a
 domain stack needs a custom solution for this too (`train --recipe ...`).
@@ -36,6 +37,7 @@ from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import batch_cost
 from .deploy import latest_active_version
+from .filters import apply_filter, no_filter_values
 from .naming import DEFAULT_RECIPE, attempt_of, recipe_name, short_hash, solution_name
 from .naming import with_attempt as named_attempt
 from .plan import PLANNED, PlannedCall, planned_json
@@ -61,7 +63,6 @@ NOT_USER_RECIPES = {
 CSV_COLUMNS = ("user", "rank", "item", "title")
 #: Where the CSV goes unless told otherwise (in the data directory).
 OUTPUT_FILE = "batch-recommendations.csv"
-_PLACEHOLDER = re.compile(r"\$([A-Za-z0-9_]+)")
 _BAD_USER_CHARS = re.compile(r"[\s,\"']")
 
 
@@ -87,66 +88,6 @@ class BatchResult:
         data = asdict(self)
         data.pop("planned")
         return {**data, **planned_json(self.planned)}
-
-
-# --- filter ------------------------------------------------------------------------------------
-
-
-def parse_filter_values(pairs: Iterable[str]) -> dict[str, list[str]]:
-    """`GENRE=Comedy` options as {placeholder: [values]}; repeated or comma-separated values
-    add to one placeholder."""
-    values: dict[str, list[str]] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip().removeprefix("$")
-        items = [v.strip() for v in raw.split(",") if v.strip()]
-        if not sep or not key or not items:
-            raise ConfigError(f"--filter-value {pair!r}: expected NAME=VALUE (e.g. GENRE=Comedy).")
-        values.setdefault(key, []).extend(items)
-    return values
-
-
-def quoted(values: list[str]) -> str:
-    """The guide's form of a placeholder's values: each in double quotes, comma-separated."""
-    return ",".join(json.dumps(v, ensure_ascii=False) for v in values)
-
-
-def filter_for(
-    ctx: WorkflowContext, name: str | None, values: dict[str, list[str]]
-) -> tuple[str | None, dict[str, str]]:
-    """The filter's ARN and the `filterValues` every input line carries; one line for an
-    unknown filter, a value for a placeholder the filter lacks, or a missing INCLUDE value."""
-    if name is None:
-        if values:
-            raise ConfigError("--filter-value needs --filter NAME.")
-        return None, {}
-    arns = ctx.outputs.filter_arns
-    if name not in arns:
-        known = ", ".join(sorted(arns)) or "none"
-        raise ConfigError(
-            f"--filter {name}: the stack has no such filter (its filters: {known}).",
-            hint="Filters are declared in terraform/ (variable filters): see the output "
-            "filter_arns.",
-        )
-    expression = str(
-        ctx.clients.personalize.describe_filter(filterArn=arns[name])["filter"].get(
-            "filterExpression", ""
-        )
-    )
-    placeholders = set(_PLACEHOLDER.findall(expression))
-    for key in values:
-        if key not in placeholders:
-            has = ", ".join(f"${p}" for p in sorted(placeholders)) or "no placeholders"
-            raise ConfigError(
-                f"--filter-value {key}=...: filter {name} has no ${key} ({has}): {expression}"
-            )
-    missing = sorted(placeholders - set(values))
-    if missing and "INCLUDE" in expression.upper():
-        raise ConfigError(
-            f"--filter {name}: give a value for ${', $'.join(missing)} "
-            f"(--filter-value {missing[0]}=...): an INCLUDE filter needs all of them."
-        )
-    return arns[name], {key: quoted(v) for key, v in values.items()}
 
 
 # --- users -------------------------------------------------------------------------------------
@@ -363,7 +304,13 @@ def recommend_batch(
         raise ConfigError(f"-n {num_results}: must be between 1 and {MAX_NUM_RESULTS}.")
     check_user_recipe(recipe)
     output_prefix = _output_prefix(ctx)
-    filter_arn, values = filter_for(ctx, filter_name, parse_filter_values(filter_values))
+    applied = None
+    if filter_name is None:
+        no_filter_values(filter_values)
+    else:  # the stack's filter, its values checked against its expression and quoted
+        applied = apply_filter(ctx, filter_name, filter_values)
+    filter_arn = applied.arn if applied else None
+    values = (applied.values if applied else None) or {}
     bucket = ctx.outputs.bucket_name
     with tempfile.TemporaryDirectory(prefix="batch-input-") as workdir:
         # The users first: a bad users file is refused before any call to the service.

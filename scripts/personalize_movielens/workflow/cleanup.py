@@ -1,5 +1,9 @@
-"""`clean-cloud`: delete what the tool created (campaigns, then solutions, and with `--data`
-the uploaded objects), so that `terraform destroy` succeeds and nothing keeps billing.
+"""`clean-cloud`: delete what the tool created (recommenders, campaigns, then solutions, and
+with `--data` the uploaded objects), so that `terraform destroy` succeeds and nothing keeps
+billing.
+
+Recommenders go first: they bill every hour they are ACTIVE, and the dataset group cannot be
+deleted while any exists. Only a VIDEO_ON_DEMAND dataset group has them (the `domain` output).
 
 Order matters to the service: a solution with a campaign cannot be deleted, and a version in
 training is stopped first; a campaign or solution still being created refuses to be deleted
@@ -26,7 +30,14 @@ from .context import WorkflowContext
 from .deploy import observe_campaign
 from .naming import tool_prefix
 from .plan import PlannedCall, planned_json
-from .resources import is_not_found, list_campaigns, list_solutions, list_versions
+from .recommenders import VIDEO_ON_DEMAND, observe_recommender
+from .resources import (
+    is_not_found,
+    list_campaigns,
+    list_recommenders,
+    list_solutions,
+    list_versions,
+)
 from .s3data import (
     IncompleteUpload,
     abort_incomplete_uploads,
@@ -45,7 +56,7 @@ TRAINING = frozenset({"CREATE PENDING", "CREATE IN_PROGRESS"})
 class LeftAlone:
     """Something clean-cloud did not delete, and why."""
 
-    kind: str  # solution | data
+    kind: str  # solution | recommender | data
     name: str
     reason: str
 
@@ -62,6 +73,8 @@ class CleanupPlan:
 
     data_location: str
     include_data: bool = False
+    recommenders: list[Mapping[str, Any]] = field(default_factory=list)
+    foreign_recommenders: list[Mapping[str, Any]] = field(default_factory=list)
     solutions: list[Mapping[str, Any]] = field(default_factory=list)
     campaigns: list[Mapping[str, Any]] = field(default_factory=list)
     versions_to_stop: list[Mapping[str, Any]] = field(default_factory=list)
@@ -72,10 +85,17 @@ class CleanupPlan:
 
     @property
     def empty(self) -> bool:
-        return not (self.solutions or self.campaigns or self.objects or self.incomplete_uploads)
+        return not (
+            self.recommenders
+            or self.solutions
+            or self.campaigns
+            or self.objects
+            or self.incomplete_uploads
+        )
 
     def describe(self) -> list[str]:
-        lines = [f"campaign {c['name']} ({c['status']})" for c in self.campaigns]
+        lines = [f"recommender {r['name']} ({r['status']})" for r in self.recommenders]
+        lines += [f"campaign {c['name']} ({c['status']})" for c in self.campaigns]
         lines += [f"stop training {v['solutionVersionArn']}" for v in self.versions_to_stop]
         lines += [f"solution {s['name']} ({s['status']})" for s in self.solutions]
         if self.objects:
@@ -99,6 +119,15 @@ class CleanupPlan:
                 "(`clean-cloud --all`).",
             )
             for s in self.foreign
+        ]
+        kept += [
+            LeftAlone(
+                "recommender",
+                r["name"],
+                "not created by this tool; it bills while ACTIVE and `terraform destroy` fails "
+                "until it is deleted (`clean-cloud --all`).",
+            )
+            for r in self.foreign_recommenders
         ]
         if not self.include_data:
             kept.append(
@@ -124,10 +153,12 @@ class CleanupReport:
     aborted_uploads: list[IncompleteUpload]
     left_alone: list[LeftAlone]
     planned: list[PlannedCall] | None = None
+    recommenders: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "deleted": {
+                "recommenders": self.recommenders,
                 "campaigns": self.campaigns,
                 "stopped_versions": self.stopped_versions,
                 "solutions": self.solutions,
@@ -148,6 +179,10 @@ def plan_cleanup(
         plan.objects = list_data_versions(ctx)
         plan.incomplete_uploads = list_incomplete_uploads(ctx)
     prefix = tool_prefix(ctx.outputs.dataset_group_arn)
+    if ctx.outputs.domain == VIDEO_ON_DEMAND:
+        for recommender in list_recommenders(ctx):
+            mine = recommender["name"].startswith(prefix) or include_foreign
+            (plan.recommenders if mine else plan.foreign_recommenders).append(recommender)
     for solution in list_solutions(ctx):
         if not solution["name"].startswith(prefix) and not include_foreign:
             plan.foreign.append(solution)
@@ -230,10 +265,18 @@ def _stop_training(ctx: WorkflowContext, arn: str) -> None:
 
 
 def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupReport:
-    """Carry out `plan`: campaigns, stop training, solutions (each kind deleted, then waited
-    for: they go in parallel on the service), then the data."""
+    """Carry out `plan`: recommenders, campaigns, stop training, solutions (each kind deleted,
+    then waited for: they go in parallel on the service), then the data."""
     personalize = ctx.clients.personalize
     note = " (stops its hourly billing)"
+    _delete_all(
+        ctx,
+        "recommender",
+        plan.recommenders,
+        personalize.delete_recommender,
+        observe_recommender,
+        note,
+    )
     _delete_all(
         ctx, "campaign", plan.campaigns, personalize.delete_campaign, observe_campaign, note
     )
@@ -250,4 +293,5 @@ def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupReport:
         aborted_uploads=plan.incomplete_uploads,
         left_alone=plan.left_alone(),
         planned=ctx.planned(),
+        recommenders=[r["name"] for r in plan.recommenders],
     )

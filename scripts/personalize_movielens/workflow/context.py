@@ -23,7 +23,13 @@ from .plan import Plan, PlannedCall
 from .settings import Settings
 
 #: What a step is doing, said before it does it ("create" -> "Creating ...").
-_DOING = {"create": "Creating", "delete": "Deleting", "stop": "Stopping", "update": "Updating"}
+_DOING = {
+    "create": "Creating",
+    "delete": "Deleting",
+    "stop": "Stopping",
+    "update": "Updating",
+    "start": "Starting",
+}
 
 
 @dataclass

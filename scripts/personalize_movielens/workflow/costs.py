@@ -96,6 +96,39 @@ def campaign_cost(min_tps: int, recipe: str) -> str:
     )
 
 
+# --- Recommenders (VIDEO_ON_DEMAND domain) ---------------------------------------------------
+#: Where the guide says what a recommender bills (creating-recommenders.html, "Minimum
+#: recommendation requests per second and auto-scaling"): "Your bill is the greater of either
+#: the minimum requests per hour (based on minRecommendationRequestsPerSecond) or the actual
+#: number of requests." and "The default minRecommendationRequestsPerSecond is 1."
+RECOMMENDER_PRICING_GUIDE = (
+    "https://docs.aws.amazon.com/personalize/latest/dg/creating-recommenders.html"
+    "#min-rrps-auto-scaling"
+)
+#: CreateRecommender's default minRecommendationRequestsPerSecond (the guide, above).
+DEFAULT_MIN_RPS = 1
+SECONDS_PER_HOUR = 3600
+
+
+def recommender_hourly_requests(min_rps: int) -> int:
+    """The requests a recommender bills per hour at least, while ACTIVE: minRPS x 3,600."""
+    return max(1, min_rps) * SECONDS_PER_HOUR
+
+
+def recommender_cost(min_rps: int) -> str:
+    """A recommender's cost basis. The per-request price of domain recommenders is not carried
+    by this tool (a number that would be wrong is worse than none), so it names the basis and
+    points to the pricing page."""
+    requests = recommender_hourly_requests(min_rps)
+    return (
+        f"bills every hour while ACTIVE for the greater of {requests:,} "
+        f"requests ({min_rps} min RPS x 3,600) and the requests actually made, plus its training "
+        f"and the automatic retraining every 7 days; per-request and training prices: "
+        f"{PRICING_URL} (basis: {RECOMMENDER_PRICING_GUIDE}); `recommenders stop` pauses the "
+        "billing, `clean-cloud` deletes it"
+    )
+
+
 # --- Real-time events and batch recommendations (`events`, `batch`) ---------------------------
 #
 # PutEvents is billed as data ingestion (the pricing page's "Data ingestion", per GB, for bulk

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from ..arns import arn_name
 from ..console import info
+from ..data.prepared import check_prepared_domain
 from ..errors import CloudError, ConfigError
 from .clients import AwsCallError
 from .context import WorkflowContext
@@ -194,6 +195,9 @@ def role_created_at(ctx: WorkflowContext) -> float | None:
 
 
 def uploaded_files(ctx: WorkflowContext, data_dir: Path) -> list[UploadedFile]:
+    """The uploaded files to import: refused, before any job, when the data directory's files
+    were prepared for another domain than the stack's dataset group."""
+    check_prepared_domain(data_dir, ctx.outputs.domain)
     manifest = read_manifest(data_dir)
     entries = [e for dtype, e in manifest.items() if dtype in ctx.outputs.dataset_arns]
     if not entries:

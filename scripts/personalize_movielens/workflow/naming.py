@@ -91,3 +91,9 @@ def campaign_name(solution: str) -> str:
 def tool_prefix(dataset_group_arn: str) -> str:
     """What every solution and campaign the tool creates starts with (used by clean-cloud)."""
     return f"{arn_name(dataset_group_arn)}-"
+
+
+def recommender_name(dataset_group_arn: str, recipe: str) -> str:
+    """`<dataset group>-<recipe without aws->` (`movielens-vod-top-picks`): one recommender per
+    use case and dataset group, starting with `tool_prefix` like the solutions."""
+    return solution_name(dataset_group_arn, recipe)

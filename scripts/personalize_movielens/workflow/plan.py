@@ -123,7 +123,7 @@ class Plan:
         elif operation.startswith("Delete") and target is not None:
             self.deleted.add(target)
             self.resources.pop(target, None)
-        elif operation.startswith(("Update", "Stop")) and target is not None:
+        elif operation.startswith(("Update", "Stop", "Start")) and target is not None:
             self.resources[target] = {**self.resources.get(target, {}), **params}
             self.resources[target]["status"] = PLANNED
         return response

@@ -15,6 +15,7 @@ from .deploy import DeployResult
 from .imports import ImportReport
 from .plan import PLANNED
 from .recommend import Recommendations
+from .recommenders import RecommenderInfo, RecommendersResult
 from .status import SolutionInfo, StatusReport, every
 from .training import TrainResult
 from .upload import UploadReport
@@ -121,6 +122,10 @@ def status_table(report: StatusReport) -> Table:
                 f"{metric_label(k)}={sol.metrics[k]:.4f}" for k in sorted(shown, key=_metric_order)
             )
             table.add_row("  metrics", "", "", text)
+    for rec in report.recommenders:
+        table.add_row(
+            "recommender", _without_group(rec.name, group), rec.status, recommender_details(rec)
+        )
     for camp in report.campaigns:
         cost = f", ~${camp.hourly_usd:.2f}/hour" if camp.hourly_usd is not None else ""
         if camp.billing and camp.hourly_usd is None:
@@ -132,6 +137,34 @@ def status_table(report: StatusReport) -> Table:
             f"{_short(camp.solution_version_arn)}, {camp.min_tps} TPS{cost}",
         )
     return table
+
+
+def recommender_details(rec: RecommenderInfo) -> str:
+    """A recommender's use case, minimum RPS and what it bills per hour while it bills."""
+    details = f"{rec.use_case or 'not made by this tool'}, {rec.min_rps or '-'} min RPS"
+    if rec.hourly_requests is not None:
+        details += f", bills >= {rec.hourly_requests:,} requests/hour"
+    if rec.failure_reason:
+        details += f": {rec.failure_reason}"
+    return details
+
+
+def recommenders_table(result: RecommendersResult) -> Table:
+    """One row per recommender: name, status, action, details."""
+    table = Table(title="Recommenders")
+    for column in ("name", "status", "action", "details"):
+        table.add_column(column)
+    for rec in result.recommenders:
+        table.add_row(rec.name, rec.status, rec.action, recommender_details(rec))
+    return table
+
+
+def recommenders_lines(result: RecommendersResult) -> list[str]:
+    if not result.recommenders:
+        return ["No recommenders in the dataset group (`recommenders create` makes them)."]
+    if result.planned is not None:
+        return ["A dry run: nothing was created, changed, stopped or started."]
+    return []
 
 
 def billing_summary(report: StatusReport) -> list[str]:
@@ -168,6 +201,8 @@ def cleanup_lines(report: CleanupReport) -> list[str]:
     deleted = len(report.campaigns) + len(report.solutions)
     verb = "Would delete" if report.planned is not None else "Deleted"
     lines = [f"{verb} {deleted} campaign(s) and solution(s) made by this tool."]
+    if report.recommenders:
+        lines.insert(0, f"{verb} {len(report.recommenders)} recommender(s) made by this tool.")
     if report.object_versions or report.aborted_uploads:
         lines.append(
             f"{verb} {report.object_versions} object version(s) and "

@@ -1,4 +1,5 @@
-"""Finding what exists: import jobs, solutions, versions, campaigns of the dataset group.
+"""Finding what exists: import jobs, solutions, versions, campaigns, recommenders and filters of the
+dataset group.
 
 Shared by import, train, deploy, recommend, status and clean-cloud, so each asks the service the
 same way and a rerun always starts from what is really there. Lists are newest first.
@@ -105,3 +106,24 @@ def latest_import_time(ctx: WorkflowContext) -> dt.datetime | None:
         if job["status"] == "ACTIVE"
     ]
     return max(finished, default=None)
+
+
+def list_recommenders(ctx: WorkflowContext) -> list[dict[str, Any]]:
+    """Every recommender of the dataset group (a Domain dataset group's real-time endpoints)."""
+    pages = ctx.clients.personalize.get_paginator("list_recommenders")
+    group = ctx.outputs.dataset_group_arn
+    return newest_first(
+        [r for page in pages.paginate(datasetGroupArn=group) for r in page.get("recommenders", [])]
+    )
+
+
+def describe_recommender(ctx: WorkflowContext, recommender_arn: str) -> dict[str, Any] | None:
+    personalize = ctx.clients.personalize
+    return _found(
+        lambda: personalize.describe_recommender(recommenderArn=recommender_arn)["recommender"]
+    )
+
+
+def describe_filter(ctx: WorkflowContext, filter_arn: str) -> dict[str, Any] | None:
+    personalize = ctx.clients.personalize
+    return _found(lambda: personalize.describe_filter(filterArn=filter_arn)["filter"])

@@ -17,12 +17,14 @@ from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import PRICES_AS_OF, TRAINING_PER_HOUR, campaign_hourly, prices_known, unknown_price
 from .naming import recipe_name
+from .recommenders import VIDEO_ON_DEMAND, RecommenderInfo, info_of
 from .resources import (
     describe_campaign,
     describe_solution,
     is_not_found,
     list_campaigns,
     list_import_jobs,
+    list_recommenders,
     list_solutions,
     list_versions,
     solution_metrics,
@@ -95,11 +97,13 @@ class StatusReport:
     datasets: list[DatasetInfo] = field(default_factory=list)
     solutions: list[SolutionInfo] = field(default_factory=list)
     campaigns: list[CampaignInfo] = field(default_factory=list)
+    #: A VIDEO_ON_DEMAND dataset group's recommenders (none listed for a custom one).
+    recommenders: list[RecommenderInfo] = field(default_factory=list)
     billing_now: list[str] = field(default_factory=list)
     prices_as_of: str = PRICES_AS_OF
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "recommenders": [r.to_json() for r in self.recommenders]}
 
 
 def _dataset(ctx: WorkflowContext, dtype: str, arn: str) -> DatasetInfo:
@@ -178,7 +182,13 @@ def _campaign(ctx: WorkflowContext, summary: Mapping[str, Any], recipe: str) -> 
 
 
 def billing_lines(report: StatusReport) -> list[str]:
-    lines = []
+    lines = [
+        f"recommender {r.name}: at least {r.hourly_requests:,} requests/hour "
+        f"({r.min_rps or 1} min RPS; more if more are made) plus its weekly retraining, until "
+        "stopped or deleted"
+        for r in report.recommenders
+        if r.hourly_requests is not None
+    ]
     for campaign in report.campaigns:
         if campaign.hourly_usd is not None:
             lines.append(
@@ -249,5 +259,7 @@ def fetch_status(ctx: WorkflowContext) -> StatusReport:
         report.campaigns += [
             _campaign(ctx, c, recipe) for c in list_campaigns(ctx, summary["solutionArn"])
         ]
+    if outputs.domain == VIDEO_ON_DEMAND:
+        report.recommenders = [info_of(ctx, r) for r in list_recommenders(ctx)]
     report.billing_now = billing_lines(report)
     return report

@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # boto3 is imported when first used, not at every CLI start
 
 from ..console import info
 from ..data.layout import INTERACTIONS_FILE
+from ..data.prepared import check_prepared_domain
 from ..errors import DataError
 from .clients import AwsCallError
 from .context import WorkflowContext
@@ -67,12 +68,14 @@ class UploadReport:
 
 
 def find_data_files(ctx: WorkflowContext, data_dir: Path) -> dict[str, Path]:
-    """Dataset type -> prepared file, for the dataset types the stack has."""
+    """Dataset type -> prepared file, for the dataset types the stack has. Files prepared for
+    another domain than the stack's dataset group are refused, before anything is sent."""
     if not (data_dir / INTERACTIONS_FILE).is_file():
         raise DataError(
             f"{data_dir / INTERACTIONS_FILE}: not found.",
             hint="Run `personalize-movielens data prepare` first.",
         )
+    check_prepared_domain(data_dir, ctx.outputs.domain)
     found = {}
     for name, dtype in DATA_FILES.items():
         path = data_dir / name

@@ -28,6 +28,12 @@ IN_PROGRESS = frozenset(
         "UPDATE PENDING",
         "UPDATE IN_PROGRESS",
         "CREATE STOPPING",
+        # A recommender's stop and start (DescribeRecommender: STOP PENDING > STOP IN_PROGRESS >
+        # INACTIVE > START PENDING > START IN_PROGRESS > ACTIVE).
+        "STOP PENDING",
+        "STOP IN_PROGRESS",
+        "START PENDING",
+        "START IN_PROGRESS",
     }
 )
 #: Error codes worth polling through (on top of botocore's own retries).

@@ -150,14 +150,24 @@ module "dataset_group" {
   source = "../../modules/dataset-group"
 
   name = local.name
-  # Schemas the modules ship, by name: a copy of this example needs no schema files.
+  # A VIDEO_ON_DEMAND dataset group (recommenders instead of solutions and campaigns), with the
+  # domain's schemas the modules ship, by name: a copy of this example needs no schema files.
+  domain = "VIDEO_ON_DEMAND"
   datasets = {
-    Interactions = "interactions_event_value"
-    Items        = "items"
+    Interactions = "video_on_demand_interactions"
+    Items        = "video_on_demand_items"
   }
   kms_key_arn = aws_kms_key.this.arn
   role_arn    = module.personalize_role.role_arn
   tags        = local.tags
+
+  # Filters, by short name (each named NAME-<short name>); recommendation requests name them.
+  filters = {
+    unwatched = "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"Watch\")"
+    genre     = "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)"
+  }
+  # The tracking ID PutEvents needs: free to keep, events billed per GB ingested.
+  enable_event_tracker = true
 
   # Personalize checks the key policy when it creates the dataset group.
   depends_on = [aws_kms_key_policy.this]

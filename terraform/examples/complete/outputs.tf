@@ -42,3 +42,18 @@ output "kms_key_arn" {
   description = "ARN of the customer managed KMS key created by the example."
   value       = aws_kms_key.this.arn
 }
+
+output "filter_arns" {
+  description = "Map of short filter name to filter ARN."
+  value       = module.dataset_group.filter_arns
+}
+
+output "event_tracker_arn" {
+  description = "ARN of the event tracker."
+  value       = module.dataset_group.event_tracker_arn
+}
+
+output "event_tracking_id" {
+  description = "Tracking ID that PutEvents requests carry."
+  value       = module.dataset_group.event_tracking_id
+}

@@ -80,3 +80,40 @@ resource "awscc_personalize_dataset" "this" {
     ignore_changes = [tags]
   }
 }
+
+resource "awscc_personalize_filter" "this" {
+  for_each = var.filters
+
+  # create-only: name(var.name), dataset_group_arn(awscc_personalize_dataset_group.this),
+  # filter_expression(each.value): Personalize cannot update a filter; a new expression is a
+  # new filter. A filter holds no data, so the replacement loses nothing (`make plan` lets it
+  # through); recommendation requests that name it fail only while it is being recreated.
+  name              = "${var.name}-${each.key}"
+  dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn
+  filter_expression = each.value
+  tags              = local.tags
+
+  # CreateFilter checks the expression against the datasets' schemas: they must exist first.
+  depends_on = [awscc_personalize_dataset.this]
+
+  lifecycle {
+    precondition {
+      condition     = length("${var.name}-${each.key}") <= 63
+      error_message = "Filter name ${var.name}-${each.key} is longer than Personalize's 63 characters: shorten the filter's short name."
+    }
+  }
+}
+
+resource "awscc_personalize_event_tracker" "this" {
+  count = var.enable_event_tracker ? 1 : 0
+
+  # create-only: name(var.name), dataset_group_arn(awscc_personalize_dataset_group.this): the
+  # tracker belongs to its dataset group. Replacing it issues a new tracking ID (the stack's
+  # output) but loses no data: recorded events are already in the Interactions dataset.
+  name              = "${var.name}-events"
+  dataset_group_arn = awscc_personalize_dataset_group.this.dataset_group_arn
+  tags              = local.tags
+
+  # PutEvents appends to the Interactions dataset: the tracker is useful only once it exists.
+  depends_on = [awscc_personalize_dataset.this]
+}

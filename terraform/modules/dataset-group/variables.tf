@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "datasets" {
-  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (interactions, interactions_event_value, items) or the path of your own .json file. Interactions is required."
+  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (interactions, interactions_event_value, items, and for a VIDEO_ON_DEMAND group video_on_demand_interactions, video_on_demand_items) or the path of your own .json file. Interactions is required."
   type        = map(string)
 
   validation {
@@ -18,8 +18,8 @@ variable "datasets" {
   }
 
   validation {
-    condition     = alltrue([for schema in values(var.datasets) : contains(["interactions", "interactions_event_value", "items"], schema) || can(regex("\\.json$", schema))])
-    error_message = "Every datasets value must name a bundled schema (interactions, interactions_event_value, items) or be the path of a schema .json file."
+    condition     = alltrue([for schema in values(var.datasets) : contains(["interactions", "interactions_event_value", "items", "video_on_demand_interactions", "video_on_demand_items"], schema) || can(regex("\\.json$", schema))])
+    error_message = "Every datasets value must name a bundled schema (interactions, interactions_event_value, items, video_on_demand_interactions, video_on_demand_items) or be the path of a schema .json file."
   }
 }
 
@@ -60,4 +60,26 @@ variable "tags" {
   description = "Tags for the dataset group, schemas and datasets (awscc has no provider default tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "filters" {
+  description = "Map of short filter name to Personalize filter expression; each becomes a filter named NAME-<short name> (at most 63 characters in all). At most 10 (Personalize's quota per dataset group); an expression is 1-2500 characters. A changed expression replaces its filter (no data is lost)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = length(var.filters) <= 10 && alltrue([for name in keys(var.filters) : can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,61}$", name))])
+    error_message = "The filters map holds at most 10 filters, named by 1-62 letters, digits, \"-\" or \"_\", starting with a letter or digit."
+  }
+
+  validation {
+    condition     = alltrue([for expression in values(var.filters) : length(expression) >= 1 && length(expression) <= 2500])
+    error_message = "Every filter expression must be 1-2500 characters."
+  }
+}
+
+variable "enable_event_tracker" {
+  description = "Create the dataset group's event tracker, whose tracking ID PutEvents needs (Personalize allows one per dataset group). Creating it is free; ingested events are billed per GB."
+  type        = bool
+  default     = false
 }

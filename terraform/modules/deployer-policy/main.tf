@@ -40,6 +40,11 @@ locals {
   # Import jobs are named by the tool (personalize-movielens data import), not by the stack:
   # the datasets' read handler describes them once they exist.
   import_job_arns = "${local.personalize}:dataset-import-job/*"
+  # Filters are named NAME_PREFIX-<short name>, the short names being the root stack's
+  # `filters` map (its defaults or the caller's): scoped to the stack's prefix.
+  filter_arns = "${local.personalize}:filter/${var.name_prefix}-*"
+  # The event tracker is named NAME_PREFIX-events (modules/dataset-group).
+  event_tracker_arn = "${local.personalize}:event-tracker/${var.name_prefix}-events"
 }
 
 # --- S3: the data bucket and its configuration resources ------------------------------------
@@ -239,6 +244,13 @@ data "aws_iam_policy_document" "personalize_read" {
   }
 
   statement {
+    sid       = "FiltersRead"
+    effect    = "Allow"
+    actions   = ["personalize:DescribeFilter"]
+    resources = [local.filter_arns]
+  }
+
+  statement {
     sid       = "PersonalizeListAndTagsRead"
     effect    = "Allow"
     actions   = ["personalize:ListDatasetImportJobs", "personalize:ListTagsForResource"]
@@ -275,9 +287,18 @@ data "aws_iam_policy_document" "personalize_write" {
   }
 
   statement {
-    sid       = "PersonalizeTagOnCreate"
+    sid       = "FiltersWrite"
     effect    = "Allow"
-    actions   = ["personalize:TagResource"]
+    actions   = ["personalize:CreateFilter", "personalize:DeleteFilter"]
+    resources = [local.filter_arns]
+  }
+
+  statement {
+    sid    = "PersonalizeTags"
+    effect = "Allow"
+    # Filters and the event tracker take tag changes in place (their schemas' tagUpdatable):
+    # their update handlers call UntagResource too.
+    actions   = ["personalize:TagResource", "personalize:UntagResource"]
     resources = ["*"]
 
     condition {
@@ -288,16 +309,42 @@ data "aws_iam_policy_document" "personalize_write" {
   }
 }
 
+# Only when the root stack has its event tracker (enable_event_tracker, on by default).
+data "aws_iam_policy_document" "event_tracker_read" {
+  count = var.enable_event_tracker ? 1 : 0
+
+  statement {
+    sid       = "EventTrackerRead"
+    effect    = "Allow"
+    actions   = ["personalize:DescribeEventTracker"]
+    resources = [local.event_tracker_arn]
+  }
+}
+
+data "aws_iam_policy_document" "event_tracker_write" {
+  count = var.enable_event_tracker ? 1 : 0
+
+  statement {
+    sid       = "EventTrackerWrite"
+    effect    = "Allow"
+    actions   = ["personalize:CreateEventTracker", "personalize:DeleteEventTracker"]
+    resources = [local.event_tracker_arn]
+  }
+}
+
 # --- The policies --------------------------------------------------------------------------
 
 # terraform plan (refresh): the read-only subset.
 data "aws_iam_policy_document" "plan" {
-  source_policy_documents = [
-    data.aws_iam_policy_document.s3_read.json,
-    data.aws_iam_policy_document.iam_read.json,
-    data.aws_iam_policy_document.cloud_control_read.json,
-    data.aws_iam_policy_document.personalize_read.json,
-  ]
+  source_policy_documents = concat(
+    [
+      data.aws_iam_policy_document.s3_read.json,
+      data.aws_iam_policy_document.iam_read.json,
+      data.aws_iam_policy_document.cloud_control_read.json,
+      data.aws_iam_policy_document.personalize_read.json,
+    ],
+    data.aws_iam_policy_document.event_tracker_read[*].json,
+  )
 }
 
 # terraform apply and destroy.
@@ -319,5 +366,7 @@ data "aws_iam_policy_document" "this" {
       data.aws_iam_policy_document.personalize_read.json,
       data.aws_iam_policy_document.personalize_write.json,
     ],
+    data.aws_iam_policy_document.event_tracker_read[*].json,
+    data.aws_iam_policy_document.event_tracker_write[*].json,
   )
 }

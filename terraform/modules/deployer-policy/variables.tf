@@ -41,3 +41,9 @@ variable "enable_force_destroy_bucket" {
   type        = bool
   default     = false
 }
+
+variable "enable_event_tracker" {
+  description = "The root stack is applied with enable_event_tracker = true (its default): grant creating, describing and deleting its event tracker."
+  type        = bool
+  default     = true
+}

@@ -28,6 +28,7 @@ class FaultConfig:
     fail_imports: bool = False
     fail_training: bool = False
     fail_campaigns: bool = False
+    fail_filters: bool = False
     failure_reason: str = DEFAULT_FAILURE_REASON
     seed: int | None = None
 
@@ -82,7 +83,7 @@ class Faults:
                 )
 
     def job_failure(self, kind: str) -> str | None:
-        """The forced failure reason for a job of `kind` (imports, training, campaigns)."""
+        """The forced failure reason for a job of `kind` (imports, training, campaigns, filters)."""
         config = self.config
         if getattr(config, f"fail_{kind}", False):
             return config.failure_reason

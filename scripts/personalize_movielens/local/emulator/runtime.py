@@ -1,5 +1,6 @@
 """Personalize Runtime: GetRecommendations and GetPersonalizedRanking from a campaign's trained
-solution version.
+solution version, and GetRecommendations from a recommender's model (its use case decides what
+the request must give, `emulator/use_cases.py`).
 
 The recipe type of the campaign's solution decides the operation, as the API reference says:
 USER_PERSONALIZATION campaigns take a userId, RELATED_ITEMS campaigns an itemId, and "Campaigns
@@ -7,8 +8,21 @@ that are backed by a solution created using a recipe of type PERSONALIZED_RANKIN
 GetPersonalizedRanking API". Answers carry a score only where the guide says the recipe has one.
 
 A trained model never changes, so each model keeps the item lists of its latest GetRecommendations
-questions (user or item, numResults) as JSON text: a question asked again is answered without
-scoring again, with a recommendationId of its own.
+questions (user or item, numResults, the user's recorded events) as JSON text: a question asked
+again is answered without scoring again, with a recommendationId of its own. A filtered question
+is never cached: what a filter lets through changes with the data (imports, events).
+
+Filters (filterArn, filterValues) apply at one point, `ranked`, after the model ranks and before
+the list is cut to numResults, so every path that ranks through it (campaigns, recommenders,
+batch inference jobs) is filtered.
+
+Events recorded with PutEvents (`events.py`) change a user's next recommendations without
+retraining where the guide says so (recording-events.html: "This does not require retraining the
+model (unless you are using the SIMS or Popularity-Count recipes for custom solutions). Instead,
+Amazon Personalize adds the new recorded event data to the user's history"): for the
+User-Personalization and Personalized-Ranking recipes (and their v2), the model ranks with the
+user's recorded events appended to their history; similar-items and popularity-count answer
+from the trained model alone. A new event makes a new question, so no cached answer is stale.
 """
 
 from __future__ import annotations
@@ -19,11 +33,15 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput, not_found
+from .events import recorded_events
+from .filtering import Applied, applied_filter
 from .service import Emulator
-from .training import Model, Ranked
+from .training import Model, Ranked, recipe_name
+from .use_cases import USE_CASES, answer
 
 DEFAULT_RESULTS = 25
 MAX_RESULTS = 500
@@ -32,6 +50,16 @@ MAX_INPUT_ITEMS = 500
 RANKING = "PERSONALIZED_RANKING"
 #: GetRecommendations answers kept per model (the most recently asked): about 1 KB each.
 CACHED_ANSWERS = 4096
+#: Recipes that use recorded events at once ("real-time personalization"), as listed in
+#: recording-events.html#recorded-events-influence-recommendations.
+REALTIME_RECIPES = frozenset(
+    {
+        "aws-user-personalization",
+        "aws-user-personalization-v2",
+        "aws-personalized-ranking",
+        "aws-personalized-ranking-v2",
+    }
+)
 
 
 class JsonText(str):
@@ -39,21 +67,21 @@ class JsonText(str):
 
 
 class _Answers:
-    """A model's latest GetRecommendations item lists, as JSON text. A trained model never
-    changes (filters are refused), so the same question always has the same answer."""
+    """A model's latest unfiltered GetRecommendations item lists, as JSON text. A trained model
+    never changes, so the same question always has the same answer."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._texts: OrderedDict[tuple[str, str, int], str] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, ...], str] = OrderedDict()
 
-    def get(self, key: tuple[str, str, int]) -> str | None:
+    def get(self, key: tuple[str, ...]) -> str | None:
         with self._lock:
             text = self._texts.get(key)
             if text is not None:
                 self._texts.move_to_end(key)
             return text
 
-    def put(self, key: tuple[str, str, int], text: str) -> None:
+    def put(self, key: tuple[str, ...], text: str) -> None:
         with self._lock:
             self._texts[key] = text
             if len(self._texts) > CACHED_ANSWERS:
@@ -74,14 +102,8 @@ def _answers(model: Model) -> _Answers:
 
 def _model(emu: Emulator, p: dict[str, Any]) -> Model:
     """The model the request's ACTIVE campaign serves."""
-    if p.get("recommenderArn") and not p.get("campaignArn"):
-        raise InvalidInput(
-            "Recommenders (domain dataset groups) are not emulated; pass campaignArn."
-        )
     if not p.get("campaignArn"):
         raise InvalidInput("campaignArn is required.")
-    if p.get("filterArn"):
-        raise InvalidInput("Filters are not supported by the local emulator.")
     arn = p["campaignArn"]
     with emu.store.lock:
         campaign = emu.store.find("campaign", arn)
@@ -95,6 +117,106 @@ def _model(emu: Emulator, p: dict[str, Any]) -> Model:
     return model
 
 
+@dataclass(frozen=True)
+class _Source:
+    """What answers a GetRecommendations request: a campaign's or a recommender's model, how
+    it ranks for the request, whether its answers show scores, and its dataset group (whose
+    filters the request may name)."""
+
+    model: Model
+    rank: Callable[[int], Ranked]
+    scored: bool
+    #: The request's members that decide its answer (with numResults): the cache key.
+    key: tuple[str, ...]
+    dataset_group_arn: str
+
+
+def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
+    """The campaign's model, with the user's recorded events where its recipe uses them."""
+    model = _model(emu, p)
+    if model.recipe_type == RANKING:
+        raise InvalidInput(
+            f"Campaign {p['campaignArn']} serves a solution of recipe type {RANKING} "
+            f"({model.recipe}): rank items with GetPersonalizedRanking (userId, inputList)."
+        )
+    group = _dataset_group(emu, p)
+    recent = []
+    if p.get("userId") and model.recipe_type != "RELATED_ITEMS":
+        recent = recent_items(emu, model, group, p["userId"])
+    return model_source(model, p, group, recent, "campaign")
+
+
+def model_source(
+    model: Model, p: dict[str, Any], group_arn: str, recent: list[str], what: str
+) -> _Source:
+    """A solution version's model answering `p`: USER_PERSONALIZATION recipes need userId,
+    RELATED_ITEMS recipes need itemId; `recent` items join the user's history."""
+    field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
+    if not p.get(field):
+        raise InvalidInput(f"{field} is required for a {model.recipe} {what}.")
+    key = str(p[field])
+
+    def rank(n: int) -> Ranked:
+        if field == "itemId":
+            return list(model.related(key, n))
+        return list(model.for_user(key, n, recent))
+
+    return _Source(model, rank, model.shows_scores, (field, key, *recent), group_arn)
+
+
+def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
+    """An ACTIVE recommender's model; its use case decides whether userId and itemId are
+    required. How scores work: "Amazon Personalize doesn't show scores for domain
+    recommenders"."""
+    arn = p["recommenderArn"]
+    with emu.store.lock:
+        recommender = emu.store.find("recommender", arn)
+        if recommender is None:
+            raise not_found(arn)
+        if recommender["status"] != "ACTIVE":
+            raise InvalidInput(
+                f"Recommender {arn} is in status {recommender['status']}, not ACTIVE."
+            )
+        model = emu.store.models.get(arn)
+        group = str(recommender["datasetGroupArn"])
+    if not isinstance(model, Model):
+        raise not_found(arn)
+    name = recipe_name(recommender["recipeArn"])
+    use_case = USE_CASES[name]
+    for field, need in (("userId", use_case.user_id), ("itemId", use_case.item_id)):
+        if need == "required" and not p.get(field):
+            raise InvalidInput(f"{field} is required for a recommender of use case {name}.")
+    user, item = p.get("userId", ""), p.get("itemId", "")
+    return _Source(
+        model, lambda n: answer(use_case, model, user, item, n), False, ("r", user, item), group
+    )
+
+
+def _dataset_group(emu: Emulator, p: dict[str, Any]) -> str:
+    """The dataset group of the request's campaign (through its solution version)."""
+    with emu.store.lock:
+        campaign = emu.store.get("campaign", p["campaignArn"])
+        version = emu.store.get("solution_version", campaign["solutionVersionArn"])
+        return str(version["datasetGroupArn"])
+
+
+def ranked(
+    rank: Callable[[int], Ranked], count: int, universe: int, applied: Applied | None = None
+) -> Ranked:
+    """The top `count` items of a ranking, the filter applied before the cut: the model ranks
+    more items until `count` pass the filter or all `universe` items are ranked. Every
+    GetRecommendations path (campaigns, recommenders) ranks through here."""
+    if applied is None:
+        return rank(count)
+    asked = count
+    while True:
+        candidates = rank(asked)
+        kept = applied.keep(candidates)
+        if len(kept) >= count or len(candidates) < asked or asked >= universe:
+            return kept[:count]
+        asked = min(asked * 4, universe)
+
+
 def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
     """itemList entries: `{itemId, score}`, or `{itemId}` where there is no score to show."""
     return [
@@ -105,31 +227,40 @@ def _items(ranked: Ranked, scored: bool) -> list[dict[str, Any]]:
     ]
 
 
-def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
-    """USER_PERSONALIZATION recipes need userId, RELATED_ITEMS recipes need itemId."""
-    model = _model(emu, p)
-    if model.recipe_type == RANKING:
-        raise InvalidInput(
-            f"Campaign {p['campaignArn']} serves a solution of recipe type {RANKING} "
-            f"({model.recipe}): rank items with GetPersonalizedRanking (userId, inputList)."
-        )
+def recent_items(emu: Emulator, model: Model, group_arn: str, user_id: str) -> list[str]:
+    """The items of the user's recorded events, oldest first, where the recipe uses them."""
+    if model.recipe not in REALTIME_RECIPES:
+        return []
+    return [event.item_id for event in recorded_events(emu, group_arn, user_id)]
+
+
+def item_list(emu: Emulator, source: _Source, p: dict[str, Any]) -> str:
+    """A GetRecommendations itemList as JSON text, for the request parameters `p` (numResults,
+    filterArn, filterValues): GetRecommendations and every line of a batch inference job answer
+    through it."""
     count = p.get("numResults") or DEFAULT_RESULTS
     if count > MAX_RESULTS:
         raise InvalidInput(f"numResults must be at most {MAX_RESULTS}.")
-    field = "itemId" if model.recipe_type == "RELATED_ITEMS" else "userId"
-    if not p.get(field):
-        raise InvalidInput(f"{field} is required for a {model.recipe} campaign.")
-    key = (field, p[field], count)
-    answers = _answers(model)
-    items = answers.get(key)
-    if items is None:
-        ranked: Ranked
-        if field == "itemId":
-            ranked = list(model.related(p["itemId"], count))
-        else:
-            ranked = list(model.for_user(p["userId"], count))
-        items = json.dumps(_items(ranked, model.shows_scores))
-        answers.put(key, items)
+    universe = len(source.model.items)
+    applied = applied_filter(emu, p, source.dataset_group_arn, p.get("userId"), p.get("itemId"))
+    if applied is not None:  # filtered answers follow new data: never cached
+        return json.dumps(_items(ranked(source.rank, count, universe, applied), source.scored))
+    key = (*source.key, str(count))
+    answers = _answers(source.model)
+    cached = answers.get(key)
+    if cached is None:
+        cached = json.dumps(_items(ranked(source.rank, count, universe), source.scored))
+        answers.put(key, cached)
+    return cached
+
+
+def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
+    """From a campaign (campaignArn) or a recommender (recommenderArn), never both; the same
+    ranking and answer for either."""
+    if p.get("campaignArn") and p.get("recommenderArn"):
+        raise InvalidInput("Specify either campaignArn or recommenderArn, not both.")
+    pick = _recommender_source if p.get("recommenderArn") else _campaign_source
+    items = item_list(emu, pick(emu, p), p)
     recommendation = json.dumps(f"RID-{uuid.uuid4()}")
     return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')
 
@@ -148,8 +279,13 @@ def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]
     items = p.get("inputList") or []
     if len(items) > MAX_INPUT_ITEMS:
         raise InvalidInput(f"inputList must hold at most {MAX_INPUT_ITEMS} items.")
+    recent = recent_items(emu, model, _dataset_group(emu, p), p["userId"])
+    ranking = model.rank(p["userId"], items, recent)
+    applied = applied_filter(emu, p, _dataset_group(emu, p), p["userId"], None)
+    if applied is not None:
+        ranking = applied.keep(ranking)
     return {
-        "personalizedRanking": _items(model.rank(p["userId"], items), scored=True),
+        "personalizedRanking": _items(ranking, scored=True),
         "recommendationId": f"RID-{uuid.uuid4()}",
     }
 

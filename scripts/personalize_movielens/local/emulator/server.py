@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from . import controlplane, runtime
+from . import controlplane, events, runtime
 from .errors import ApiError, InvalidInput
 from .faults import FaultConfig
 from .service import Emulator
 from .validation import error_statuses, service_model, validate
 
 CONTROL_SERVICE, RUNTIME_SERVICE = "personalize", "personalize-runtime"
+EVENTS_SERVICE = events.SERVICE
 TARGET_PREFIX = "AmazonPersonalize."
 ADMIN_PREFIX = "/_emulator/"
 #: Limits on a request's header lines, as http.server's (and http.client's) own.
@@ -41,9 +42,15 @@ RUNTIME_ROUTES = {
     service_model(RUNTIME_SERVICE).operation_model(name).http["requestUri"]: name
     for name in runtime.HANDLERS
 }
+#: REST-JSON events routes (personalize-events: PutEvents), on the same port as the runtime.
+EVENTS_ROUTES = {
+    service_model(EVENTS_SERVICE).operation_model(name).http["requestUri"]: name
+    for name in events.HANDLERS
+}
 #: HTTP status of each error whose shape names one in botocore's models (see validation.py).
 CONTROL_STATUSES = error_statuses(CONTROL_SERVICE)
 RUNTIME_STATUSES = error_statuses(RUNTIME_SERVICE)
+EVENTS_STATUSES = error_statuses(EVENTS_SERVICE)
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 
 
@@ -81,6 +88,11 @@ def _json(body: Any, status: int = 200, content_type: str = "application/x-amz-j
     return Answer(status, headers, data)
 
 
+def _empty() -> Answer:
+    """200 with an empty body (PutEvents: "an HTTP 200 response with an empty HTTP body")."""
+    return Answer(200, [("Content-Length", "0"), ("x-amzn-RequestId", str(uuid.uuid4()))], b"")
+
+
 def _error(exc: ApiError, rest: bool, statuses: dict[str, int] | None = None) -> Answer:
     """The error answer; a modelled error gets the HTTP status its service model names."""
     body = {"__type": exc.code, "message": exc.message}
@@ -99,8 +111,10 @@ class EmulatorApp:
     def answer(
         self, method: str, path: str, target: str, body: bytes, authorization: str
     ) -> Answer:
-        """A control-plane (JSON 1.1, `target` set) or runtime (REST-JSON) request's answer."""
+        """A control-plane (JSON 1.1, `target` set), runtime or events (REST-JSON, routed by
+        path) request's answer."""
         rest = not target
+        rest_statuses = RUNTIME_STATUSES
         try:
             try:
                 params = json.loads(body or b"{}")
@@ -121,6 +135,13 @@ class EmulatorApp:
                 self.emu.faults.check(operation)
                 validate(CONTROL_SERVICE, operation, params)
                 return _json(handler(self.emu, params, _region(authorization, self.emu.region)))
+            if path in EVENTS_ROUTES and method == "POST":
+                rest_statuses = EVENTS_STATUSES
+                operation = EVENTS_ROUTES[path]
+                self.emu.faults.check(operation)
+                validate(EVENTS_SERVICE, operation, params)
+                events.HANDLERS[operation](self.emu, params)
+                return _empty()
             route = RUNTIME_ROUTES.get(path)
             if route is None or method != "POST":
                 raise ApiError(
@@ -132,7 +153,7 @@ class EmulatorApp:
             validate(RUNTIME_SERVICE, route, params)
             return _json(runtime.HANDLERS[route](self.emu, params), content_type="application/json")
         except ApiError as exc:
-            return _error(exc, rest, RUNTIME_STATUSES if rest else CONTROL_STATUSES)
+            return _error(exc, rest, rest_statuses if rest else CONTROL_STATUSES)
         except Exception as exc:  # a bug in the emulator: answer 500, log the traceback
             traceback.print_exc()
             return _error(

@@ -28,12 +28,16 @@ from .errors import not_found
 
 #: Resource kinds, in the order a full teardown deletes them.
 KINDS = (
+    "batch_inference_job",
+    "recommender",
     "campaign",
     "solution_version",
     "solution",
+    "filter",
     "data_deletion_job",
     "dataset_export_job",
     "dataset_import_job",
+    "event_tracker",
     "dataset",
     "schema",
     "dataset_group",
@@ -74,6 +78,9 @@ class Store:
     data: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     #: solution version ARN -> trained model
     models: dict[str, Any] = field(default_factory=dict)
+    #: Interactions dataset ARN -> the events PutEvents recorded into it (`events.Recorded`:
+    #: each user's latest events, and its own Parquet files, apart from the imported rows)
+    recorded: dict[str, Any] = field(default_factory=dict)
     #: file -> how many `holding` blocks read it; files left by their dataset while read
     _readers: Counter[Path] = field(default_factory=Counter, init=False, repr=False)
     _unused: set[Path] = field(default_factory=set, init=False, repr=False)
@@ -104,6 +111,17 @@ class Store:
         with self.lock:
             return list(self.resources[kind].values())
 
+    def dataset_of(self, dataset_group_arn: str, dataset_type: str) -> dict[str, Any] | None:
+        """The group's dataset of that type (a group has at most one of each), if any."""
+        with self.lock:
+            for dataset in self.resources["dataset"].values():
+                if (
+                    dataset["datasetGroupArn"] == dataset_group_arn
+                    and dataset["datasetType"] == dataset_type
+                ):
+                    return dataset
+        return None
+
     def remove(self, kind: str, arn: str, instance: dict[str, Any] | None = None) -> None:
         with self.lock:
             if instance is not None and self.resources[kind].get(arn) is not instance:
@@ -111,6 +129,7 @@ class Store:
             self.resources[kind].pop(arn, None)
             self.discard(self.data.pop(arn, ()))
             self.models.pop(arn, None)
+            self.discard(getattr(self.recorded.pop(arn, None), "files", ()))
 
     def transition(
         self,
@@ -146,6 +165,9 @@ class Store:
                 self.discard(files)
             self.data.clear()
             self.models.clear()
+            for recorded in self.recorded.values():
+                self.discard(getattr(recorded, "files", ()))
+            self.recorded.clear()
 
     # --- imported rows ---------------------------------------------------------------------
 

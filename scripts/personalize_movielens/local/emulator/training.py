@@ -157,8 +157,15 @@ class Model:
         index = self.index
         return np.array([index.get(item, -1) for item in items], dtype=np.int32)
 
-    def for_user(self, user_id: str, n: int) -> list[tuple[str, float]]:
-        return self._named(self.top(self.history(user_id), n))
+    def for_user(
+        self, user_id: str, n: int, recent: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Top `n` items for a user the model knows (or not), with `recent` (items they
+        interacted with since training: recorded events) appended to their history."""
+        history = self.history(user_id)
+        if recent:
+            history = np.concatenate([history, self.codes(recent)])
+        return self._named(self.top(history, n))
 
     def recommend(self, history: list[str], n: int) -> list[tuple[str, float]]:
         """Top `n` items for a user who interacted with `history` (oldest first), each with its
@@ -209,13 +216,17 @@ class Model:
         first = np.arange(min(len(self.items), count + len(excluded)))
         return first[~_within(first, np.sort(excluded))][:count]
 
-    def rank(self, user_id: str, items: list[str]) -> Ranked:
+    def rank(self, user_id: str, items: list[str], recent: list[str] | None = None) -> Ranked:
         """GetPersonalizedRanking: the user-personalization scores of `items` alone, summing to
-        1 over the items the model knows; items unknown to it follow, in input order, unscored."""
+        1 over the items the model knows; items unknown to it follow, in input order, unscored.
+        `recent`: items the user interacted with since training (recorded events), appended to
+        their history."""
         inputs = list(dict.fromkeys(items))
         index = self.index
         known = [item for item in inputs if item in index]
         history = self.history(user_id)
+        if recent:
+            history = np.concatenate([history, self.codes(recent)])
         candidates, raw_scores = self._raw_scores(history)
         unseen = ~_within(candidates, distinct(history))
         floor = float(raw_scores[unseen].min()) if unseen.any() else 1.0
@@ -256,6 +267,14 @@ class Model:
     def related(self, item_id: str, n: int) -> list[tuple[str, float]]:
         """Items similar to `item_id` (similar-items), popular items when it is unknown."""
         return self._named(self.related_top(self.index.get(item_id, -1), n))
+
+    def related_unseen(self, item_id: str, user_id: str, n: int) -> list[tuple[str, float]]:
+        """`related`, without the items in the user's history (a domain use case's automatic
+        filter of what the user watched): the model must be one that keeps histories."""
+        seen = distinct(self.history(user_id))
+        chosen, scores = self.related_top(self.index.get(item_id, -1), n + len(seen))
+        keep = ~_within(chosen, seen)
+        return self._named((chosen[keep][:n], scores[keep][:n]))
 
     def related_top(self, item: int, n: int) -> tuple[Index, Floats]:
         """`related` on item indices (-1 for an unknown item)."""
@@ -330,6 +349,51 @@ def apply_solution_filters(frame: AnyFrame, solution: dict[str, Any]) -> AnyFram
             raise TrainingFailure(f"eventValueThreshold {threshold!r} is not a number.") from None
         frame = frame.filter(pl.col("EVENT_VALUE") >= value)
     return frame
+
+
+def watch_events(frame: AnyFrame) -> AnyFrame:
+    """The Watch events of a VIDEO_ON_DEMAND Interactions dataset. The guide names the event
+    type `Watch` and does not say whether case matters, so `watch` counts too."""
+    return frame.filter(pl.col("EVENT_TYPE").cast(pl.String).str.to_lowercase() == "watch")
+
+
+#: Trending: the share of the interactions' time span each of the two compared windows takes.
+TRENDING_WINDOW = 0.1
+
+
+def fit_trending(frame: Frame) -> Model:
+    """Items "gaining popularity the fastest" (approximation): each item's interactions in the
+    latest tenth of the data's time span minus those in the tenth before; ties (and items not
+    seen lately) by distinct users over all time, then item ID. The answer is that list, the
+    same for everyone (a popularity model with the items in trending order)."""
+    rows = frame.lazy().select(
+        pl.col("USER_ID").cast(pl.String), pl.col("ITEM_ID").cast(pl.String), "TIMESTAMP"
+    )
+    low, high = rows.select(pl.min("TIMESTAMP"), pl.max("TIMESTAMP").alias("u")).collect().row(0)
+    span = 0 if low is None else int(high) - int(low)
+    recent_from = (high or 0) - span * TRENDING_WINDOW
+    before_from = (high or 0) - 2 * span * TRENDING_WINDOW
+    stamp = pl.col("TIMESTAMP")
+    ranked = (
+        rows.group_by("ITEM_ID")
+        .agg(
+            ((stamp > recent_from).sum().cast(pl.Int64) if span else pl.lit(0, pl.Int64)).alias(
+                "recent"
+            ),
+            ((stamp > before_from) & (stamp <= recent_from)).sum().cast(pl.Int64).alias("before"),
+            pl.col("USER_ID").n_unique().alias("users"),
+        )
+        .with_columns((pl.col("recent") - pl.col("before")).alias("gain"))
+        .sort(["gain", "users", "ITEM_ID"], descending=[True, True, False])
+        .collect(engine="streaming")
+    )
+    items = ranked.get_column("ITEM_ID").to_list()
+    users = ranked.get_column("users").cast(pl.Float64).to_numpy()
+    id_rank = np.empty(len(items), dtype=np.int32)
+    id_rank[np.argsort(np.array(items, dtype=object), kind="stable")] = np.arange(
+        len(items), dtype=np.int32
+    )
+    return Model(POPULARITY, items, users / max(float(users.sum()), 1.0), id_rank)
 
 
 def check_minimums(frame: Frame) -> None:

@@ -9,7 +9,11 @@
 | `deletion_jobs` | data deletion jobs |
 | `solutions` | solutions, solution versions and their metrics |
 | `campaigns` | campaigns |
+| `recommenders` | recommenders (Domain dataset groups' use cases) |
 | `recipes` | recipes |
+| `filters` | filters (the expression language is `emulator/filter_expression.py`) |
+| `event_trackers` | event trackers (PutEvents itself is `emulator/events.py`) |
+| `batch_jobs` | batch inference jobs |
 | `tags` | the tags of every resource that takes them |
 
 Each family module holds its resources' rules and registers one handler per operation with
@@ -21,12 +25,16 @@ docs/local-emulator.md's operations table is generated from the registry
 """
 
 from . import (
+    batch_jobs,
     campaigns,
     dataset_groups,
     datasets,
     deletion_jobs,
+    event_trackers,
     export_jobs,
+    filters,
     recipes,
+    recommenders,
     schemas,
     solutions,
     tags,
@@ -43,7 +51,11 @@ FAMILIES = (
     deletion_jobs,
     solutions,
     campaigns,
+    recommenders,
+    filters,
     recipes,
+    event_trackers,
+    batch_jobs,
     tags,
 )
 

@@ -1,7 +1,11 @@
 """Dataset groups: the container every other resource family belongs to.
 
-A group is deleted only once its datasets and solutions are gone (ResourceInUseException
-otherwise), the order `terraform destroy` and the tool's cleanup must follow.
+A group is deleted only once its datasets, solutions, recommenders and event trackers are gone
+(ResourceInUseException otherwise), the order `terraform destroy` and the tool's cleanup must
+follow. A group created with a `domain` is a Domain dataset group: its datasets take schemas of
+that domain (`datasets.py`), it takes recommenders of that domain's use cases
+(`recommenders.py`), and custom solutions too ("You can still add custom resources, such as
+solutions and solution versions trained for custom use cases", create-domain-dataset-group.html).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .common import (
     require_status,
     unique_name,
 )
+from .filters import forget_filters
 
 
 @operation("CreateDatasetGroup")
@@ -71,10 +76,14 @@ def delete_dataset_group(emu: Emulator, p: dict[str, Any], region: str) -> dict[
         require_status(group, arn, SETTLED, "dataset group")
         datasets = [d for d in emu.store.all("dataset") if d["datasetGroupArn"] == arn]
         solutions = [s for s in emu.store.all("solution") if s["datasetGroupArn"] == arn]
-        if datasets or solutions:
+        recommenders = [r for r in emu.store.all("recommender") if r["datasetGroupArn"] == arn]
+        trackers = [t for t in emu.store.all("event_tracker") if t["datasetGroupArn"] == arn]
+        if datasets or solutions or recommenders or trackers:
             raise InUse(
-                f"Dataset group {arn} still has {len(datasets)} dataset(s) and "
-                f"{len(solutions)} solution(s); delete them first."
+                f"Dataset group {arn} still has {len(datasets)} dataset(s), "
+                f"{len(solutions)} solution(s), {len(recommenders)} recommender(s) and "
+                f"{len(trackers)} event tracker(s); "
+                "delete them first."
             )
-        delete(emu, "dataset_group", arn)
+        delete(emu, "dataset_group", arn, also=lambda: forget_filters(emu, arn))
     return {}

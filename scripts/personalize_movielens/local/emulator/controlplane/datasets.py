@@ -27,9 +27,12 @@ from .common import (
     require_status,
     unique_name,
 )
-from .schemas import parse_avro
+from .schemas import domain_problems, parse_avro
 
 MAX_RUNNING_IMPORTS = 5
+#: create-domain-dataset-group.html: "You can't create next best action resources, including
+#: Actions and Action Interactions datasets, in a domain dataset group."
+NOT_IN_DOMAIN_GROUPS = ("Actions", "Action_Interactions")
 #: Fields each dataset type's schema must have (the service rejects other schemas).
 REQUIRED_FIELDS = {
     "Interactions": ("USER_ID", "ITEM_ID", "TIMESTAMP"),
@@ -67,6 +70,7 @@ def create_dataset(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, A
                 f"Schema {p['schemaArn']} lacks required field(s) {', '.join(missing)} "
                 f"for a {dataset_type} dataset."
             )
+        _check_domain(group, schema_doc, dataset_type)
         arn = emu.arn(region, f"dataset/{group['name']}/{dataset_type.upper()}")
         unique_name(emu, "dataset", arn)
         emu.store.add(
@@ -84,6 +88,30 @@ def create_dataset(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, A
         )
     advance(emu, "dataset", arn)
     return {"datasetArn": arn}
+
+
+def _check_domain(group: Resource, schema_doc: Resource, dataset_type: str) -> None:
+    """A Domain dataset group takes schemas of its domain only (CreateSchema: "specify the
+    domain you chose when you created the Domain dataset group"), each fit for the type."""
+    domain, schema_domain = group.get("domain"), schema_doc.get("domain")
+    if domain and dataset_type in NOT_IN_DOMAIN_GROUPS:
+        raise InvalidInput(
+            f"A {dataset_type} dataset cannot be created in a Domain dataset group: next best "
+            "action resources are for Custom dataset groups only."
+        )
+    if domain != schema_domain:
+        raise InvalidInput(
+            f"Schema {schema_doc['schemaArn']} is for "
+            f"{f'the {schema_domain} domain' if schema_domain else 'Custom dataset groups'} "
+            f"but dataset group {group['datasetGroupArn']} is "
+            f"{f'a {domain} Domain dataset group' if domain else 'a Custom dataset group'}."
+        )
+    problems = domain_problems(schema_doc["schema"], domain, dataset_type) if domain else []
+    if problems:
+        raise InvalidInput(
+            f"Schema {schema_doc['schemaArn']} is not a valid {domain} {dataset_type} schema: "
+            f"{'; '.join(problems)}."
+        )
 
 
 @operation("DescribeDataset")

@@ -1,7 +1,16 @@
-"""Schemas: Avro documents checked when created, deleted at once (they have no status)."""
+"""Schemas: Avro documents checked when created, deleted at once (they have no status).
+
+A schema created with a `domain` must fit one of the domain's dataset types: its required fields
+with their types, and any reserved keyword it uses with the keyword's type. The rules are the
+developer guide's VIDEO-ON-DEMAND-datasets-and-schemas.html ("Reserved categorical string fields
+must have categorical set to true, while reserved string fields can't be categorical"); the
+emulator has none for ECOMMERCE, whose schemas get the general checks only.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from ....errors import DataError
@@ -21,10 +30,106 @@ def parse_avro(text: str) -> DatasetSchema:
         raise InvalidInput(f"The schema is not a valid Avro schema: {message}") from None
 
 
+@dataclass(frozen=True)
+class FieldRule:
+    """A field's required Avro type; `categorical` True: must be, False: must not be, None:
+    either; `textual`: must be a textual string."""
+
+    avro_type: str
+    categorical: bool | None = None
+    textual: bool = False
+
+    def describe(self) -> str:
+        kind = "categorical " if self.categorical else "textual " if self.textual else ""
+        return f"{kind}{self.avro_type}"
+
+
+_STRING, _LONG, _FLOAT = FieldRule("string", False), FieldRule("long"), FieldRule("float")
+_CATEGORICAL, _ANY_STRING = FieldRule("string", True), FieldRule("string")
+#: domain -> dataset type -> (required fields, reserved keywords), each with its type.
+DOMAIN_FIELDS: dict[str, dict[str, tuple[dict[str, FieldRule], dict[str, FieldRule]]]] = {
+    "VIDEO_ON_DEMAND": {
+        "Interactions": (
+            {
+                "USER_ID": _ANY_STRING,
+                "ITEM_ID": _ANY_STRING,
+                "TIMESTAMP": _LONG,
+                "EVENT_TYPE": _ANY_STRING,
+            },
+            {
+                "EVENT_VALUE": _FLOAT,
+                "IMPRESSION": _STRING,
+                "RECOMMENDATION_ID": _STRING,
+                "EVENT_ATTRIBUTION_SOURCE": _STRING,
+            },
+        ),
+        "Items": (
+            {"ITEM_ID": _ANY_STRING, "GENRES": _CATEGORICAL, "CREATION_TIMESTAMP": _LONG},
+            {
+                "PRICE": _FLOAT,
+                "DURATION": _FLOAT,
+                "GENRE_L2": _CATEGORICAL,
+                "GENRE_L3": _CATEGORICAL,
+                "AVERAGE_RATING": _FLOAT,
+                "PRODUCT_DESCRIPTION": FieldRule("string", False, textual=True),
+                "CONTENT_OWNER": _CATEGORICAL,
+                "CONTENT_CLASSIFICATION": _CATEGORICAL,
+            },
+        ),
+        "Users": ({"USER_ID": _ANY_STRING}, {"SUBSCRIPTION_MODEL": _CATEGORICAL}),
+    },
+}
+
+
+def domain_problems(text: str, domain: str, dataset_type: str) -> list[str]:
+    """What keeps the schema `text` from being a `dataset_type` schema of `domain` (empty: it
+    is one, or the emulator has no rules for the domain or type)."""
+    rules = DOMAIN_FIELDS.get(domain, {}).get(dataset_type)
+    if rules is None:
+        return []
+    required, reserved = rules
+    raw = {f.get("name"): f for f in json.loads(text).get("fields", []) if isinstance(f, dict)}
+    schema = parse_avro(text)
+    problems = [f"it lacks required field {name}" for name in required if not schema.has(name)]
+    if dataset_type == "Users" and len(schema.fields) < 2:
+        problems.append("it needs at least 1 metadata field besides USER_ID")
+    for name, rule in {**required, **reserved}.items():
+        if not schema.has(name):
+            continue
+        field = schema.field(name)
+        textual = bool(raw.get(name, {}).get("textual", False))
+        if (
+            field.avro_type != rule.avro_type
+            or (rule.categorical is not None and field.categorical != rule.categorical)
+            or textual != rule.textual
+        ):
+            problems.append(f"field {name} must be of type {rule.describe()}")
+    return problems
+
+
+def check_domain_schema(text: str, domain: str) -> None:
+    """InvalidInputException unless the schema fits a dataset type of the domain: the one its
+    record name names (Interactions, Items, Users), or else any."""
+    types = DOMAIN_FIELDS.get(domain)
+    if not types:
+        return
+    name = str(json.loads(text).get("name", ""))
+    named = [t for t in types if t.lower() == name.lower()]
+    found = {t: domain_problems(text, domain, t) for t in (named or types)}
+    if any(not problems for problems in found.values()):
+        return
+    dataset_type, problems = min(found.items(), key=lambda pair: len(pair[1]))
+    raise InvalidInput(
+        f"The schema is not a valid {domain} {dataset_type} schema: {'; '.join(problems)}."
+    )
+
+
 @operation("CreateSchema")
 def create_schema(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
     arn = emu.arn(region, f"schema/{p['name']}")
     parse_avro(p["schema"])
+    if p.get("domain"):
+        check_domain_schema(p["schema"], p["domain"])
     with emu.store.lock:
         unique_name(emu, "schema", arn)
         emu.store.add(

@@ -236,7 +236,7 @@ def delete_solution(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, 
 
 
 @contextmanager
-def _interactions(emu: Emulator, group_arn: str) -> Iterator[tuple[pl.LazyFrame, int]]:
+def group_interactions(emu: Emulator, group_arn: str) -> Iterator[tuple[pl.LazyFrame, int]]:
     """The group's interactions, read lazily from the store's files (which stay until the block
     ends), and the number of distinct items (Interactions + Items)."""
     with emu.store.lock:
@@ -267,7 +267,7 @@ def _train(emu: Emulator, version: Resource) -> None:
     if forced:
         raise training.TrainingFailure(forced)
     recipe = training.recipe_name(solution["recipeArn"])
-    with _interactions(emu, solution["datasetGroupArn"]) as (frame, catalogue):
+    with group_interactions(emu, solution["datasetGroupArn"]) as (frame, catalogue):
         frame = training.apply_solution_filters(frame, solution)
         training.check_minimums(frame)
         scores = metrics.evaluate(frame, catalogue, lambda part: training.fit(part, recipe))

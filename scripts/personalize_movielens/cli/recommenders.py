@@ -1,0 +1,136 @@
+"""`personalize-movielens recommenders ...`: the VIDEO_ON_DEMAND recommenders (create, stop,
+start, list). Each command forwards to `workflow.recommenders` and prints its one result: a
+table, or with --json the result's JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ..console import console, info
+from .options import DryRunOption, JsonOption, OutputsOption, TerraformDirOption
+from .output import print_result
+
+if TYPE_CHECKING:
+    from ..workflow.context import WorkflowContext
+    from ..workflow.recommenders import RecommendersResult
+
+app = typer.Typer(
+    help="VIDEO_ON_DEMAND recommenders: create (billed hourly while ACTIVE), stop, start, list.",
+    no_args_is_help=True,
+)
+
+NamesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Recommender names or use cases (top-picks, more-like-x, ...)."),
+]
+AllOption = Annotated[bool, typer.Option("--all", help="Every recommender of the dataset group.")]
+
+
+def _context(outputs: Path | None, terraform_dir: Path | None, dry_run: bool) -> WorkflowContext:
+    from ..workflow.context import open_context
+
+    return open_context(outputs, terraform_dir, dry_run=dry_run)
+
+
+def _show(result: RecommendersResult, json_: bool) -> None:
+    from ..workflow import render
+
+    if json_:
+        print_result(result)
+        return
+    if result.recommenders:
+        console.print(render.recommenders_table(result))
+    for line in render.recommenders_lines(result):
+        info(line)
+
+
+@app.command()
+def create(
+    use_case: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--use-case",
+            help="top-picks, because-you-watched-x, more-like-x, most-popular or trending-now; "
+            "repeat for several (default: top-picks and more-like-x).",
+        ),
+    ] = None,
+    min_rps: Annotated[
+        int,
+        typer.Option(
+            "--min-rps",
+            help="minRecommendationRequestsPerSecond: the billed minimum (the API's default: 1).",
+        ),
+    ] = 1,
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Create the use cases' recommenders (or move them to --min-rps) and wait for ACTIVE; each
+    create states its cost basis first. A rerun finds the recommenders it made.
+
+    Example: personalize-movielens recommenders create --use-case top-picks --min-rps 1
+    """
+    from ..workflow import recommenders
+
+    ctx = _context(outputs, terraform_dir, dry_run)
+    cases = use_case or list(recommenders.DEFAULT_USE_CASES)
+    _show(recommenders.create_recommenders(ctx, cases, min_rps=min_rps), json_)
+
+
+@app.command()
+def stop(
+    names: NamesArgument = None,
+    all_: AllOption = False,
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Stop recommenders: their hourly billing stops, their models stay (`start` resumes).
+
+    Example: personalize-movielens recommenders stop --all
+    """
+    from ..workflow import recommenders
+
+    ctx = _context(outputs, terraform_dir, dry_run)
+    _show(recommenders.stop_recommenders(ctx, names or [], every=all_), json_)
+
+
+@app.command()
+def start(
+    names: NamesArgument = None,
+    all_: AllOption = False,
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Start stopped recommenders (billing resumes) and wait for ACTIVE.
+
+    Example: personalize-movielens recommenders start top-picks
+    """
+    from ..workflow import recommenders
+
+    ctx = _context(outputs, terraform_dir, dry_run)
+    _show(recommenders.start_recommenders(ctx, names or [], every=all_), json_)
+
+
+@app.command("list")
+def list_(
+    json_: JsonOption = False,
+    outputs: OutputsOption = None,
+    terraform_dir: TerraformDirOption = None,
+) -> None:
+    """The dataset group's recommenders: status, minimum RPS, what each bills per hour.
+
+    Read-only, so there is no --dry-run.
+
+    Example: personalize-movielens recommenders list --json
+    """
+    from ..workflow import recommenders
+
+    _show(recommenders.list_all(_context(outputs, terraform_dir, False)), json_)
