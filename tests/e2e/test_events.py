@@ -75,3 +75,18 @@ def test_an_unknown_tracking_id_is_one_line(cli, fresh_stand_in, tmp_path) -> No
     result = cli("events", "put", "1", "2", ok=False, outputs_file=str(outputs))
     assert result.exit_code == 1
     assert "does not know the tracking ID not-a-tracker" in result.exception.one_line()
+
+
+def test_dry_runs_plan_put_events_and_record_nothing(cli, fresh_stand_in, data, tmp_path):
+    outputs = str(events_batch_stack(fresh_stand_in, tmp_path))
+    deployed(cli, data, outputs)
+    before = recommended(cli, "1", outputs, data)
+    put = cli("events", "put", "1", before[0], "--dry-run", "--json", outputs_file=outputs)
+    replay = cli(
+        "events", "replay", "--data-dir", str(data), "--limit", "20", "--dry-run", "--json",
+        outputs_file=outputs,
+    )  # fmt: skip
+    for result in (put, replay):
+        planned = json.loads(result.stdout)["planned"]
+        assert planned and {c["operation"] for c in planned} == {"PutEvents"}
+    assert recommended(cli, "1", outputs, data) == before  # nothing was recorded
