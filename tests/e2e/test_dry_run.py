@@ -19,7 +19,7 @@ SIMILAR, POPULAR = "aws-similar-items", "aws-popularity-count"
 #: Commands that need a VIDEO_ON_DEMAND stack: their dry runs are in test_recommenders.py.
 VOD_ONLY = {"recommenders create", "recommenders stop", "recommenders start"}
 #: Commands that need an event tracker or batch output (not in `local up`'s stack): their dry
-#: runs are in test_events.py and test_batch.py.
+#: runs are in test_e2e_events.py and test_e2e_batch.py.
 EVENTS_BATCH = {"events put", "events replay", "batch recommend"}
 
 
