@@ -28,7 +28,7 @@ def build_app() -> typer.Typer:
     """One sub-app per noun, and the workflow commands at the top level."""
     import typer
 
-    from . import data, local, recommenders, workflow
+    from . import batch, data, events, local, recommenders, workflow
 
     app = typer.Typer(
         name="personalize-movielens",
@@ -40,6 +40,8 @@ def build_app() -> typer.Typer:
     app.add_typer(data.app, name="data")
     app.add_typer(local.app, name="local")
     app.add_typer(recommenders.app, name="recommenders")
+    app.add_typer(events.app, name="events")
+    app.add_typer(batch.app, name="batch")
     app.add_typer(workflow.app)
     return app
 

@@ -15,8 +15,9 @@ own backoff on top (see `waiting.py`). The endpoints come from boto3's standard
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:  # boto3 is imported when first used: it costs ~0.1 s of every CLI start
     import boto3
@@ -94,6 +95,21 @@ def retry_config() -> Config:
     )
 
 
+class EventsClient(Protocol):
+    """The `personalize-events` client, typed by hand for the one call the tool makes (PutEvents,
+    whose shapes botocore's model defines; the call layer checks every call against it):
+    boto3-stubs has no personalize-events extra in this environment."""
+
+    def put_events(
+        self,
+        *,
+        trackingId: str,
+        sessionId: str,
+        eventList: Sequence[Mapping[str, Any]],
+        userId: str = ...,
+    ) -> Mapping[str, Any]: ...
+
+
 @dataclass
 class Clients:
     """The clients the workflow uses, built lazily from one session; `plan` is set for a dry run."""
@@ -121,6 +137,12 @@ class Clients:
     @property
     def runtime(self) -> PersonalizeRuntimeClient:
         client: PersonalizeRuntimeClient = self.get("personalize-runtime")
+        return client
+
+    @property
+    def events(self) -> EventsClient:
+        """personalize-events (PutEvents): `AWS_ENDPOINT_URL_PERSONALIZE_EVENTS` locally."""
+        client: EventsClient = self.get("personalize-events")
         return client
 
     @property

@@ -127,3 +127,38 @@ def recommender_cost(min_rps: int) -> str:
         f"{PRICING_URL} (basis: {RECOMMENDER_PRICING_GUIDE}); `recommenders stop` pauses the "
         "billing, `clean-cloud` deletes it"
     )
+
+
+# --- Real-time events and batch recommendations (`events`, `batch`) ---------------------------
+#
+# PutEvents is billed as data ingestion (the pricing page's "Data ingestion", per GB, for bulk
+# imports and streamed events alike): the tool states the size of what it sends. Batch
+# recommendations are billed per 1,000 recommendations a batch inference job writes (one per
+# input line: a user's list of `numResults` items), with no campaign running: the guide's
+# getting-recommendations.html: "For batch recommendations, you don't need to create a
+# campaign." The price below could not be checked against a stored copy of the pricing page on
+# the machine that wrote it: like the others it is approximate and points to PRICING_URL.
+
+#: USD per 1,000 batch recommendations (first tier, custom solutions).
+BATCH_PER_1000_RECOMMENDATIONS = 0.067
+
+
+def events_cost(payload_bytes: int) -> str:
+    """A sentence on what sending `payload_bytes` of events with PutEvents costs."""
+    usd = INGESTION_PER_GB * payload_bytes / 1e9
+    return (
+        f"~${usd:.4f} data ingestion for {payload_bytes:,} bytes of events "
+        f"(${INGESTION_PER_GB}/GB, approx., {PRICES_AS_OF}; {PRICING_URL})"
+    )
+
+
+def batch_cost(users: int) -> str:
+    """A sentence on a batch inference job for `users` users, beside what a campaign costs."""
+    usd = BATCH_PER_1000_RECOMMENDATIONS * users / 1000
+    campaign_month = CAMPAIGN_PER_TPS_HOUR * 24 * 30
+    return (
+        f"~${usd:.2f} for {users:,} recommendation lists (${BATCH_PER_1000_RECOMMENDATIONS} per "
+        f"1,000, approx., {PRICES_AS_OF}; {PRICING_URL}), billed once, with no campaign: a "
+        f"campaign bills every hour it exists, used or not (at least "
+        f"${CAMPAIGN_PER_TPS_HOUR}/TPS-hour, ~${campaign_month:.0f}/month at 1 TPS)"
+    )
