@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 
 from events_batch_stack import BATCH_OUTPUT_PREFIX, events_batch_stack
 
@@ -63,8 +64,14 @@ def test_a_rerun_reuses_the_job(cli, fresh_stand_in, data_dir, tmp_path) -> None
     assert again["job_arn"] == first["job_arn"] and again["rows"] == first["rows"] == 50
 
 
-def test_without_batch_output_it_is_one_line(cli, fresh_stand_in, data_dir) -> None:
-    result = cli("batch", "recommend", "--data-dir", str(data_dir), ok=False)
+def test_without_batch_output_it_is_one_line(cli, fresh_stand_in, data_dir, tmp_path) -> None:
+    """A stack applied with enable_batch_output = false has batch_output_prefix null."""
+    outputs = tmp_path / "no-batch-outputs.json"
+    off = replace(fresh_stand_in.outputs, batch_output_prefix=None)
+    outputs.write_text(json.dumps(off.to_json()), encoding="utf-8")
+    result = cli(
+        "batch", "recommend", "--data-dir", str(data_dir), ok=False, outputs_file=str(outputs)
+    )
     assert result.exit_code == 1
     assert "enable_batch_output" in result.exception.one_line()
 
