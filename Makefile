@@ -24,11 +24,16 @@ DATA_DIR ?= data
 # DATASET=movielens (download ml-25m from GroupLens) or DATASET=synthetic (offline, generated)
 DATASET ?= movielens
 SYNTH_RATINGS ?= 200000
+# DOMAIN=video-on-demand prepares the VIDEO_ON_DEMAND columns (for a stack applied with
+# domain = "VIDEO_ON_DEMAND"); empty: a custom dataset group's. HOLD_OUT=N keeps the N newest
+# interactions out of the import, for `personalize-movielens events replay`.
+DOMAIN ?=
+HOLD_OUT ?= 0
 TF_DIR ?= terraform
 OUTPUTS ?=
 OUTPUTS_FLAG := $(if $(OUTPUTS),--outputs $(OUTPUTS),--terraform-dir $(TF_DIR))
 
-.PHONY: help setup test lint format data bench bench-standin plan apply train deploy clean-cloud demo clean
+.PHONY: help setup test lint format data bench bench-standin bench-events-batch plan apply train deploy clean-cloud demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -73,7 +78,7 @@ data: $(RUN_STAMP) ## Prepare MovieLens (or DATASET=synthetic), upload and impor
 	elif [ ! -e $(DATA_DIR)/ml-25m.zip ]; then \
 	  $(CLI) data download --dest $(DATA_DIR)/ml-25m.zip; \
 	fi
-	$(CLI) data prepare --source $(DATA_DIR)/$(if $(filter synthetic,$(DATASET)),synthetic-ml-25m.zip,ml-25m.zip) --out-dir $(DATA_DIR)
+	$(CLI) data prepare --source $(DATA_DIR)/$(if $(filter synthetic,$(DATASET)),synthetic-ml-25m.zip,ml-25m.zip) --out-dir $(DATA_DIR) $(if $(DOMAIN),--domain $(DOMAIN)) --hold-out $(HOLD_OUT)
 	$(CLI) upload --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 	$(CLI) import --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 
@@ -97,6 +102,9 @@ bench: $(DEV_STAMP) ## Benchmarks (not part of make test): see bench/results.md
 
 bench-standin: $(DEV_STAMP) ## The stand-in at MovieLens size (import, training, memory, load)
 	$(BIN)/python bench/bench_standin.py
+
+bench-events-batch: $(DEV_STAMP) ## A batch job for every user and events replay on the stand-in
+	$(BIN)/python bench/bench_events_batch.py
 
 # The demo is synthetic unless DATASET is given on the command line (`make demo
 # DATASET=movielens`: the real ML-25M from $(DATA_DIR)/ml-25m.zip, downloaded if missing).

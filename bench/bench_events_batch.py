@@ -39,7 +39,6 @@ RECIPE = "aws-user-personalization-v2"
 HOLD_OUT = 20_000
 PACED_RATE, PACED_EVENTS = 200.0, 2_000
 SAMPLE_SECONDS = 0.05
-BATCH_OUTPUT_PREFIX = "personalize/batch-output/"
 
 
 @dataclass
@@ -131,56 +130,6 @@ def prepared(src: Path, ratings: int) -> Path:
     return out
 
 
-def with_tracker_and_batch_output(state: object, outputs_file: Path) -> Path:
-    """What the root stack adds with enable_event_tracker and enable_batch_output, which
-    `local up` does not make: an event tracker, the role and bucket policies with the batch
-    output prefix, and an outputs file naming them."""
-    from dataclasses import replace
-
-    from personalize_movielens.arns import arn_name
-    from personalize_movielens.local import provision
-    from personalize_movielens.local.policies import (
-        ROLE_POLICY_NAME,
-        bucket_policy,
-        role_policy,
-    )
-    from personalize_movielens.outputs import read_outputs_file
-
-    endpoints, region = state.endpoints, state.region  # type: ignore[attr-defined]
-    outputs = read_outputs_file(outputs_file)
-    personalize = provision.client("personalize", endpoints, region)
-    tracker = personalize.create_event_tracker(
-        name="bench-events", datasetGroupArn=outputs.dataset_group_arn
-    )
-    provision.wait_active(
-        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]),
-        "eventTracker",
-    )
-    account = outputs.personalize_role_arn.split(":")[4]
-    provision.client("iam", endpoints, region).put_role_policy(
-        RoleName=arn_name(outputs.personalize_role_arn),
-        PolicyName=ROLE_POLICY_NAME,
-        PolicyDocument=json.dumps(
-            role_policy(outputs.bucket_name, outputs.data_prefix, BATCH_OUTPUT_PREFIX)
-        ),
-    )
-    provision.client("s3", endpoints, region).put_bucket_policy(
-        Bucket=outputs.bucket_name,
-        Policy=json.dumps(
-            bucket_policy(outputs.bucket_name, outputs.data_prefix, account, BATCH_OUTPUT_PREFIX)
-        ),
-    )
-    stack = replace(
-        outputs,
-        event_tracker_arn=tracker["eventTrackerArn"],
-        event_tracking_id=tracker["trackingId"],
-        batch_output_prefix=BATCH_OUTPUT_PREFIX,
-    )
-    path = outputs_file.with_name("bench-outputs.json")
-    path.write_text(json.dumps(stack.to_json()), encoding="utf-8")
-    return path
-
-
 def run_size(ratings: int) -> SizeResult:
     from personalize_movielens.local import standin
 
@@ -189,7 +138,8 @@ def run_size(ratings: int) -> SizeResult:
     state_dir = WORK / f"standin-events-batch-{ratings}-{os.getpid()}"
     state = standin.up(state_dir, speed=1000)
     env = {**os.environ, **state.env(), **FAST_POLLING}
-    common = ["--outputs", str(with_tracker_and_batch_output(state, state.outputs_path))]
+    # local up provisions the event tracker and batch output, as the root stack does by default.
+    common = ["--outputs", str(state.outputs_path)]
     pid = state.personalize.pid
     try:
         print(f"{ratings:,} ratings: upload, import, train ...", flush=True)

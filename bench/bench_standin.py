@@ -362,11 +362,19 @@ def report(results: list[SizeResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: How every benchmark's section of results.md begins: the stand-in section ends at the next one.
+SECTION_MARKER = "<!-- bench_"
+
+
 def write_section(out: Path, section: str) -> None:
-    """Replace the stand-in section of `out` (from STANDIN_MARKER to the end), keep the rest."""
+    """Replace the stand-in section of `out` (from STANDIN_MARKER to the next benchmark's
+    marker, or the end), keep the rest."""
     text = out.read_text(encoding="utf-8") if out.exists() else ""
-    head = text.split(STANDIN_MARKER, 1)[0].rstrip("\n")
-    out.write_text((head + "\n\n" if head else "") + section, encoding="utf-8")
+    head, _, rest = text.partition(STANDIN_MARKER)
+    after = rest.find(SECTION_MARKER)
+    tail = "\n" + rest[after:] if after >= 0 else ""
+    head = head.rstrip("\n")
+    out.write_text((head + "\n\n" if head else "") + section + tail, encoding="utf-8")
 
 
 def main() -> None:

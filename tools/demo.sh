@@ -93,11 +93,14 @@ done
 FIRST_USER="${USERS%%$'\n'*}"
 
 step "Real-time events: user $FIRST_USER watches their top three, and the next answer moves on"
-TOP3="$("$CLI" recommend "$FIRST_USER" -n 3 --json "${OUTPUTS[@]}" | "$PYTHON" -c \
+echo "Before:"
+"$CLI" recommend "$FIRST_USER" -n 5 --data-dir "$DATA" "${OUTPUTS[@]}"
+TOP3="$("$CLI" recommend "$FIRST_USER" -n 3 --json --data-dir "$DATA" "${OUTPUTS[@]}" | "$PYTHON" -c \
   'import json, sys; print(" ".join(r["item_id"] for r in json.load(sys.stdin)["items"]))')"
 for item in $TOP3; do
   "$CLI" events put "$FIRST_USER" "$item" "${OUTPUTS[@]}"
 done
+echo "After (no retraining: user-personalization uses new events at once):"
 "$CLI" recommend "$FIRST_USER" -n 5 --data-dir "$DATA" "${OUTPUTS[@]}"
 
 step "Replay the held-out newest interactions as PutEvents calls"
