@@ -9,6 +9,9 @@ PYTHON ?= python3
 #                    the current boto3 and botocore, as a user's install does;
 #   .venv-checkov    checkov alone: it pins boto3 (checkov==3.3.30 requires boto3==1.35.49), so it
 #                    lives apart and is run as a program by the tests.
+# and, for `make test` only, tools/js-sdk/node_modules: the AWS SDK for JavaScript v3 at the
+# versions of its package-lock.json (`npm ci`), the independent client of
+# tests/emulator/test_js_sdk.py; it needs Node.js >= 20 (the SDK's own minimum).
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
@@ -19,6 +22,8 @@ CLI := $(BIN)/personalize-movielens
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+JS_SDK := tools/js-sdk
+JS_SDK_STAMP := $(JS_SDK)/node_modules/.installed
 
 DATA_DIR ?= data
 # DATASET=movielens (download ml-25m from GroupLens) or DATASET=synthetic (offline, generated)
@@ -58,7 +63,15 @@ $(CHECKOV_STAMP): tools/checkov-requirements.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet -r tools/checkov-requirements.txt
 	touch $@
 
-setup: $(DEV_STAMP) $(CHECKOV_STAMP) ## Create .venv (package, stand-in, dev tools) and .venv-checkov
+# npm ci empties node_modules first, so the stamp inside it goes whenever node_modules does.
+$(JS_SDK_STAMP): $(JS_SDK)/package.json $(JS_SDK)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null \
+	  && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' \
+	  || { echo "make: tests/emulator/test_js_sdk.py needs Node.js >= 20 with npm: install it (https://nodejs.org) and run make again." >&2; exit 1; }
+	npm ci --prefix $(JS_SDK) --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(DEV_STAMP) $(CHECKOV_STAMP) $(JS_SDK_STAMP) ## Create .venv (package, stand-in, dev tools), .venv-checkov and the JS SDK of the tests
 
 test: setup ## Run the whole test suite (Python, Terraform static checks, end to end on the local stand-in)
 	$(BIN)/pytest -q
@@ -114,4 +127,4 @@ demo: $(RUN_STAMP) ## The whole flow on the local stand-in (synthetic data; DATA
 	@DEMO_DATASET=$(DEMO_DATASET) MOVIELENS_ZIP=$(abspath $(DATA_DIR))/ml-25m.zip bash tools/demo.sh
 
 clean: ## Remove the venv and generated files
-	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache bench/.work
+	rm -rf $(VENV) $(CHECKOV_VENV) $(JS_SDK)/node_modules .pytest_cache .ruff_cache bench/.work
