@@ -277,3 +277,20 @@ def test_recipes_without_real_time_personalization_ignore_events(
     put(tracker[1], "u00", ["y03", "y04", "x00"])
     after = runtime_client.get_recommendations(campaignArn=campaign, **field)["itemList"]
     assert after == before
+
+
+def test_a_tracker_arn_ends_in_a_generated_id_and_names_stay_unique(aws, personalize):
+    """Unlike filters, whose ARNs end in their name, an event tracker's ARN ends in an ID the
+    service makes: a recorded boto3 session against AWS (a public repository's script) shows
+    `filter/Drama` for a filter named Drama and `event-tracker/d2e0162e` for a tracker named
+    "eventtracker". A policy scoped to the tracker's name would not match it."""
+    made = personalize.create_event_tracker(
+        name="named", datasetGroupArn=aws.outputs.dataset_group_arn
+    )
+    assert re.search(r":event-tracker/[0-9a-f]{8}$", made["eventTrackerArn"])
+    assert "named" not in made["eventTrackerArn"]
+    other = personalize.create_dataset_group(name="second")["datasetGroupArn"]
+    wait_status(lambda: personalize.describe_dataset_group(datasetGroupArn=other), "datasetGroup")
+    with pytest.raises(ClientError) as exc:
+        personalize.create_event_tracker(name="named", datasetGroupArn=other)
+    assert error_of(exc)[0] == "ResourceAlreadyExistsException"

@@ -35,7 +35,6 @@ from .common import (
     listing,
     operation,
     require_status,
-    unique_name,
 )
 
 KIND = "event_tracker"
@@ -48,12 +47,17 @@ def tracker_of_group(emu: Emulator, group_arn: str) -> dict[str, Any] | None:
 
 @operation("CreateEventTracker")
 def create_event_tracker(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, Any]:
-    arn = emu.arn(region, f"event-tracker/{p['name']}")
+    """An event tracker's ARN ends in a generated ID, not its name (the Service Authorization
+    Reference: `event-tracker/${ResourceId}`; AWS's recorded notebook outputs show
+    `event-tracker/` and eight hex digits), unlike the other families' ARNs."""
+    arn = emu.arn(region, f"event-tracker/{uuid.uuid4().hex[:8]}")
     group_arn = p["datasetGroupArn"]
     with emu.store.lock:
         group = emu.store.get("dataset_group", group_arn)
         require_status(group, group_arn, {ACTIVE}, "dataset group")
-        unique_name(emu, KIND, arn)
+        taken = [t["eventTrackerArn"] for t in emu.store.all(KIND) if t["name"] == p["name"]]
+        if taken:
+            raise AlreadyExists(f"An event tracker named {p['name']} exists: {taken[0]}.")
         existing = tracker_of_group(emu, group_arn)
         if existing is not None:
             raise AlreadyExists(
