@@ -385,6 +385,30 @@ def test_the_quotes_are_the_api_references() -> None:
     )
 
 
+def _members(value: Any, path: str = "") -> set[str]:
+    """The member paths of a JSON value (a tagged Date is a leaf)."""
+    found: set[str] = set()
+    if isinstance(value, dict) and set(value) != {"$date"}:
+        for key, member in value.items():
+            found |= {f"{path}/{key}"} | _members(member, f"{path}/{key}")
+    elif isinstance(value, list):
+        for member in value:
+            found |= _members(member, f"{path}[]")
+    return found
+
+
+def test_the_js_sdk_knows_every_member_the_emulator_sends(js: Any) -> None:
+    """The SDK's generated shapes keep only the members its model has: a member the emulator
+    sends that is missing from the parsed output is one the service does not have (a typo, an
+    extra field); botocore drops those silently too."""
+    results, _, _ = js
+    answered = {call: r for call, r in results.items() if r["ok"] and r["raw"]["body"]}
+    assert {"describe-batch", "describe-recommender", "recommender"} <= set(answered)
+    for call, result in answered.items():
+        sent = _members(json.loads(result["raw"]["body"]))
+        assert sent == _members(result["output"]), call
+
+
 def test_put_events_answers_200_with_an_empty_body(js: Any) -> None:
     """API_UBS_PutEvents.html: "If the action is successful, the service sends back an HTTP 200
     response with an empty HTTP body"; the JS SDK parses it to nothing but $metadata."""
