@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,32 @@ def snapshot(stand_in: Any, data_dir: Path | None = None) -> dict[str, Any]:
         ),
         "data_files": files,
     }
+
+
+def object_versions(stand_in: Any) -> list[tuple[str, str]]:
+    """Every object version and delete marker in the stack's (versioned) bucket."""
+    listing = stand_in.client("s3").list_object_versions(Bucket=stand_in.outputs.bucket_name)
+    entries = listing.get("Versions", []) + listing.get("DeleteMarkers", [])
+    return [(e["Key"], e["VersionId"]) for e in entries]
+
+
+def assert_terraform_destroy_would_succeed(stand_in: Any) -> None:
+    """What `terraform destroy` needs: an empty bucket (it is versioned and not force-destroyed),
+    then it deletes what it declared in the group (event tracker, filters, datasets) and the
+    group: nothing the tool made may be left in it."""
+    assert object_versions(stand_in) == []
+    client = stand_in.client("personalize")
+    client.delete_event_tracker(eventTrackerArn=stand_in.outputs.event_tracker_arn)
+    for arn in stand_in.outputs.filter_arns.values():
+        client.delete_filter(filterArn=arn)
+    for arn in stand_in.outputs.dataset_arns.values():
+        client.delete_dataset(datasetArn=arn)
+    deadline = time.monotonic() + 20
+    group = stand_in.outputs.dataset_group_arn
+    while (
+        client.list_datasets(datasetGroupArn=group)["datasets"]
+        or client.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
+    ):
+        assert time.monotonic() < deadline, "datasets or event tracker were not deleted"
+        time.sleep(0.05)
+    client.delete_dataset_group(datasetGroupArn=stand_in.outputs.dataset_group_arn)

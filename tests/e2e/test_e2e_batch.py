@@ -8,6 +8,7 @@ import csv
 import json
 from dataclasses import replace
 
+from e2e_helpers import assert_terraform_destroy_would_succeed, object_versions
 from events_batch_stack import BATCH_OUTPUT_PREFIX, events_batch_stack
 
 RECIPE = "aws-popularity-count"
@@ -94,3 +95,27 @@ def test_dry_run_creates_nothing(cli, fresh_stand_in, data_dir, tmp_path) -> Non
     version_arn = version["solutionVersions"][0]["solutionVersionArn"]
     jobs = personalize.list_batch_inference_jobs(solutionVersionArn=version_arn)
     assert jobs["batchInferenceJobs"] == []
+
+
+def test_clean_cloud_data_leaves_no_object_version_after_a_batch_job(
+    cli, fresh_stand_in, data_dir, tmp_path
+) -> None:
+    """The batch job's input (under `<data_prefix>batch/`) and the output Personalize wrote
+    (under `<batch_output_prefix><job name>/`) are versions in the versioned bucket too:
+    `clean-cloud --data` deletes them, and `terraform destroy` can then empty the stack."""
+    outputs = str(events_batch_stack(fresh_stand_in, tmp_path))
+    trained(cli, data_dir, outputs)
+    users = tmp_path / "users.txt"
+    users.write_text("USER_ID\n1\n2\n")
+    args = ("--recipe", RECIPE, "--users", str(users), "--data-dir", str(data_dir), "--json")
+    result = json.loads(cli("batch", "recommend", *args, outputs_file=outputs).stdout)
+    keys = {key for key, _ in object_versions(fresh_stand_in)}
+    for uri in (result["input_uri"], result["output_uri"]):
+        assert uri.split("/", 3)[3] in keys
+    kept = cli("clean-cloud", "--yes", outputs_file=outputs)
+    assert f"Left alone: batch output s3://{fresh_stand_in.outputs.bucket_name}/" in kept.output
+    assert result["output_uri"].split("/", 3)[3] in {k for k, _ in object_versions(fresh_stand_in)}
+    cleaned = cli("clean-cloud", "--yes", "--data", outputs_file=outputs)
+    assert "of the output of 1 batch job(s) made by this tool" in cleaned.output
+    assert object_versions(fresh_stand_in) == []
+    assert_terraform_destroy_would_succeed(fresh_stand_in)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import campaigns, inventory, objects, solutions, versions
+from e2e_helpers import (
+    assert_terraform_destroy_would_succeed,
+    campaigns,
+    inventory,
+    object_versions,
+    objects,
+    solutions,
+    versions,
+)
 
 from personalize_movielens.local.pytest_plugin import FAST_SPEED
 from personalize_movielens.workflow.manifest import read_manifest
@@ -64,35 +71,6 @@ def test_full_flow_then_every_step_again_creates_nothing_new(cli, fresh_stand_in
     assert len(object_versions(fresh_stand_in)) == 2
     cli("clean-cloud", "--yes", "--data")
     assert_terraform_destroy_would_succeed(fresh_stand_in)
-
-
-def object_versions(stand_in) -> list[tuple[str, str]]:
-    """Every object version and delete marker in the stack's (versioned) bucket."""
-    listing = stand_in.client("s3").list_object_versions(Bucket=stand_in.outputs.bucket_name)
-    entries = listing.get("Versions", []) + listing.get("DeleteMarkers", [])
-    return [(e["Key"], e["VersionId"]) for e in entries]
-
-
-def assert_terraform_destroy_would_succeed(stand_in) -> None:
-    """What `terraform destroy` needs: an empty bucket (it is versioned and not force-destroyed),
-    then it deletes what it declared in the group (event tracker, filters, datasets) and the
-    group: nothing the tool made may be left in it."""
-    assert object_versions(stand_in) == []
-    client = stand_in.client("personalize")
-    client.delete_event_tracker(eventTrackerArn=stand_in.outputs.event_tracker_arn)
-    for arn in stand_in.outputs.filter_arns.values():
-        client.delete_filter(filterArn=arn)
-    for arn in stand_in.outputs.dataset_arns.values():
-        client.delete_dataset(datasetArn=arn)
-    deadline = time.monotonic() + 20
-    group = stand_in.outputs.dataset_group_arn
-    while (
-        client.list_datasets(datasetGroupArn=group)["datasets"]
-        or client.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
-    ):
-        assert time.monotonic() < deadline, "datasets or event tracker were not deleted"
-        time.sleep(0.05)
-    client.delete_dataset_group(datasetGroupArn=stand_in.outputs.dataset_group_arn)
 
 
 def test_upload_manifest_matches_the_objects(cli, fresh_stand_in, data_dir) -> None:

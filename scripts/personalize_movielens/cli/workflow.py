@@ -314,15 +314,18 @@ def clean_cloud(
     all_: Annotated[
         bool,
         typer.Option(
-            "--all", help="Also delete solutions and recommenders this tool did not create."
+            "--all",
+            help="Also delete solutions and recommenders this tool did not create (with "
+            "--data, also other jobs' folders under the batch output prefix).",
         ),
     ] = False,
     data: Annotated[
         bool,
         typer.Option(
             "--data",
-            help="Also delete every version of the uploaded objects under the data prefix, and "
-            "unfinished uploads there (needed before terraform destroy: the bucket is versioned).",
+            help="Also delete every version of the uploaded objects under the data prefix (batch "
+            "input included) and of this tool's batch jobs' output, and unfinished uploads there "
+            "(needed before terraform destroy: the bucket is versioned).",
         ),
     ] = False,
     json_: JsonOption = False,
@@ -331,7 +334,8 @@ def clean_cloud(
     dry_run: DryRunOption = False,
 ) -> None:
     """Delete the recommenders, campaigns and solutions the tool created (and with --data the
-    uploaded data), so terraform destroy succeeds and nothing keeps billing.
+    uploaded data and the batch jobs' output), so terraform destroy succeeds and nothing keeps
+    billing.
 
     Example: personalize-movielens clean-cloud --yes --data
     """

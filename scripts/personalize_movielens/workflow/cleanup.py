@@ -1,6 +1,6 @@
 """`clean-cloud`: delete what the tool created (recommenders, campaigns, then solutions, and
-with `--data` the uploaded objects), so that `terraform destroy` succeeds and nothing keeps
-billing.
+with `--data` the uploaded objects and the batch jobs' output), so that `terraform destroy`
+succeeds and nothing keeps billing.
 
 Recommenders go first: they bill every hour they are ACTIVE, and the dataset group cannot be
 deleted while any exists. Only a VIDEO_ON_DEMAND dataset group has them (the `domain` output).
@@ -14,17 +14,27 @@ tool did not name are left alone and reported, and only deleted with `include_fo
 
 The bucket is versioned and Terraform does not force-destroy it, so `terraform destroy` fails
 while any object version is left; `include_data` (`--data`) deletes every version and delete
-marker under the stack's data prefix, and aborts unfinished multipart uploads there.
+marker under the stack's data prefix (the uploaded data and the batch jobs' input, which `batch
+recommend` writes under `<data_prefix>batch/`), and aborts unfinished multipart uploads there.
+
+The batch jobs' output (`<batch_output_prefix><job name>/`, written by Personalize) is the
+user's results: without `--data` it stays, and is reported. With `--data` every version under the
+folders of this tool's jobs goes (their names are `batch.job_base` names, so a rerun after the
+solutions are gone still knows them); folders of other jobs writing under the same prefix are left
+alone and reported, like foreign solutions, and only deleted with `include_foreign` (`--all`): the
+prefix is the stack's, not the tool's, and someone else's results are not ours to delete.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CloudError
+from .batch import job_base
 from .clients import AwsCallError
 from .context import WorkflowContext
 from .deploy import observe_campaign
@@ -41,8 +51,10 @@ from .resources import (
 from .s3data import (
     IncompleteUpload,
     abort_incomplete_uploads,
+    batch_output_location,
     data_location,
     delete_data_versions,
+    list_batch_output_versions,
     list_data_versions,
     list_incomplete_uploads,
 )
@@ -50,13 +62,29 @@ from .training import observe_solution, observe_version
 from .waiting import Observation, settled, wait_until
 
 TRAINING = frozenset({"CREATE PENDING", "CREATE IN_PROGRESS"})
+#: How many foreign batch output folders a message names.
+NAMED = 3
+
+
+def tool_job_pattern(dataset_group_arn: str) -> re.Pattern[str]:
+    """The names `batch recommend` gives its jobs (and so their output folders): `job_base`
+    (`<group>-batch-<12 hex>`), then `-r<N>` for a retry."""
+    base = job_base(dataset_group_arn)
+    stem = base[: base.rindex("-") + 1]  # `<group>-batch-`
+    return re.compile(re.escape(stem) + r"[0-9a-f]{12}(?:-r\d+)?")
+
+
+def output_folder(prefix: str, key: str) -> str:
+    """The first path segment after the batch output prefix (the job name), or the key's own
+    name for a loose object."""
+    return key[len(prefix) :].split("/", 1)[0]
 
 
 @dataclass(frozen=True)
 class LeftAlone:
     """Something clean-cloud did not delete, and why."""
 
-    kind: str  # solution | recommender | data
+    kind: str  # solution | recommender | data | batch output
     name: str
     reason: str
 
@@ -82,6 +110,16 @@ class CleanupPlan:
     #: Object versions and delete markers under the data prefix ({"Key", "VersionId"}).
     objects: list[dict[str, str]] = field(default_factory=list)
     incomplete_uploads: list[IncompleteUpload] = field(default_factory=list)
+    #: Where the batch jobs write, or None when the stack has batch output off.
+    batch_location: str | None = None
+    #: Object versions under this tool's job folders (with --data), and those folders.
+    batch_objects: list[dict[str, str]] = field(default_factory=list)
+    batch_jobs: list[str] = field(default_factory=list)
+    batch_uploads: list[IncompleteUpload] = field(default_factory=list)
+    #: Folders under the batch output prefix that other jobs wrote (left alone).
+    foreign_batch: list[str] = field(default_factory=list)
+    #: Object versions of batch output kept because --data was not given.
+    batch_kept: int = 0
 
     @property
     def empty(self) -> bool:
@@ -91,6 +129,8 @@ class CleanupPlan:
             or self.campaigns
             or self.objects
             or self.incomplete_uploads
+            or self.batch_objects
+            or self.batch_uploads
         )
 
     def describe(self) -> list[str]:
@@ -107,6 +147,16 @@ class CleanupPlan:
             lines.append(
                 f"{len(self.incomplete_uploads)} unfinished multipart upload(s) under "
                 f"{self.data_location}"
+            )
+        if self.batch_objects:
+            lines.append(
+                f"{len(self.batch_objects)} object version(s) and delete marker(s) under "
+                f"{self.batch_location} (the output of {len(self.batch_jobs)} batch job(s))"
+            )
+        if self.batch_uploads:
+            lines.append(
+                f"{len(self.batch_uploads)} unfinished multipart upload(s) under "
+                f"{self.batch_location}"
             )
         return lines
 
@@ -139,6 +189,29 @@ class CleanupPlan:
                     "`personalize-movielens clean-cloud --data`.",
                 )
             )
+        if self.batch_kept and self.batch_location:
+            kept.append(
+                LeftAlone(
+                    "batch output",
+                    self.batch_location,
+                    f"the batch jobs' results stay ({self.batch_kept} object version(s), billed "
+                    "as S3 storage, and `terraform destroy` fails while the versioned bucket "
+                    "holds them); keep what you need, then remove them with "
+                    "`personalize-movielens clean-cloud --data`.",
+                )
+            )
+        if self.foreign_batch and self.batch_location:
+            named = ", ".join(self.foreign_batch[:NAMED])
+            more = ", ..." if len(self.foreign_batch) > NAMED else ""
+            kept.append(
+                LeftAlone(
+                    "batch output",
+                    self.batch_location,
+                    f"{len(self.foreign_batch)} folder(s) not written by this tool's batch jobs "
+                    f"({named}{more}); `terraform destroy` fails while the versioned bucket "
+                    "holds them (`clean-cloud --all --data` deletes them too).",
+                )
+            )
         return kept
 
 
@@ -154,6 +227,8 @@ class CleanupReport:
     left_alone: list[LeftAlone]
     planned: list[PlannedCall] | None = None
     recommenders: list[str] = field(default_factory=list)
+    batch_output_versions: int = 0
+    batch_jobs: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -163,6 +238,8 @@ class CleanupReport:
                 "stopped_versions": self.stopped_versions,
                 "solutions": self.solutions,
                 "object_versions": self.object_versions,
+                "batch_output_versions": self.batch_output_versions,
+                "batch_output_jobs": self.batch_jobs,
                 "aborted_uploads": [u.to_json() for u in self.aborted_uploads],
             },
             "left_alone": [kept.to_json() for kept in self.left_alone],
@@ -178,6 +255,7 @@ def plan_cleanup(
     if include_data:
         plan.objects = list_data_versions(ctx)
         plan.incomplete_uploads = list_incomplete_uploads(ctx)
+    _plan_batch_output(ctx, plan, include_foreign)
     prefix = tool_prefix(ctx.outputs.dataset_group_arn)
     if ctx.outputs.domain == VIDEO_ON_DEMAND:
         for recommender in list_recommenders(ctx):
@@ -195,6 +273,33 @@ def plan_cleanup(
             v for v in list_versions(ctx, solution["solutionArn"]) if v["status"] in TRAINING
         ]
     return plan
+
+
+def _plan_batch_output(ctx: WorkflowContext, plan: CleanupPlan, include_foreign: bool) -> None:
+    """Without --data only count the batch output (it stays); with it, take the versions and
+    unfinished uploads under this tool's job folders (every folder with --all)."""
+    plan.batch_location = batch_output_location(ctx)
+    prefix = ctx.outputs.batch_output_prefix
+    if prefix is None or plan.batch_location is None:
+        return
+    versions = list_batch_output_versions(ctx)
+    if not plan.include_data:
+        plan.batch_kept = len(versions)
+        return
+    mine = tool_job_pattern(ctx.outputs.dataset_group_arn)
+    jobs: dict[str, None] = {}
+    foreign: dict[str, None] = {}
+
+    def ours(key: str) -> bool:
+        folder = output_folder(prefix, key)
+        taken = include_foreign or mine.fullmatch(folder) is not None
+        (jobs if taken else foreign)[folder] = None
+        return taken
+
+    plan.batch_objects = [v for v in versions if ours(v["Key"])]
+    uploads = list_incomplete_uploads(ctx, prefix) if versions or include_foreign else []
+    plan.batch_uploads = [u for u in uploads if ours(u.key)]
+    plan.batch_jobs, plan.foreign_batch = list(jobs), list(foreign)
 
 
 def _start_delete(
@@ -283,15 +388,18 @@ def clean_cloud(ctx: WorkflowContext, plan: CleanupPlan) -> CleanupReport:
     for version in plan.versions_to_stop:
         _stop_training(ctx, version["solutionVersionArn"])
     _delete_all(ctx, "solution", plan.solutions, personalize.delete_solution, observe_solution)
-    abort_incomplete_uploads(ctx, plan.incomplete_uploads)
+    abort_incomplete_uploads(ctx, plan.incomplete_uploads + plan.batch_uploads)
     delete_data_versions(ctx, plan.objects)
+    delete_data_versions(ctx, plan.batch_objects, plan.batch_location)
     return CleanupReport(
         campaigns=[c["name"] for c in plan.campaigns],
         stopped_versions=[v["solutionVersionArn"] for v in plan.versions_to_stop],
         solutions=[s["name"] for s in plan.solutions],
         object_versions=len(plan.objects),
-        aborted_uploads=plan.incomplete_uploads,
+        aborted_uploads=plan.incomplete_uploads + plan.batch_uploads,
         left_alone=plan.left_alone(),
         planned=ctx.planned(),
         recommenders=[r["name"] for r in plan.recommenders],
+        batch_output_versions=len(plan.batch_objects),
+        batch_jobs=plan.batch_jobs,
     )

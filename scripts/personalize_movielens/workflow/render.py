@@ -208,4 +208,9 @@ def cleanup_lines(report: CleanupReport) -> list[str]:
             f"{verb} {report.object_versions} object version(s) and "
             f"{len(report.aborted_uploads)} unfinished upload(s) of the data."
         )
+    if report.batch_output_versions:
+        lines.append(
+            f"{verb} {report.batch_output_versions} object version(s) of the output of "
+            f"{len(report.batch_jobs)} batch job(s) made by this tool."
+        )
     return lines + [kept.line() for kept in report.left_alone]
