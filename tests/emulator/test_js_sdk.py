@@ -51,17 +51,21 @@ def _event(item: str, offset: float = 0.0, **extra: Any) -> dict[str, Any]:
     return {"eventType": "watch", "itemId": item, "sentAt": _date(SENT_AT + offset), **extra}
 
 
-def run_js(aws: LocalStandIn, calls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Run the calls in one Node process, with the stand-in's variables as a user exports
-    them; returns each call's result by id (see run-calls.mjs)."""
+def _node() -> str:
     node = shutil.which("node")
     if node is None or not (JS_SDK / "node_modules").is_dir():
         pytest.fail("the JS SDK is not installed: run `make setup` (it needs Node.js >= 20)")
+    return node
+
+
+def run_js(aws: LocalStandIn, calls: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Run the calls in one Node process, with the stand-in's variables as a user exports
+    them; returns each call's result by id (see run-calls.mjs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(aws.env)
     env["AWS_REGION"] = aws.region
     done = subprocess.run(
-        [node, str(RUN_CALLS)],
+        [_node(), str(RUN_CALLS)],
         input=json.dumps({"calls": calls}),
         capture_output=True,
         text=True,
@@ -72,6 +76,27 @@ def run_js(aws: LocalStandIn, calls: list[dict[str, Any]]) -> dict[str, dict[str
     assert done.returncode == 0, done.stderr
     results: dict[str, dict[str, Any]] = json.loads(done.stdout)["results"]
     return results
+
+
+@pytest.mark.parametrize(
+    ("request_text", "problem"),
+    [
+        ("nope\n", "run-calls: the request is not JSON: "),
+        ('{"calls": [{"id": "a", "client": "events", "command": "GetRecommendations"}]}',
+         "run-calls: calls[0].command GetRecommendations is not a command of the events client"),
+    ],
+)  # fmt: skip
+def test_run_calls_rejects_a_bad_request_in_one_line(request_text: str, problem: str) -> None:
+    done = subprocess.run(
+        [_node(), "--no-warnings", str(RUN_CALLS)],
+        input=request_text,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith(problem), done.stderr
 
 
 def _train_campaign(aws: LocalStandIn, personalize: Any, put_csv: Any) -> tuple[str, str]:

@@ -27,7 +27,7 @@ const MODULES = {
 };
 
 function fail(message) {
-  process.stderr.write(`run-calls: ${message}\n`);
+  process.stderr.write(`run-calls: ${message.replace(/\s+/g, " ")}\n`);
   process.exit(2);
 }
 
