@@ -46,3 +46,15 @@ def test_tests_without_the_stand_in_do_not_see_its_endpoints():
 
     assert pytest_plugin._ACTIVE, "run this file whole: the tests above start the stand-in"
     assert not any(name.startswith("AWS_ENDPOINT_URL") for name in os.environ)
+
+
+def test_reset_leaves_no_object_version_nor_unfinished_upload(local_stand_in):
+    """Each test that resets starts from the stack as `local up` made it."""
+    s3 = local_stand_in.client("s3")
+    bucket = local_stand_in.outputs.bucket_name
+    s3.put_object(Bucket=bucket, Key="personalize/input/left.csv", Body=b"x")
+    s3.create_multipart_upload(Bucket=bucket, Key="personalize/input/killed.csv")
+    local_stand_in.reset()
+    listing = s3.list_object_versions(Bucket=bucket)
+    assert listing.get("Versions", []) == [] and listing.get("DeleteMarkers", []) == []
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

@@ -89,10 +89,13 @@ class LocalStandIn:
         filters: bool = True,
         event_tracker: bool = True,
     ) -> StackOutputs:
-        """Forget every Personalize resource and object, then provision the stack again (the
-        root stack's defaults, or without its filters or event tracker)."""
+        """Forget every Personalize resource, object and unfinished upload, then provision the
+        stack again (the root stack's defaults, or without its filters or event tracker)."""
         self.admin("POST", "/_emulator/reset")
         s3 = self.client("s3")
+        bucket = self.outputs.bucket_name
+        for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
         paginator = s3.get_paginator("list_object_versions")  # the bucket is versioned
         for page in paginator.paginate(Bucket=self.outputs.bucket_name):
             entries = page.get("Versions", []) + page.get("DeleteMarkers", [])
