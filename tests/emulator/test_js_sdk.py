@@ -5,7 +5,7 @@ gives". boto3 and the AWS CLI v1 are botocore, whose models the emulator validat
 can agree with its mistakes; the JS SDK has its own serializers and parsers (and, unlike
 botocore, checks no lengths on the client, so the server's own validation answers). One Node
 process runs every call of this module (tools/js-sdk/run-calls.mjs), configured only by the
-variables `local env` prints, plus AWS_REGION (the JS SDK does not read AWS_DEFAULT_REGION).
+variables `local env` prints (AWS_REGION among them: the JS SDK does not read AWS_DEFAULT_REGION).
 
 Quotes: the API reference, as botocore's models hold it (PutEvents: "an HTTP 200 response with
 an empty HTTP body"; GetRecommendations.filterValues), and the developer guide's
@@ -63,7 +63,6 @@ def run_js(aws: LocalStandIn, calls: list[dict[str, Any]]) -> dict[str, dict[str
     them; returns each call's result by id (see run-calls.mjs)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(aws.env)
-    env["AWS_REGION"] = aws.region
     done = subprocess.run(
         [_node(), str(RUN_CALLS)],
         input=json.dumps({"calls": calls}),

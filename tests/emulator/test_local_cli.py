@@ -46,6 +46,7 @@ def test_up_status_env_down_lifecycle(state_dir: Path):
     assert started.returncode == 0, started.stderr
     env = exports(started.stdout)
     assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_REGION"] == "us-east-1"  # the JavaScript SDK reads only this one
     state = standin.StandInState.load(state_dir)
     assert state is not None
     assert env["AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME"] == state.personalize.url

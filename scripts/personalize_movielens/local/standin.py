@@ -124,6 +124,8 @@ def env_vars(endpoints: provision.Endpoints, region: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": region,
+        # What the other AWS SDKs (JavaScript v3, Java v2, Go v2) read instead.
+        "AWS_REGION": region,
     }
 
 
