@@ -99,11 +99,20 @@ def test_dry_runs_plan_and_change_nothing(cli, fresh_stand_in, vod_outputs) -> N
         return [c["operation"] for c in json.loads(result.stdout)["planned"]]
 
     assert planned("create", "--use-case", "trending-now") == ["CreateRecommender"]
-    cli("recommenders", "create", "--use-case", "trending-now", outputs_file=outputs)
+    where = {"outputs_file": outputs}
+    cli("recommenders", "create", "--use-case", "trending-now", **where)
     assert planned("create", "--use-case", "trending-now", "--min-rps", "2") == [
         "UpdateRecommender"
     ]
+    # Raised, then a rerun without --min-rps leaves it where it is (no update, no lost requests).
+    cli("recommenders", "create", "--use-case", "trending-now", "--min-rps", "2", **where)
+    rerun = cli("recommenders", "create", "--use-case", "trending-now", "--json", **where)
+    assert [r["action"] for r in json.loads(rerun.stdout)["recommenders"]] == ["unchanged"]
+    trending = recommenders(fresh_stand_in, group)["vod-vod-trending-now"]
+    assert trending["recommenderConfig"]["minRecommendationRequestsPerSecond"] == 2
+    # stop and start take the use case as an argument or as --use-case, as create does.
     assert planned("stop", "trending-now") == ["StopRecommender"]
+    assert planned("stop", "--use-case", "trending-now") == ["StopRecommender"]
     cli("recommenders", "stop", "--all", outputs_file=outputs)
     assert planned("start", "--all") == ["StartRecommender"]
 

@@ -45,6 +45,18 @@ def test_create_on_a_custom_stack_says_what_to_set_in_terraform(tmp_path, aws_en
     assert 'domain = "VIDEO_ON_DEMAND"' in result.exception.one_line()
 
 
+@pytest.mark.parametrize("command", ["create", "stop", "start"])
+def test_create_stop_and_start_all_take_use_case_as_an_option(
+    tmp_path, aws_env, command: str
+) -> None:
+    """The same flag on the three: `stop --use-case X` reaches the library (here refused for
+    the custom stack) instead of Click's "No such option" (exit code 2)."""
+    args = ["recommenders", command, "--use-case", "top-picks", "--outputs"]
+    result = CliRunner().invoke(app, [*args, str(outputs_file(tmp_path, None))])
+    assert result.exit_code == 1 and isinstance(result.exception, ConfigError), result.output
+    assert 'domain = "VIDEO_ON_DEMAND"' in result.exception.one_line()
+
+
 def test_recommend_with_an_unknown_use_case_names_the_choices(tmp_path, aws_env) -> None:
     args = ["recommend", "42", "--use-case", "top", "--outputs"]
     result = CliRunner().invoke(app, [*args, str(outputs_file(tmp_path, "VIDEO_ON_DEMAND"))])

@@ -77,6 +77,34 @@ def test_a_rerun_finds_its_recommenders_and_changes_nothing(capsys) -> None:
     assert "nothing to do" in capsys.readouterr().err
 
 
+def test_a_rerun_without_min_rps_keeps_a_raised_recommender_as_it_is(capsys) -> None:
+    """Without --min-rps an existing recommender is not touched: lowering it to the default
+    would undo someone's choice, and the guide warns that a change of capacity brings "a short
+    time delay while the capacity is increased that might cause loss of requests"
+    (https://docs.aws.amazon.com/personalize/latest/dg/creating-recommenders.html
+    #min-rrps-auto-scaling). The Stubber has no UpdateRecommender queued: one would fail."""
+    with stubbed() as stub:
+        stub.listing(recommender(TOP, min_rps=5), recommender(MORE, "INACTIVE", min_rps=2))
+        result = create_recommenders(stub.ctx)
+        stub.personalize.assert_no_pending_responses()
+    assert [(r.action, r.min_rps) for r in result.recommenders] == [
+        ("unchanged", 5),
+        ("unchanged", 2),
+    ]
+    assert "at 5 min RPS; nothing to do (--min-rps changes it)" in capsys.readouterr().err
+
+
+def test_a_new_recommender_without_min_rps_is_created_at_the_default_of_1() -> None:
+    """The guide (same page): "The default minRecommendationRequestsPerSecond is 1"; sent as 1
+    so that the cost basis stated is what is created (expect_create checks the request)."""
+    with stubbed() as stub:
+        stub.listing()
+        expect_create(stub, TOP, min_rps=1)
+        stub.describe(recommender(TOP))
+        [row] = create_recommenders(stub.ctx, ["top-picks"], min_rps=None).recommenders
+    assert (row.action, row.min_rps) == ("created", 1)
+
+
 def test_a_new_min_rps_updates_the_recommender_and_says_the_new_basis(capsys) -> None:
     with stubbed() as stub:
         stub.listing(recommender(TOP))
@@ -160,6 +188,28 @@ def test_start_by_use_case_states_the_cost_and_waits_for_active(capsys) -> None:
         [row] = start_recommenders(stub.ctx, ["top-picks"]).recommenders
     assert (row.status, row.action) == ("ACTIVE", "started")
     assert "Starting recommender" in capsys.readouterr().err
+
+
+def test_stop_and_start_take_use_cases_as_create_does(capsys) -> None:
+    """`--use-case` selects as on create (short name or recipe); names and use cases together
+    name each recommender once."""
+    with stubbed() as stub:
+        stub.listing(recommender(TOP), recommender(MORE))
+        stub.personalize.add_response(
+            "stop_recommender",
+            {"recommenderArn": recommender_arn(TOP)},
+            {"recommenderArn": recommender_arn(TOP)},
+        )
+        stub.describe(recommender(TOP, "INACTIVE"))
+        result = stop_recommenders(stub.ctx, ["top-picks"], use_cases=["aws-vod-top-picks"])
+        stub.personalize.assert_no_pending_responses()
+    assert [(r.name, r.action) for r in result.recommenders] == [(TOP, "stopped")]
+
+
+def test_an_unknown_use_case_on_stop_names_the_choices_before_any_call() -> None:
+    with stubbed() as stub, pytest.raises(ConfigError) as info:  # no listing queued
+        start_recommenders(stub.ctx, [], use_cases=["top-pics"])
+    assert "--use-case top-pics: unknown" in info.value.one_line()
 
 
 def test_stop_of_an_unknown_name_lists_the_recommenders() -> None:

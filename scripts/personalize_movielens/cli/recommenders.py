@@ -27,6 +27,15 @@ NamesArgument = Annotated[
     typer.Argument(help="Recommender names or use cases (top-picks, more-like-x, ...)."),
 ]
 AllOption = Annotated[bool, typer.Option("--all", help="Every recommender of the dataset group.")]
+#: The same option on create, stop and start (stop and start also take names as arguments).
+UseCaseOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--use-case",
+        help="top-picks, because-you-watched-x, more-like-x, most-popular or trending-now; "
+        "repeat for several.",
+    ),
+]
 
 
 def _context(outputs: Path | None, terraform_dir: Path | None, dry_run: bool) -> WorkflowContext:
@@ -49,28 +58,23 @@ def _show(result: RecommendersResult, json_: bool) -> None:
 
 @app.command()
 def create(
-    use_case: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--use-case",
-            help="top-picks, because-you-watched-x, more-like-x, most-popular or trending-now; "
-            "repeat for several (default: top-picks and more-like-x).",
-        ),
-    ] = None,
+    use_case: UseCaseOption = None,
     min_rps: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--min-rps",
-            help="minRecommendationRequestsPerSecond: the billed minimum (the API's default: 1).",
+            help="minRecommendationRequestsPerSecond: the billed minimum. New recommenders get "
+            "1 (the API's default) unless given; existing ones change only when given.",
         ),
-    ] = 1,
+    ] = None,
     json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Create the use cases' recommenders (or move them to --min-rps) and wait for ACTIVE; each
-    create states its cost basis first. A rerun finds the recommenders it made.
+    """Create the use cases' recommenders (default: top-picks and more-like-x) and wait for
+    ACTIVE; each create states its cost basis first. A rerun finds the recommenders it made and
+    changes them only to a --min-rps given.
 
     Example: personalize-movielens recommenders create --use-case top-picks --min-rps 1
     """
@@ -84,39 +88,45 @@ def create(
 @app.command()
 def stop(
     names: NamesArgument = None,
+    use_case: UseCaseOption = None,
     all_: AllOption = False,
     json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Stop recommenders: their hourly billing stops, their models stay (`start` resumes).
+    """Stop recommenders (by name, use case argument, or --use-case): their hourly billing
+    stops, their models stay (`start` resumes).
 
-    Example: personalize-movielens recommenders stop --all
+    Example: personalize-movielens recommenders stop --use-case top-picks
     """
     from ..workflow import recommenders
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    _show(recommenders.stop_recommenders(ctx, names or [], every=all_), json_)
+    chosen = recommenders.stop_recommenders(ctx, names or [], all_, use_case or [])
+    _show(chosen, json_)
 
 
 @app.command()
 def start(
     names: NamesArgument = None,
+    use_case: UseCaseOption = None,
     all_: AllOption = False,
     json_: JsonOption = False,
     outputs: OutputsOption = None,
     terraform_dir: TerraformDirOption = None,
     dry_run: DryRunOption = False,
 ) -> None:
-    """Start stopped recommenders (billing resumes) and wait for ACTIVE.
+    """Start stopped recommenders (by name, use case argument, or --use-case; billing resumes)
+    and wait for ACTIVE.
 
-    Example: personalize-movielens recommenders start top-picks
+    Example: personalize-movielens recommenders start --use-case top-picks
     """
     from ..workflow import recommenders
 
     ctx = _context(outputs, terraform_dir, dry_run)
-    _show(recommenders.start_recommenders(ctx, names or [], every=all_), json_)
+    chosen = recommenders.start_recommenders(ctx, names or [], all_, use_case or [])
+    _show(chosen, json_)
 
 
 @app.command("list")

@@ -209,12 +209,17 @@ def _by_name(ctx: WorkflowContext) -> dict[str, dict[str, Any]]:
 def create_recommenders(
     ctx: WorkflowContext,
     use_cases: Iterable[str] = DEFAULT_USE_CASES,
-    min_rps: int = DEFAULT_MIN_RPS,
+    min_rps: int | None = None,
 ) -> RecommendersResult:
-    """Create each use case's recommender (or move an existing one to `min_rps`), then wait for
-    all of them to be ACTIVE (they train in parallel on the service)."""
+    """Create each use case's recommender (at `min_rps`, or the service's default of 1), then
+    wait for all of them to be ACTIVE (they train in parallel on the service).
+
+    An existing recommender changes only when `min_rps` is given and differs: a rerun without it
+    must not lower a recommender someone raised, since the guide warns that a change of capacity
+    brings "a short time delay while the capacity is increased that might cause loss of
+    requests" (creating-recommenders.html#min-rrps-auto-scaling)."""
     require_domain(ctx)
-    if min_rps < 1:
+    if min_rps is not None and min_rps < 1:
         raise ConfigError(f"--min-rps {min_rps}: must be at least 1.")
     cases = list(dict.fromkeys(use_case(name) for name in use_cases))
     existing = _by_name(ctx)
@@ -234,21 +239,24 @@ def _name(ctx: WorkflowContext, case: UseCase) -> str:
 
 
 def _create_or_update(
-    ctx: WorkflowContext, case: UseCase, found: dict[str, Any] | None, min_rps: int
+    ctx: WorkflowContext, case: UseCase, found: dict[str, Any] | None, min_rps: int | None
 ) -> RecommenderInfo:
-    """Ask for the use case's recommender at `min_rps`: created, updated, or left as it is."""
+    """Ask for the use case's recommender: created (at `min_rps` or the default), updated when
+    `min_rps` is given and differs, else left as it is."""
     name = _name(ctx, case)
-    config: RecommenderConfigTypeDef = {"minRecommendationRequestsPerSecond": min_rps}
     personalize = ctx.clients.personalize
     if found is None:
-        ctx.billable(f"recommender {name} ({case.title})", recommender_cost(min_rps))
+        # The default is sent rather than left to the service: the cost basis stated is then
+        # exactly what is created, whatever the service's default becomes.
+        created_rps = DEFAULT_MIN_RPS if min_rps is None else min_rps
+        ctx.billable(f"recommender {name} ({case.title})", recommender_cost(created_rps))
         arn = personalize.create_recommender(
             name=name,
             datasetGroupArn=ctx.outputs.dataset_group_arn,
             recipeArn=case.recipe_arn,
-            recommenderConfig=config,
+            recommenderConfig={"minRecommendationRequestsPerSecond": created_rps},
         )["recommenderArn"]
-        return RecommenderInfo(case.name, name, arn, PLANNED, min_rps, "created")
+        return RecommenderInfo(case.name, name, arn, PLANNED, created_rps, "created")
     arn = found["recommenderArn"]
     if found["status"].startswith("DELETE"):
         raise ConfigError(
@@ -259,12 +267,17 @@ def _create_or_update(
         want = "INACTIVE" if found["status"].startswith("STOP") else "ACTIVE"
         wait_recommender(ctx, name, arn, want)
         found = describe_recommender(ctx, arn) or found
-    if min_rps_of(found) == min_rps:
+    current = min_rps_of(found)
+    if min_rps is None or current == min_rps:
         if found["status"] == "INACTIVE":
             info(f"Recommender {name} is stopped; `recommenders start {case.name}` resumes it.")
         else:
-            info(f"Recommender {name} is {found['status']} at {min_rps} min RPS; nothing to do.")
+            info(
+                f"Recommender {name} is {found['status']} at {current or DEFAULT_MIN_RPS} min "
+                "RPS; nothing to do (--min-rps changes it)."
+            )
         return info_of(ctx, found, "unchanged")
+    config: RecommenderConfigTypeDef = {"minRecommendationRequestsPerSecond": min_rps}
     ctx.billable(f"recommender {name} to {min_rps} min RPS", recommender_cost(min_rps), "update")
     personalize.update_recommender(recommenderArn=arn, recommenderConfig=config)
     return RecommenderInfo(case.name, name, arn, PLANNED, min_rps, "updated")
@@ -276,16 +289,20 @@ def list_all(ctx: WorkflowContext) -> RecommendersResult:
     return RecommendersResult([info_of(ctx, r) for r in list_recommenders(ctx)], ctx.planned())
 
 
-def _select(ctx: WorkflowContext, names: list[str], every: bool) -> list[dict[str, Any]]:
-    """The recommenders named (by name or use case), or all of them; an unknown name is one line
-    naming the ones there are."""
+def _select(
+    ctx: WorkflowContext, names: list[str], every: bool, use_cases: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """The recommenders named (by name or use case) or chosen by `--use-case`, or all of them;
+    an unknown use case names the use cases, an unknown name the recommenders there are."""
+    wanted_cases = [use_case(name).name for name in use_cases]  # before any call
     recommenders = list_recommenders(ctx)
     if every:
         return recommenders
-    if not names:
-        raise ConfigError("Name a recommender (or a use case), or pass --all.")
+    wanted_all = list(dict.fromkeys([*names, *wanted_cases]))
+    if not wanted_all:
+        raise ConfigError("Name a recommender (or --use-case U), or pass --all.")
     chosen = []
-    for wanted in names:
+    for wanted in wanted_all:
         match = next((r for r in recommenders if wanted in {r["name"], use_case_of(ctx, r)}), None)
         if match is None:
             known = ", ".join(r["name"] for r in recommenders) or "none"
@@ -295,12 +312,12 @@ def _select(ctx: WorkflowContext, names: list[str], every: bool) -> list[dict[st
 
 
 def stop_recommenders(
-    ctx: WorkflowContext, names: list[str], every: bool = False
+    ctx: WorkflowContext, names: list[str], every: bool = False, use_cases: Iterable[str] = ()
 ) -> RecommendersResult:
     """Stop recommenders (their hourly billing stops; the models stay), and wait for INACTIVE."""
     require_domain(ctx)
     rows = []
-    for found in _select(ctx, names, every):
+    for found in _select(ctx, names, every, use_cases):
         name, arn = found["name"], found["recommenderArn"]
         if found["status"] in {"INACTIVE", "STOP PENDING", "STOP IN_PROGRESS"}:
             action = "unchanged"
@@ -316,12 +333,12 @@ def stop_recommenders(
 
 
 def start_recommenders(
-    ctx: WorkflowContext, names: list[str], every: bool = False
+    ctx: WorkflowContext, names: list[str], every: bool = False, use_cases: Iterable[str] = ()
 ) -> RecommendersResult:
     """Start stopped recommenders (billing resumes), and wait for ACTIVE."""
     require_domain(ctx)
     rows = []
-    for found in _select(ctx, names, every):
+    for found in _select(ctx, names, every, use_cases):
         name, arn = found["name"], found["recommenderArn"]
         min_rps = min_rps_of(found) or DEFAULT_MIN_RPS
         if found["status"] == "INACTIVE":
