@@ -14,6 +14,11 @@ a stack into a provider-less copy and lets Terraform 1.0.3 (from .venv) compute 
 - `module` calls point at the rewritten copies of their sources; variables lose their
   validations (an unknown ARN would fail them; tf_harness checks validations); `lifecycle`,
   `depends_on`, providers and `terraform` blocks are dropped;
+- each `precondition` (a resource's or data source's `lifecycle`, an output's), which Terraform
+  1.0 does not know, becomes a local that Terraform evaluates per instance: its condition, and
+  when that is false a call that fails with the error_message (`PreconditionFailed`, naming the
+  condition's file:line), as Terraform >= 1.2 refuses the plan; postconditions (they read
+  `self`, known only after apply) are not checked;
 - an output `harness__tree` carries every resource, data source and module.
 
 The result is a list of `Instance`s: each resource or data source instance with its evaluated
@@ -48,6 +53,14 @@ KNOWN = {
 
 class TreeError(HarnessError):
     """Terraform refused the rewritten copy (message: its stderr, which names the file)."""
+
+
+class PreconditionFailed(TreeError):
+    """A precondition's condition is false: 'FILE:LINE: precondition failed: ERROR_MESSAGE'."""
+
+
+#: What a failed precondition check makes Terraform print (tobool refuses the message).
+_FAILED = re.compile(r'cannot\s+convert\s+"precondition\s+failed:\s+(.*?)"\s+to\s+bool', re.S)
 
 
 @dataclass
@@ -247,6 +260,43 @@ def _instance_expr(rewriter: _Rewriter, declared: _Declared) -> str:
     return f"merge({defaults}, {rewriter.body(block.body, {})})"
 
 
+def _precondition_checks(
+    rewriter: _Rewriter, name: str, block: Block, preconditions: list[Block]
+) -> list[str]:
+    """`locals` holding one check per precondition, over the block's for_each or count: true,
+    or (condition false) tobool() of "precondition failed: <error_message>", which Terraform
+    refuses with that text in its error."""
+    checks = []
+    for_each, count = block.attribute("for_each"), block.attribute("count")
+    renames = (
+        {"each.key": "each__key", "each.value": "each__value"}
+        if for_each
+        else {"count.index": "count__index"}
+        if count
+        else {}
+    )
+    for number, precondition in enumerate(preconditions):
+        condition = precondition.attribute("condition")
+        message = precondition.attribute("error_message")
+        if condition is None or message is None:
+            raise TreeError(f"{rewriter.file}:{precondition.line}: precondition without condition")
+        cond = " ".join(rewriter.expr(condition.expr, renames).split())
+        text = " ".join(rewriter.expr(message.expr, renames).split())
+        check = f'tobool(({cond}) ? "true" : join("", ["precondition failed: ", {text}]))'
+        if for_each:
+            source = rewriter.expr(for_each.expr)
+            check = f"{{ for each__key, each__value in {source} : each__key => {check} }}"
+        elif count:
+            check = f"[for count__index in range({rewriter.expr(count.expr)}) : {check}]"
+        local = f"check__{name}__{number}"
+        checks.append(f"locals {{\n{_assign(local, check, rewriter.file, condition.line)}\n}}")
+    return checks
+
+
+def _check_names(parts: list[str]) -> list[str]:
+    return [m.group(1) for part in parts for m in re.finditer(r"^(check__\w+) = ", part, re.M)]
+
+
 def _block_text(lines: list[str], block: Block, drop: tuple[str, ...]) -> str:
     """A block's source text without the nested blocks named in `drop`."""
     skip: set[int] = set()
@@ -313,6 +363,10 @@ def _write_copy(
         local = _local_name(kind, type_name, name)
         rewriter.file = declared.file
         parts.append(f"locals {{\n{local} = {_instance_expr(rewriter, declared)}\n}}")
+        preconditions = [
+            p for b in declared.block.blocks("lifecycle") for p in b.blocks("precondition")
+        ]
+        parts += _precondition_checks(rewriter, local, declared.block, preconditions)
     calls = []
     for path, block in module.blocks("module"):
         name = block.labels[0]
@@ -330,6 +384,9 @@ def _write_copy(
         parts.append(f'module "{name}" {{\n' + "\n".join(arguments) + "\n}")
         calls.append(name)
     for path, block in module.blocks("output"):
+        rewriter.file = path
+        name = f"output__{block.labels[0]}"
+        parts += _precondition_checks(rewriter, name, block, block.blocks("precondition"))
         value = block.attribute("value")
         assigned = (
             _assign("value", rewriter.expr(value.expr), path, value.line)
@@ -346,9 +403,11 @@ def _write_copy(
         f'"{t}.{n}" = local.{_local_name(k, t, n)}' for (k, t, n) in module.declared if k == "data"
     )
     modules = ", ".join(f"{name} = module.{name}" for name in calls)
+    checks = ", ".join(f"{name} = local.{name}" for name in _check_names(parts))
     parts.append(
         'output "harness__tree" {\nvalue = {\n'
-        f"resources = {{ {resources} }}\ndata = {{ {data} }}\nmodules = {{ {modules} }}\n}}\n}}"
+        f"resources = {{ {resources} }}\ndata = {{ {data} }}\nmodules = {{ {modules} }}\n"
+        f"checks = {{ {checks} }}\n}}\n}}"
     )
     (target / "main.tf").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return target
@@ -364,6 +423,11 @@ def _run(args: list[str], cwd: Path) -> str:
         if mark is None:
             raise
         where = f"{display_path(Path(mark.group(1)))}:{mark.group(2)}"
+        failed = _FAILED.search(str(error))
+        if failed:
+            # Terraform wraps the message at 78 columns and quotes it as Go does (%q).
+            message = " ".join(failed.group(1).split()).replace('\\"', '"')
+            raise PreconditionFailed(f"{where}: precondition failed: {message}") from None
         raise TreeError(f"{where}: {error}") from None
 
 

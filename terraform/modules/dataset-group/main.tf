@@ -19,6 +19,19 @@ locals {
     type => can(regex("\\.json$", schema)) ? schema : "${local.bundled_schemas}/${schema}.json"
   }
 
+  # Which bundled schemas suit which dataset group. CreateSchema with a domain refuses a schema
+  # without the domain's required fields (VIDEO_ON_DEMAND: EVENT_TYPE on Interactions; GENRES,
+  # categorical, and CREATION_TIMESTAMP on Items), which the custom ones lack; no bundled schema
+  # is written for ECOMMERCE (give your own .json paths); a custom group naming a domain's
+  # schema has most likely forgotten its domain. A .json path is taken as the caller's choice.
+  bundled_for_group = {
+    custom          = ["interactions", "interactions_event_value", "items"]
+    VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items"]
+    ECOMMERCE       = []
+  }
+  group_kind       = var.domain == null ? "custom" : var.domain
+  suitable_schemas = local.bundled_for_group[local.group_kind]
+
   # Decode and re-encode each schema: whitespace or key order changes in the file must never
   # change the string awscc compares, or the schema (and its dataset) would be replaced.
   schemas = { for type, path in local.schema_files : type => jsonencode(jsondecode(file(path))) }
@@ -60,6 +73,11 @@ resource "awscc_personalize_schema" "this" {
   lifecycle {
     # Tags are create-only (tagUpdatable: false): a change would replace the schema and dataset.
     ignore_changes = [tags]
+
+    precondition {
+      condition     = can(regex("\\.json$", var.datasets[each.key])) || contains(local.suitable_schemas, var.datasets[each.key])
+      error_message = "datasets.${each.key} = ${var.datasets[each.key]} is not a bundled schema for ${var.domain == null ? "a custom dataset group" : "the ${var.domain} domain"}${length(local.suitable_schemas) == 0 ? " (none is bundled): give" : ", which takes ${join(" or ", local.suitable_schemas)}: name one of those or give"} the path of a .json schema file."
+    }
   }
 }
 

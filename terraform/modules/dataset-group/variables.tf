@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "datasets" {
-  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (interactions, interactions_event_value, items, and for a VIDEO_ON_DEMAND group video_on_demand_interactions, video_on_demand_items) or the path of your own .json file. Interactions is required."
+  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (for a custom group interactions, interactions_event_value, items; for a VIDEO_ON_DEMAND group video_on_demand_interactions, video_on_demand_items; none for ECOMMERCE) or the path of your own .json file. Interactions is required."
   type        = map(string)
 
   validation {
@@ -57,7 +57,7 @@ variable "role_arn" {
 }
 
 variable "tags" {
-  description = "Tags for the dataset group, schemas and datasets (awscc has no provider default tags)."
+  description = "Tags for the dataset group, schemas, datasets, filters and event tracker (awscc has no provider default tags); set at creation on the group, schemas and datasets, updated in place on filters and the tracker."
   type        = map(string)
   default     = {}
 }
