@@ -57,12 +57,14 @@ def test_a_rerun_reuses_the_job(cli, fresh_stand_in, data_dir, tmp_path) -> None
     outputs = str(events_batch_stack(fresh_stand_in, tmp_path))
     trained(cli, data_dir, outputs)
     users = tmp_path / "users.txt"
-    users.write_text("USER_ID\n1\n2\n")
+    # As Excel saves "CSV UTF-8": a byte-order mark, CRLF, a repeated user, a blank last line.
+    users.write_bytes(b"\xef\xbb\xbfUSER_ID\r\n1\r\n2\r\n1\r\n\r\n")
     args = ("batch", "recommend", "--recipe", RECIPE, "--users", str(users), "--json")
     first = json.loads(cli(*args, "--data-dir", str(data_dir), outputs_file=outputs).stdout)
     again = json.loads(cli(*args, "--data-dir", str(data_dir), outputs_file=outputs).stdout)
     assert (first["action"], again["action"]) == ("created", "reused")
     assert again["job_arn"] == first["job_arn"] and again["rows"] == first["rows"] == 50
+    assert (first["users"], first["duplicate_users"], first["users_failed"]) == (2, 1, 0)
 
 
 def test_without_batch_output_it_is_one_line(cli, fresh_stand_in, data_dir, tmp_path) -> None:

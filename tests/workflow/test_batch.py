@@ -226,6 +226,7 @@ def test_filter_values_without_a_filter_are_refused(clock, data) -> None:
         ("", "line 1: no users"),
         ("USER_ID\n", "line 1: no users"),
         ("1\n\n2\n", "line 2: empty"),
+        ("1\n\n \n2\n\n", "line 2: empty"),
         ("1\n2,3\n", "line 2: '2,3' is not a USER_ID"),
         ("1\n" + "x" * 257 + "\n", "line 2:"),
     ],
@@ -238,6 +239,45 @@ def test_a_bad_users_file_is_refused_before_any_call(clock, data, content, where
         batch.recommend_batch(ctx, data, data / "o.csv", users_file=users)
     assert f"{users}: {where}" in info.value.one_line()
     assert not (data / "o.csv").exists()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_user(tmp_path, data) -> None:
+    """Excel's "CSV UTF-8" and Windows tools start the file with EF BB BF; kept, the first ID
+    would be "\ufeff1", a user the service does not know."""
+    users = data / "users.txt"
+    users.write_bytes(b"\xef\xbb\xbf1\r\n2\r\n")
+    assert batch.build_input(tmp_path, data, users, {}).path.read_text() == input_lines(["1", "2"])
+    users.write_bytes(b"\xef\xbb\xbfUSER_ID\n3\n")  # the header is recognised behind one too
+    assert batch.build_input(tmp_path, data, users, {}).path.read_text() == input_lines(["3"])
+
+
+def test_bytes_that_are_not_utf8_are_one_line_naming_the_line(clock, data) -> None:
+    users = data / "users.txt"
+    users.write_bytes(b"USER_ID\n1\nJos\xe9\n")  # Latin-1, as an old export writes it
+    ctx = make_ctx(clock)
+    with Stubber(ctx.clients.personalize), pytest.raises(DataError) as info:  # no responses
+        batch.recommend_batch(ctx, data, data / "o.csv", users_file=users)
+    line = info.value.one_line()
+    assert f"{users}: line 3: not UTF-8 (byte 0xe9" in line and "\n" not in line
+
+
+@pytest.mark.parametrize("end", ["\n", "\n\n", "\r\n\r\n", "\n  \n"])
+def test_blank_lines_at_the_end_are_tolerated(tmp_path, data, end) -> None:
+    users = data / "users.txt"
+    users.write_text("USER_ID\n1\n2" + end, newline="")
+    assert batch.build_input(tmp_path, data, users, {}).path.read_text() == input_lines(["1", "2"])
+
+
+def test_a_user_listed_twice_is_asked_once_with_a_note(tmp_path, data, capsys) -> None:
+    """Each list is billed: a repeated user would be billed and written twice for one answer."""
+    users = data / "users.txt"
+    users.write_text("1\n2\n1\n3\n2\n")
+    made = batch.build_input(tmp_path, data, users, {})
+    assert made.path.read_text() == input_lines(["1", "2", "3"])
+    assert (made.users, made.duplicates) == (3, 2)
+    err = capsys.readouterr().err
+    assert f"{users}: 2 duplicate user line(s) skipped" in err
+    assert "(the first: line 3, 1)" in err
 
 
 def test_all_users_are_streamed_once_each(tmp_path, data) -> None:

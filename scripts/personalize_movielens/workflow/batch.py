@@ -9,9 +9,10 @@ custom solution version, needs no campaign, and writes `<input name>.out` to the
 "With recommenders in a Domain dataset group, you can get only real-time recommendations": a
 domain stack needs a custom solution for this too (`train --recipe ...`).
 
-Memory stays flat in the number of users: the users are streamed from the users file or from
+Memory stays flat in the number of users for the default (every user): they are streamed from
 interactions.csv (grouped by user as `data prepare` writes it; a file that is not is deduplicated
-with a set instead), and the output is streamed from S3 to the CSV. Names are deterministic
+with a set instead), and the output is streamed from S3 to the CSV. A users file is streamed
+too, with a set of its distinct IDs to ask each user once. Names are deterministic
 (content hashes), so a rerun finds the job it started and only downloads its output again.
 """
 
@@ -23,7 +24,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,7 @@ class BatchResult:
     users_failed: int
     first_error: str | None
     planned: list[PlannedCall] | None = None
+    duplicate_users: int = 0  # users file lines skipped: each user is asked (and billed) once
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -93,28 +95,70 @@ class BatchResult:
 # --- users -------------------------------------------------------------------------------------
 
 
-def users_from_file(path: Path) -> Iterator[str]:
-    """One USER_ID per line (a first line `USER_ID` is a header); a malformed line or a file
-    without users is a DataError naming the file and line."""
-    if not path.is_file():
-        raise DataError(f"{path}: users file not found.")
-    any_user = False
-    with path.open(encoding="utf-8", newline="") as fh:
-        for number, raw in enumerate(fh, start=1):
-            user = raw.rstrip("\r\n")
-            if number == 1 and user.strip() == "USER_ID":
-                continue
-            if not user:
-                raise DataError(f"{path}: line {number}: empty; expected one USER_ID per line.")
-            if _BAD_USER_CHARS.search(user) or len(user) > USER_ID_MAX:
-                raise DataError(
-                    f"{path}: line {number}: {user[:40]!r} is not a USER_ID (one ID per line, "
-                    f"no spaces, commas or quotes, at most {USER_ID_MAX} characters)."
-                )
-            any_user = True
-            yield user
-    if not any_user:
-        raise DataError(f"{path}: line 1: no users; expected one USER_ID per line.")
+class UsersFile:
+    """The users of a users file, one USER_ID per line, each once.
+
+    Read as UTF-8, a byte-order mark on the first line dropped (an Excel or Windows export
+    writes one; kept, it would become part of the first ID and be answered as an unknown user),
+    a first line `USER_ID` taken as a header, blank lines at the end ignored. A user listed
+    again is skipped (each list is billed: two of one user would cost twice for the same answer)
+    and counted in `duplicates`. A line that is not UTF-8, empty within the file or not an ID,
+    or a file without users, is a DataError naming the file and line. Finding duplicates holds a
+    set of the file's distinct users (the user IDs only)."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise DataError(f"{path}: users file not found.")
+        self.path = path
+        self.duplicates = 0
+        self.first_duplicate: tuple[int, str] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        path, seen = self.path, set[str]()
+        blank: int | None = None  # the first blank line, fine if nothing follows it
+        with path.open("rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                user = _decode(path, number, raw).rstrip("\r\n")
+                if number == 1 and user.strip() == "USER_ID":
+                    continue
+                if not user.strip():
+                    blank = blank or number
+                    continue
+                if blank is not None:
+                    raise DataError(f"{path}: line {blank}: empty; expected one USER_ID per line.")
+                if _BAD_USER_CHARS.search(user) or len(user) > USER_ID_MAX:
+                    raise DataError(
+                        f"{path}: line {number}: {user[:40]!r} is not a USER_ID (one ID per "
+                        f"line, no spaces, commas or quotes, at most {USER_ID_MAX} characters)."
+                    )
+                if user in seen:
+                    self.duplicates += 1
+                    self.first_duplicate = self.first_duplicate or (number, user)
+                    continue
+                seen.add(user)
+                yield user
+        if not seen:
+            raise DataError(f"{path}: line 1: no users; expected one USER_ID per line.")
+
+    def note(self) -> str | None:
+        """One line on the duplicates skipped, or None."""
+        if self.first_duplicate is None:
+            return None
+        number, user = self.first_duplicate
+        return (
+            f"{self.path}: {self.duplicates:,} duplicate user line(s) skipped, each user is "
+            f"asked once (the first: line {number}, {user})."
+        )
+
+
+def _decode(path: Path, number: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: line {number}: not UTF-8 (byte 0x{raw[exc.start]:02x} at byte "
+            f"{exc.start + 1} of the line); save the users file as UTF-8."
+        ) from None
 
 
 def _order_key(user: str) -> tuple[int, int | str]:
@@ -163,6 +207,7 @@ class BatchInput:
     path: Path
     sha256: str
     users: int
+    duplicates: int = 0  # users file lines skipped as repeats
 
 
 def write_input(target: Path, users: Iterable[str], filter_values: Mapping[str, str]) -> BatchInput:
@@ -187,7 +232,11 @@ def build_input(
     """The input for the users file, or for every user of interactions.csv."""
     target = workdir / "input.json"
     if users_file is not None:
-        return write_input(target, users_from_file(users_file), filter_values)
+        users = UsersFile(users_file)
+        made = write_input(target, users, filter_values)
+        if note := users.note():
+            info(note)
+        return replace(made, duplicates=users.duplicates)
     path = all_users_path(data_dir)
     try:
         return write_input(target, _grouped_users(path), filter_values)
@@ -366,6 +415,7 @@ def recommend_batch(
         0,
         None,
         ctx.planned(),
+        batch_input.duplicates,
     )
     if obs.status == PLANNED:
         return result
