@@ -378,7 +378,7 @@ def recommend_batch(
         info(f"Batch job {name} exists ({job['status']}): using it.")
     else:
         name, action = named_attempt(base, attempt + 1), "created"
-        ctx.billable(f"batch inference job {name}", batch_cost(batch_input.users))
+        ctx.billable(f"batch inference job {name}", batch_cost(batch_input.users, recipe))
         params: dict[str, Any] = {
             "jobName": name,
             "solutionVersionArn": version_arn,

@@ -132,15 +132,13 @@ def recommender_cost(min_rps: int) -> str:
 # --- Real-time events and batch recommendations (`events`, `batch`) ---------------------------
 #
 # PutEvents is billed as data ingestion (the pricing page's "Data ingestion", per GB, for bulk
-# imports and streamed events alike): the tool states the size of what it sends. Batch
-# recommendations are billed per 1,000 recommendations a batch inference job writes (one per
-# input line: a user's list of `numResults` items), with no campaign running: the guide's
+# imports and streamed events alike): the tool states the size of what it sends. A batch
+# inference job is billed for what it computes, once, with no campaign running: the guide's
 # getting-recommendations.html: "For batch recommendations, you don't need to create a
-# campaign." The price below could not be checked against a stored copy of the pricing page on
-# the machine that wrote it: like the others it is approximate and points to PRICING_URL.
-
-#: USD per 1,000 batch recommendations (first tier, custom solutions).
-BATCH_PER_1000_RECOMMENDATIONS = 0.067
+# campaign." The batch price itself is not carried: no stored copy of the pricing page could be
+# found to check a figure against, so the tool says what the job computes and points to
+# PRICING_URL rather than quote a precise-looking number (and for the v2 recipes, whose pricing
+# model is their own, it says so as unknown_price() does).
 
 
 def events_cost(payload_bytes: int) -> str:
@@ -152,13 +150,16 @@ def events_cost(payload_bytes: int) -> str:
     )
 
 
-def batch_cost(users: int) -> str:
-    """A sentence on a batch inference job for `users` users, beside what a campaign costs."""
-    usd = BATCH_PER_1000_RECOMMENDATIONS * users / 1000
+def batch_cost(users: int, recipe: str) -> str:
+    """A sentence on a batch inference job of `recipe` for `users` users, beside what a
+    campaign of the same recipe costs (or that its price is unknown)."""
+    job = f"{users:,} recommendation lists, billed once for the job, with no campaign"
+    if not prices_known(recipe):
+        return f"{job}; {unknown_price(recipe)}"
     campaign_month = CAMPAIGN_PER_TPS_HOUR * 24 * 30
     return (
-        f"~${usd:.2f} for {users:,} recommendation lists (${BATCH_PER_1000_RECOMMENDATIONS} per "
-        f"1,000, approx., {PRICES_AS_OF}; {PRICING_URL}), billed once, with no campaign: a "
-        f"campaign bills every hour it exists, used or not (at least "
-        f"${CAMPAIGN_PER_TPS_HOUR}/TPS-hour, ~${campaign_month:.0f}/month at 1 TPS)"
+        f"{job} (price: {PRICING_URL}; this tool does not know the current batch price); "
+        f"a campaign of {recipe_name(recipe)} instead bills every hour it exists, used "
+        f"or not (${CAMPAIGN_PER_TPS_HOUR}/TPS-hour, ~${campaign_month:.0f}/month at 1 TPS, "
+        f"approx., {PRICES_AS_OF})"
     )
