@@ -9,6 +9,8 @@ import pytest
 import tf_docs
 import tf_static as tf
 
+from conftest import Evaluated
+
 
 def test_terraform_binary_is_the_pinned_one() -> None:
     import subprocess
@@ -218,3 +220,14 @@ def test_docs_save_plans_under_the_ignored_plan_folder(tmp_path: Path) -> None:
     seeded = tmp_path / "README.md"
     seeded.write_text("terraform plan -out=tfplan && terraform apply tfplan\n")
     assert len(plan_file_problems([seeded])) == 2
+
+
+def test_the_readme_counts_the_resources_terraform_plans_with_the_defaults(
+    evaluated: Evaluated,
+) -> None:
+    """The number `terraform plan` shows the reader, from Terraform's own evaluation."""
+    text = (tf.TF_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"review: (\d+) resources to add with the defaults", text)
+    assert match, "terraform/README.md states no resource count"
+    resources = [i for i in evaluated("root-defaults") if i.kind == "resource"]
+    assert int(match.group(1)) == len(resources), sorted(i.address for i in resources)

@@ -1,5 +1,7 @@
 # Complete reuse of the modules: a customer managed KMS key, SSE-KMS on the bucket and the
-# dataset group, batch inference output on, Interactions with event values plus Items.
+# dataset group, batch inference output on, a VIDEO_ON_DEMAND dataset group with the domain's
+# bundled schemas (Interactions with EVENT_TYPE, Items with GENRES and CREATION_TIMESTAMP),
+# filters and the event tracker.
 #
 # Order matters: KMS rejects a key policy naming a principal that does not exist yet
 # (MalformedPolicyDocumentException), and the role needs the key's ARN for its own policy. So
