@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import boto3
+import botocore.session
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -209,6 +210,20 @@ def test_filter_values_that_do_not_fit_the_filter_are_one_line_before_the_job(
                 ctx, data, data / "o.csv", filter_name="genre", filter_values=values
             )
     assert message in info.value.one_line()
+
+
+def test_a_filter_value_longer_than_the_api_takes_is_refused_before_any_call(clock, data) -> None:
+    """The limit is botocore's (personalize-runtime FilterAttributeValue max); no response is
+    queued, so DescribeFilter, an upload or the create would fail the test."""
+    model = botocore.session.get_session().get_service_model("personalize-runtime")
+    shape = model.operation_model("GetRecommendations").input_shape.members["filterValues"]
+    too_long = "GENRE=" + "x" * (shape.value.metadata["max"] + 1)
+    ctx = make_ctx(clock)
+    with Stubber(ctx.clients.personalize), pytest.raises(ConfigError) as info:
+        batch.recommend_batch(
+            ctx, data, data / "o.csv", filter_name="genre", filter_values=[too_long]
+        )
+    assert "--filter-value GENRE:" in info.value.one_line() and "xxx" not in str(info.value)
 
 
 def test_an_unknown_filter_names_the_known_ones(clock, data) -> None:

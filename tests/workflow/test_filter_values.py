@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 
+import botocore.session
 import pytest
 from rec_stubs import GENRE_FILTER, UNWATCHED_FILTER, recommender, recommender_arn, stubbed
 
 from personalize_movielens.errors import ConfigError
+from personalize_movielens.workflow import filters
 from personalize_movielens.workflow.filters import placeholders, quote_values
 from personalize_movielens.workflow.recommend import recommend
 
@@ -173,3 +175,52 @@ def test_a_campaign_gets_the_filter_too(tmp_path) -> None:
             data_dir=tmp_path,
             filter_name="unwatched",
         )
+
+
+def model_limits() -> tuple[int, int]:
+    """GetRecommendations' filterValues in the installed botocore model: (most keys, most
+    characters of one value)."""
+    model = botocore.session.get_session().get_service_model("personalize-runtime")
+    shape = model.operation_model("GetRecommendations").input_shape.members["filterValues"]
+    return shape.metadata["max"], shape.value.metadata["max"]
+
+
+def test_the_tools_limits_are_the_models() -> None:
+    assert model_limits() == (filters.MAX_FILTER_KEYS, filters.MAX_FILTER_VALUE_CHARS)
+
+
+def test_a_value_longer_than_the_api_takes_is_one_line_before_the_filter_is_read() -> None:
+    """Without the check the service answers with a validation error that echoes the whole
+    value. Only the recommender's listing is queued: DescribeFilter or GetRecommendations would
+    fail the test (batch recommend checks before any call: test_batch.py)."""
+    _, most = model_limits()
+    with stubbed() as stub, pytest.raises(ConfigError) as info:
+        stub.listing(recommender(TOP))
+        recommend(
+            stub.ctx,
+            "42",
+            use_case_name="top-picks",
+            filter_name="genre",
+            filter_values=["GENRE=" + "x" * (most + 100)],
+        )
+    line = info.value.one_line()
+    assert f"--filter-value GENRE: {most + 100:,} characters" in line
+    assert f"at most {most} per key" in line and "xxxx" not in line
+
+
+def test_the_limit_applies_to_the_value_as_sent_quoted_and_joined() -> None:
+    _, most = model_limits()
+    fits = "x" * (most - 2)  # "x...x" with its quotes is exactly the limit
+    assert quote_values("genre", GENRE_EXPRESSION, [("GENRE", fits)]) == {"GENRE": f'"{fits}"'}
+    half = "x" * (most // 2)  # each fits; joined as "x..x","x..x" they do not
+    sent = len(f'"{half}","{half}"')
+    with pytest.raises(ConfigError, match=f"--filter-value GENRE: {sent:,} characters"):
+        quote_values("genre", GENRE_EXPRESSION, [("GENRE", half), ("GENRE", half)])
+
+
+def test_more_keys_than_the_api_takes_is_one_line() -> None:
+    keys, _ = model_limits()
+    pairs = [f"K{n}=v" for n in range(keys + 1)]
+    with pytest.raises(ConfigError, match=f"{keys + 1} keys; the API takes at most {keys}"):
+        filters.parse_pairs(pairs)
+    assert len(filters.parse_pairs(pairs[:keys])) == keys

@@ -13,6 +13,10 @@ expression."
 A placeholder compared with `=`, `<`, `<=`, `>` or `>=` is numerical data ("Use =, <, <=, >, >=
 operators to test numerical data, including data passed in a placeholder parameter",
 filter-expressions.html): its one value is passed as the number, unquoted.
+
+The sizes are the API's (botocore's personalize-runtime model, GetRecommendations'
+`filterValues`: at most 25 keys, each value at most 1000 characters): a longer value is refused
+here in one line naming the key, rather than sent for the service to echo back.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ _PLACEHOLDER = re.compile(r"\$([A-Za-z0-9_]+)")
 _COMPARED = re.compile(r"(<=|>=|=|<|>)\s*$")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 Kind = Literal["string", "number"]
+#: botocore's personalize-runtime model: FilterValues {"max": 25} (keys), FilterAttributeValue
+#: {"max": 1000} (characters of one key's value, as sent: quoted and comma-joined).
+MAX_FILTER_KEYS = 25
+MAX_FILTER_VALUE_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,28 @@ def parse_pairs(pairs: Iterable[str]) -> list[tuple[str, str]]:
         key, sep, value = pair.partition("=")
         key = key.strip().lstrip("$")
         if not sep or not key or not value:
-            raise ConfigError(f"--filter-value {pair!r}: expected KEY=VALUE, e.g. GENRE=Comedy.")
+            raise ConfigError(
+                f"--filter-value {pair[:60]!r}: expected KEY=VALUE, e.g. GENRE=Comedy."
+            )
+        check_size(key, value)
         parsed.append((key, value))
+    keys = {key for key, _ in parsed}
+    if len(keys) > MAX_FILTER_KEYS:
+        raise ConfigError(
+            f"--filter-value: {len(keys)} keys; the API takes at most {MAX_FILTER_KEYS} "
+            "(GetRecommendations filterValues)."
+        )
     return parsed
+
+
+def check_size(key: str, value: str) -> None:
+    """A value longer than the API takes is one line naming the key and the limit (the value
+    itself is not echoed: it is the long thing)."""
+    if len(value) > MAX_FILTER_VALUE_CHARS:
+        raise ConfigError(
+            f"--filter-value {key}: {len(value):,} characters as sent; the API takes at most "
+            f"{MAX_FILTER_VALUE_CHARS} per key (GetRecommendations filterValues)."
+        )
 
 
 def quote_values(
@@ -119,6 +146,7 @@ def quote_values(
             values[key] = given[0]
         else:
             values[key] = ",".join(f'"{value}"' for value in given)
+        check_size(key, values[key])
     return values or None
 
 
