@@ -156,7 +156,6 @@ def test_use_cases_answer_as_the_guide_describes(vod, personalize, runtime):
         recommender = wait_recommender(personalize, arn)
         assert recommender["status"] == "ACTIVE", recommender.get("failureReason")
     watched = {i for u, i, _, e in rows if u == "u00" and e == "Watch"}
-    seen = {i for u, i, _, _ in rows if u == "u00"}
 
     # Because you watched X: "videos that other users also watched", the user's watched
     # videos filtered out ("automatically filters videos the user watched").
@@ -168,12 +167,14 @@ def test_use_cases_answer_as_the_guide_describes(vod, personalize, runtime):
     assert set(because[:2]) == {"x00", "x01"} and not watched & set(because)
     assert "new" not in because  # only ever clicked: not a Watch event
 
+    # More like X: similar videos (co-occurrence over every event); u00's unwatched videos are
+    # x00, x01 and those it only clicked (y00-y02, new).
     more = items_of(
         runtime.get_recommendations(
-            recommenderArn=arns["more-like-x"], userId="u00", itemId="x05", numResults=2
+            recommenderArn=arns["more-like-x"], userId="u00", itemId="x05", numResults=6
         )
     )
-    assert set(more) == {"x00", "x01"}
+    assert set(more) == {"x00", "x01", "y00", "y01", "y02", "new"}
 
     # Most popular: "videos that have been watched by the most users".
     popular = items_of(
@@ -190,8 +191,10 @@ def test_use_cases_answer_as_the_guide_describes(vod, personalize, runtime):
     trending = items_of(runtime.get_recommendations(recommenderArn=arns["trending-now"]))
     assert trending[0] == "new"
 
+    # Top picks: the unwatched videos near u00's history first (the ones it only clicked too).
     picks = items_of(runtime.get_recommendations(recommenderArn=arns["top-picks"], userId="u00"))
-    assert set(picks[:2]) == {"x00", "x01"} and not seen & set(picks)
+    assert set(picks[:6]) == {"x00", "x01", "y00", "y01", "y02", "new"}
+    assert not watched & set(picks)
 
 
 @pytest.mark.parametrize(
@@ -358,3 +361,169 @@ def test_top_picks_follows_recorded_events_and_most_popular_does_not(
     assert all(item.startswith("y") for item in after_top[:10])
     assert not {"y03", "y04", "y05"} & set(after_top)  # watched: no longer recommended
     assert ask(popular) == before_popular
+
+
+#: VIDEO_ON_DEMAND-use-cases.html, what each use case leaves out on its own. Because you watched
+#: X: "With this use case, Amazon Personalize automatically filters videos the user watched
+#: based on the userId you specify and `Watch` events." More like X and Top picks for you: "With
+#: this use case, Amazon Personalize automatically filters videos the user watched based on the
+#: userId that you specify and `Watch` events." Most popular ("Get recommendations for videos
+#: that have been watched by the most users") and Trending now ("Get recommendations for videos
+#: that are currently trending") say nothing of it: they leave nothing out.
+LEAVES_OUT_WATCHED = {
+    "because-you-watched-x": True,
+    "more-like-x": True,
+    "top-picks": True,
+    "most-popular": False,
+    "trending-now": False,
+}
+
+
+def test_use_cases_leave_out_what_the_user_watched_and_nothing_else(aws, vod, personalize, runtime):
+    """Asked for every item, each use case answers its model's whole catalogue minus, where the
+    guide says so, the user's Watch items: imported ones and Watch events recorded by PutEvents
+    (matched whatever their case). Videos the user only clicked stay, imported or recorded."""
+    import time
+
+    rows = watch_and_click()
+    vod.load(rows, items=True)
+    arns = {
+        use_case: create_recommender(personalize, vod.arn, use_case, f"aws-vod-{use_case}")
+        for use_case in LEAVES_OUT_WATCHED
+    }
+    for arn in arns.values():
+        assert wait_recommender(personalize, arn)["status"] == "ACTIVE"
+    tracker = personalize.create_event_tracker(name="vod-events", datasetGroupArn=vod.arn)
+    wait_status(
+        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]),
+        "eventTracker",
+    )
+    # u00 watched 18 x-videos and clicked y00-y02 and `new` (imported); now it watches y10 and
+    # clicks y11, neither seen before.
+    aws.client("personalize-events").put_events(
+        trackingId=tracker["trackingId"],
+        userId="u00",
+        sessionId="s-u00",
+        eventList=[
+            {"eventType": "watch", "itemId": "y10", "sentAt": time.time()},
+            {"eventType": "Click", "itemId": "y11", "sentAt": time.time() + 1},
+        ],
+    )
+    watched = {i for u, i, _, e in rows if u == "u00" and e == "Watch"} | {"y10"}
+    clicked = {i for u, i, _, e in rows if u == "u00" and e == "Click"} | {"y11"}
+    everything = {i for _, i, _, _ in rows}
+    ever_watched = {i for _, i, _, e in rows if e == "Watch"}  # `new` was only ever clicked
+    # The items each use case's model knows: Watch-only training for the first two.
+    catalogue = {
+        "because-you-watched-x": ever_watched,
+        "most-popular": ever_watched,
+        "more-like-x": everything - {"x05"},  # the itemId asked about is never its own match
+        "top-picks": everything,
+        "trending-now": everything,
+    }
+    for use_case, leaves_out in LEAVES_OUT_WATCHED.items():
+        item = {"itemId": "x05"} if use_case.endswith("-x") else {}
+        answer = items_of(
+            runtime.get_recommendations(
+                recommenderArn=arns[use_case], userId="u00", numResults=500, **item
+            )
+        )
+        expected = catalogue[use_case] - watched if leaves_out else catalogue[use_case]
+        assert set(answer) == expected, use_case
+        assert len(answer) == len(expected), use_case
+        assert clicked & catalogue[use_case] <= set(answer), use_case
+
+
+def _genres_and_years() -> dict[str, dict[str, str]]:
+    """What the Items rows of `catalogue()` hold, as GetRecommendations' metadata (text)."""
+    return {i: {"GENRES": genres, "YEAR": str(year)} for i, genres, _, year in catalogue()}
+
+
+def test_metadata_columns_add_the_items_rows_where_metadata_is_enabled(vod, personalize, runtime):
+    """getting-recommendations-with-metadata.html: "If you configured your campaign or
+    recommender to return metadata for recommended items, you can specify the columns to
+    include in your GetRecommendations API operation." botocore's RecommenderConfig
+    enableMetadataWithRecommendations: "If enabled, you can specify the columns from your Items
+    dataset in your request for recommendations. Amazon Personalize returns this data for each
+    item in the recommendation response." metadataColumns: "The map key is ITEMS ... The maximum
+    number of columns you can provide is 10." """
+    vod.load(watch_and_click(), items=True)
+    with_metadata = create_recommender(
+        personalize,
+        vod.arn,
+        "with",
+        "aws-vod-trending-now",
+        recommenderConfig={"enableMetadataWithRecommendations": True},
+    )
+    without = create_recommender(personalize, vod.arn, "without", "aws-vod-trending-now")
+    for arn in (with_metadata, without):
+        assert wait_recommender(personalize, arn)["status"] == "ACTIVE"
+    rows = _genres_and_years()
+
+    answer = runtime.get_recommendations(
+        recommenderArn=with_metadata, numResults=50, metadataColumns={"ITEMS": ["GENRES", "YEAR"]}
+    )["itemList"]
+    assert len(answer) == len(rows)
+    assert {i["itemId"]: i["metadata"] for i in answer} == rows
+    plain = runtime.get_recommendations(recommenderArn=with_metadata)["itemList"]
+    assert all("metadata" not in i for i in plain)  # only when asked
+
+    for request, says in (
+        ({"recommenderArn": without}, "enableMetadataWithRecommendations"),
+        ({"recommenderArn": with_metadata, "metadataColumns": {"ITEMS": ["RUNTIME"]}}, "RUNTIME"),
+        ({"recommenderArn": with_metadata, "metadataColumns": {"USERS": ["AGE"]}}, "ITEMS"),
+        (
+            {"recommenderArn": with_metadata, "metadataColumns": {"ITEMS": ["GENRES"] * 11}},
+            "at most 10",
+        ),
+    ):
+        request.setdefault("metadataColumns", {"ITEMS": ["GENRES"]})
+        with pytest.raises(ClientError) as exc:
+            runtime.get_recommendations(**request)
+        code, _, message = error_of(exc)
+        assert code == "InvalidInputException" and says in message, message
+
+
+def test_metadata_columns_on_campaigns(aws, personalize, runtime, train, run_import, put_csv):
+    """The same for a campaign created with campaignConfig enableMetadataWithRecommendations,
+    for GetRecommendations and GetPersonalizedRanking (whose metadataColumns reads "If you
+    enabled metadata in recommendations when you created or updated the campaign")."""
+    rows = [(u, i, t) for u, i, t, _ in watch_and_click()]
+    items = [(i, genres, year) for i, genres, _, year in catalogue()]
+    url = put_csv(
+        "items.csv", "ITEM_ID,GENRES,YEAR\n" + "".join(f"{i},{g},{y}\n" for i, g, y in items)
+    )
+    assert run_import(url, "Items")["status"] == "ACTIVE"
+    expected = _genres_and_years()
+    columns = {"ITEMS": ["YEAR", "GENRES"]}
+    for recipe, ask in (
+        (
+            "aws-user-personalization",
+            lambda arn: runtime.get_recommendations(
+                campaignArn=arn, userId="u00", numResults=5, metadataColumns=columns
+            )["itemList"],
+        ),
+        (
+            "aws-personalized-ranking",
+            lambda arn: runtime.get_personalized_ranking(
+                campaignArn=arn, userId="u00", inputList=["y05", "x00"], metadataColumns=columns
+            )["personalizedRanking"],
+        ),
+    ):
+        _, version = train(recipe, recipe=recipe, rows=rows)
+        enabled = personalize.create_campaign(
+            name=f"{recipe}-meta",
+            solutionVersionArn=version["solutionVersionArn"],
+            campaignConfig={"enableMetadataWithRecommendations": True},
+        )["campaignArn"]
+        plain = personalize.create_campaign(
+            name=f"{recipe}-plain", solutionVersionArn=version["solutionVersionArn"]
+        )["campaignArn"]
+        for arn in (enabled, plain):
+            wait_status(lambda a=arn: personalize.describe_campaign(campaignArn=a), "campaign")
+        answer = ask(enabled)
+        assert answer and all(i["metadata"] == expected[i["itemId"]] for i in answer)
+        with pytest.raises(ClientError) as exc:
+            ask(plain)
+        code, _, message = error_of(exc)
+        assert code == "InvalidInputException" and "enableMetadataWithRecommendations" in message

@@ -23,6 +23,12 @@ Amazon Personalize adds the new recorded event data to the user's history"): for
 User-Personalization and Personalized-Ranking recipes (and their v2), the model ranks with the
 user's recorded events appended to their history; similar-items and popularity-count answer
 from the trained model alone. A new event makes a new question, so no cached answer is stale.
+
+metadataColumns (GetRecommendations, GetPersonalizedRanking) adds each item's `metadata`, its
+Items row's asked columns as text, where the campaign's campaignConfig or the recommender's
+recommenderConfig has enableMetadataWithRecommendations (getting-recommendations-with-
+metadata.html: "If you configured your campaign or recommender to return metadata for
+recommended items, you can specify the columns to include"); otherwise it is refused.
 """
 
 from __future__ import annotations
@@ -33,17 +39,21 @@ import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import InvalidInput, not_found
 from .events import recorded_events
-from .filtering import Applied, applied_filter
+from .filtering import Applied, applied_filter, group_schemas
+from .filtering import rows as item_rows
 from .service import Emulator
-from .training import Model, Ranked, recipe_name
+from .training import Model, Ranked, is_watch, recipe_name
 from .use_cases import REAL_TIME, USE_CASES, answer
 
 DEFAULT_RESULTS = 25
+#: metadataColumns' one map key, and how many columns it may name (the API reference).
+ITEMS_KEY = "ITEMS"
+MAX_METADATA_COLUMNS = 10
 MAX_RESULTS = 500
 #: The API reference on inputList: "the maximum is 500".
 MAX_INPUT_ITEMS = 500
@@ -129,6 +139,10 @@ class _Source:
     #: The request's members that decide its answer (with numResults): the cache key.
     key: tuple[str, ...]
     dataset_group_arn: str
+    #: Whether the campaign or recommender was created (or updated) with
+    #: enableMetadataWithRecommendations, and its ARN (for the error when it was not).
+    metadata_enabled: bool = False
+    arn: str = ""
 
 
 def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
@@ -143,7 +157,80 @@ def _campaign_source(emu: Emulator, p: dict[str, Any]) -> _Source:
     recent = []
     if p.get("userId") and model.recipe_type != "RELATED_ITEMS":
         recent = recent_items(emu, model, group, p["userId"])
-    return model_source(model, p, group, recent, "campaign")
+    source = model_source(model, p, group, recent, "campaign")
+    return replace(source, metadata_enabled=_campaign_metadata(emu, p), arn=p["campaignArn"])
+
+
+def _campaign_metadata(emu: Emulator, p: dict[str, Any]) -> bool:
+    with emu.store.lock:
+        campaign = emu.store.get("campaign", p["campaignArn"])
+        return _metadata_enabled(campaign.get("campaignConfig"))
+
+
+def _metadata_enabled(config: dict[str, Any] | None) -> bool:
+    return (config or {}).get("enableMetadataWithRecommendations") is True
+
+
+def _metadata_columns(p: dict[str, Any]) -> list[str]:
+    """The Items columns the request's metadataColumns asks for (none without it). The API
+    reference: "The map key is ITEMS and the value is a list of column names from your Items
+    dataset. The maximum number of columns you can provide is 10." """
+    given: dict[str, list[str]] = p.get("metadataColumns") or {}
+    for key in given:
+        if key != ITEMS_KEY:
+            raise InvalidInput(f"metadataColumns: the map key is {ITEMS_KEY}, not {key}.")
+    columns = list(given.get(ITEMS_KEY) or [])
+    if len(columns) > MAX_METADATA_COLUMNS:
+        raise InvalidInput(
+            f"metadataColumns: at most {MAX_METADATA_COLUMNS} columns, {len(columns)} given."
+        )
+    return columns
+
+
+def with_metadata(
+    emu: Emulator,
+    entries: list[dict[str, Any]],
+    columns: list[str],
+    enabled: bool,
+    arn: str,
+    group_arn: str,
+) -> list[dict[str, Any]]:
+    """`entries` (itemList or personalizedRanking) with each item's `metadata`: the asked
+    columns of its Items row, as text (an item without a row, or a null value, has none).
+    Refused unless the campaign or recommender enabled metadata in recommendations and each
+    column is a field of the dataset group's Items schema."""
+    if not enabled:
+        raise InvalidInput(
+            f"metadataColumns needs metadata in recommendations: {arn} was not created or "
+            "updated with enableMetadataWithRecommendations set to true."
+        )
+    datasets = group_schemas(emu, group_arn)
+    if "Items" not in datasets:
+        raise InvalidInput(f"metadataColumns: dataset group {group_arn} has no Items dataset.")
+    fields = [f.name for f in datasets["Items"][1].fields]
+    unknown = [column for column in columns if column not in fields]
+    if unknown:
+        raise InvalidInput(
+            f"metadataColumns: {', '.join(unknown)} not in the Items schema "
+            f"(its columns: {', '.join(fields)})."
+        )
+    needs = frozenset(("Items", column) for column in columns if column != "ITEM_ID")
+    ids = [entry["itemId"] for entry in entries]
+    found = item_rows(emu, datasets, needs, "Items", ids)
+    for entry in entries:
+        row = found.get(entry["itemId"])
+        if row is not None:
+            entry["metadata"] = {
+                column: _text(row[column]) for column in columns if row[column] is not None
+            }
+    return entries
+
+
+def _text(value: Any) -> str:
+    """A metadata value as the API's string (ColumnValue)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def model_source(
@@ -179,6 +266,7 @@ def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
             )
         model = emu.store.models.get(arn)
         group = str(recommender["datasetGroupArn"])
+        metadata = _metadata_enabled(recommender.get("recommenderConfig"))
     if not isinstance(model, Model):
         raise not_found(arn)
     name = recipe_name(recommender["recipeArn"])
@@ -187,15 +275,22 @@ def _recommender_source(emu: Emulator, p: dict[str, Any]) -> _Source:
         if need == "required" and not p.get(field):
             raise InvalidInput(f"{field} is required for a recommender of use case {name}.")
     user, item = p.get("userId", ""), p.get("itemId", "")
-    recent = []
-    if user and name in REAL_TIME:
-        recent = [event.item_id for event in recorded_events(emu, group, user)]
+    recent: list[str] = []
+    watched: list[str] = []
+    if user and use_case.answer != "list":  # the one list for everyone ignores the user
+        events = recorded_events(emu, group, user)
+        # Every recorded event joins a real-time use case's history; only Watch events are
+        # left out (the automatic filter "based on ... `Watch` events").
+        recent = [event.item_id for event in events] if name in REAL_TIME else []
+        watched = [event.item_id for event in events if is_watch(event.event_type)]
     return _Source(
         model,
-        lambda n: answer(use_case, model, user, item, n, recent),
+        lambda n: answer(use_case, model, user, item, n, recent, watched),
         False,
-        ("r", user, item, *recent),
+        ("r", user, item, *recent, "watched", *watched),
         group,
+        metadata,
+        arn,
     )
 
 
@@ -267,7 +362,19 @@ def get_recommendations(emu: Emulator, p: dict[str, Any]) -> JsonText:
     if p.get("campaignArn") and p.get("recommenderArn"):
         raise InvalidInput("Specify either campaignArn or recommenderArn, not both.")
     pick = _recommender_source if p.get("recommenderArn") else _campaign_source
-    items = item_list(emu, pick(emu, p), p)
+    columns = _metadata_columns(p)
+    source = pick(emu, p)
+    items = item_list(emu, source, p)
+    if columns:
+        entries = with_metadata(
+            emu,
+            json.loads(items),
+            columns,
+            source.metadata_enabled,
+            source.arn,
+            source.dataset_group_arn,
+        )
+        items = json.dumps(entries)
     recommendation = json.dumps(f"RID-{uuid.uuid4()}")
     return JsonText(f'{{"itemList": {items}, "recommendationId": {recommendation}}}')
 
@@ -286,15 +393,18 @@ def get_personalized_ranking(emu: Emulator, p: dict[str, Any]) -> dict[str, Any]
     items = p.get("inputList") or []
     if len(items) > MAX_INPUT_ITEMS:
         raise InvalidInput(f"inputList must hold at most {MAX_INPUT_ITEMS} items.")
-    recent = recent_items(emu, model, _dataset_group(emu, p), p["userId"])
+    columns = _metadata_columns(p)
+    group = _dataset_group(emu, p)
+    recent = recent_items(emu, model, group, p["userId"])
     ranking = model.rank(p["userId"], items, recent)
-    applied = applied_filter(emu, p, _dataset_group(emu, p), p["userId"], None)
+    applied = applied_filter(emu, p, group, p["userId"], None)
     if applied is not None:
         ranking = applied.keep(ranking)
-    return {
-        "personalizedRanking": _items(ranking, scored=True),
-        "recommendationId": f"RID-{uuid.uuid4()}",
-    }
+    entries = _items(ranking, scored=True)
+    if columns:
+        enabled = _campaign_metadata(emu, p)
+        entries = with_metadata(emu, entries, columns, enabled, p["campaignArn"], group)
+    return {"personalizedRanking": entries, "recommendationId": f"RID-{uuid.uuid4()}"}
 
 
 #: Runtime operation -> its handler; server.py routes each by the URI in botocore's model.

@@ -21,7 +21,7 @@ it a few seconds. Training works on integer codes of the IDs, never on the strin
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -124,6 +124,10 @@ class Model:
     users: dict[str, int] | None = None
     #: Per user row: the items they interacted with (indices), oldest first.
     histories: Ragged | None = None
+    #: Per user row: the items of their Watch events (indices, sorted), for the VOD use cases
+    #: that leave out only what the user watched (`with_watched`); None: recommendations for
+    #: a user leave out every item of their history.
+    watched: Ragged | None = None
 
     @property
     def recipe_type(self) -> str:
@@ -142,7 +146,8 @@ class Model:
     def nbytes(self) -> int:
         """What the model's arrays take (not counting the ID strings)."""
         parts = [self.shares.nbytes, self.id_rank.nbytes]
-        parts += [r.nbytes for r in (self.neighbours, self.histories) if r is not None]
+        arrays = (self.neighbours, self.histories, self.watched)
+        parts += [r.nbytes for r in arrays if r is not None]
         return int(sum(parts))
 
     def history(self, user_id: str) -> Index:
@@ -152,20 +157,39 @@ class Model:
             return np.empty(0, dtype=np.int32)
         return self.histories.row(row)
 
+    def excluded(self, user_id: str, recent_watched: list[str] | None = None) -> Index:
+        """The items (indices, distinct, sorted) a recommendation for the user leaves out: their
+        Watch items and `recent_watched` (recorded Watch events) where the model keeps them
+        apart, else their whole history."""
+        if self.watched is None:
+            return distinct(self.history(user_id))
+        row = None if self.users is None else self.users.get(user_id)
+        mine = self.watched.row(row) if row is not None else np.empty(0, dtype=np.int32)
+        if recent_watched:
+            mine = np.concatenate([mine, self.codes(recent_watched)])
+        return distinct(mine[mine >= 0])
+
     def codes(self, items: list[str]) -> Ints:
         """Item IDs as indices, -1 for an item the model does not know."""
         index = self.index
         return np.array([index.get(item, -1) for item in items], dtype=np.int32)
 
     def for_user(
-        self, user_id: str, n: int, recent: list[str] | None = None
+        self,
+        user_id: str,
+        n: int,
+        recent: list[str] | None = None,
+        recent_watched: list[str] | None = None,
     ) -> list[tuple[str, float]]:
         """Top `n` items for a user the model knows (or not), with `recent` (items they
-        interacted with since training: recorded events) appended to their history."""
+        interacted with since training: recorded events) appended to their history; what is
+        left out is `excluded` (with `recent` too where the model keeps no Watch items)."""
         history = self.history(user_id)
         if recent:
             history = np.concatenate([history, self.codes(recent)])
-        return self._named(self.top(history, n))
+        if self.watched is None:
+            return self._named(self.top(history, n))
+        return self._named(self.top(history, n, self.excluded(user_id, recent_watched)))
 
     def recommend(self, history: list[str], n: int) -> list[tuple[str, float]]:
         """Top `n` items for a user who interacted with `history` (oldest first), each with its
@@ -179,15 +203,16 @@ class Model:
             for i, score in zip(ranked[0].tolist(), ranked[1].tolist(), strict=True)
         ]
 
-    def top(self, history: Index, n: int) -> tuple[Index, Floats]:
-        """`recommend` on item indices (-1 for unknown items): the top `n` indices and scores.
+    def top(self, history: Index, n: int, leave_out: Index | None = None) -> tuple[Index, Floats]:
+        """`recommend` on item indices (-1 for unknown items): the top `n` indices and scores,
+        without the items of `leave_out` (distinct and sorted; by default the history's).
 
         The work is proportional to the user's history and its neighbours, not to the catalogue:
         only the first popular items can fill the list."""
         if self.recipe == POPULARITY:  # the same list for everyone
             first = np.arange(min(n, len(self.items)))
             return first, self.shares[first]
-        seen = distinct(history[history >= 0])
+        seen = distinct(history[history >= 0]) if leave_out is None else leave_out
         candidates, raw = self._raw_scores(history)
         unseen = ~_within(candidates, seen)
         near, near_scores = candidates[unseen], raw[unseen]
@@ -268,10 +293,12 @@ class Model:
         """Items similar to `item_id` (similar-items), popular items when it is unknown."""
         return self._named(self.related_top(self.index.get(item_id, -1), n))
 
-    def related_unseen(self, item_id: str, user_id: str, n: int) -> list[tuple[str, float]]:
-        """`related`, without the items in the user's history (a domain use case's automatic
-        filter of what the user watched): the model must be one that keeps histories."""
-        seen = distinct(self.history(user_id))
+    def related_unseen(
+        self, item_id: str, user_id: str, n: int, recent_watched: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """`related`, without what the user watched (`excluded`: a domain use case's automatic
+        filter): the model must be one that keeps histories."""
+        seen = self.excluded(user_id, recent_watched)
         chosen, scores = self.related_top(self.index.get(item_id, -1), n + len(seen))
         keep = ~_within(chosen, seen)
         return self._named((chosen[keep][:n], scores[keep][:n]))
@@ -351,10 +378,49 @@ def apply_solution_filters(frame: AnyFrame, solution: dict[str, Any]) -> AnyFram
     return frame
 
 
+#: The VIDEO_ON_DEMAND event type the guide names `Watch`, lower-cased: the guide does not say
+#: whether case matters, so `watch` counts too.
+WATCH = "watch"
+
+
+def is_watch(event_type: str | None) -> bool:
+    return (event_type or "").lower() == WATCH
+
+
 def watch_events(frame: AnyFrame) -> AnyFrame:
-    """The Watch events of a VIDEO_ON_DEMAND Interactions dataset. The guide names the event
-    type `Watch` and does not say whether case matters, so `watch` counts too."""
-    return frame.filter(pl.col("EVENT_TYPE").cast(pl.String).str.to_lowercase() == "watch")
+    """The Watch events of a VIDEO_ON_DEMAND Interactions dataset (none without EVENT_TYPE)."""
+    if "EVENT_TYPE" not in frame.collect_schema().names():
+        return frame.filter(pl.lit(False))
+    return frame.filter(pl.col("EVENT_TYPE").cast(pl.String).str.to_lowercase() == WATCH)
+
+
+def with_watched(model: Model, frame: Frame) -> Model:
+    """`model` (one that keeps histories) with each of its users' Watch items of `frame`, the
+    interactions it was trained on: what a VOD use case's automatic filter leaves out."""
+    assert model.users is not None and model.histories is not None
+    users = pl.LazyFrame(
+        {"USER_ID": list(model.users), "row": list(model.users.values())},
+        schema={"USER_ID": pl.String, "row": pl.Int64},
+    )
+    items = pl.LazyFrame(
+        {"ITEM_ID": model.items, "index": np.arange(len(model.items), dtype=np.int64)},
+        schema={"ITEM_ID": pl.String, "index": pl.Int64},
+    )
+    pairs = (
+        watch_events(frame.lazy())
+        .select(pl.col("USER_ID").cast(pl.String), pl.col("ITEM_ID").cast(pl.String))
+        .join(users, on="USER_ID")
+        .join(items, on="ITEM_ID")
+        .select("row", "index")
+        .unique()
+        .sort(["row", "index"])
+        .collect(engine="streaming")
+    )
+    rows = pairs.get_column("row").to_numpy()
+    offsets = np.zeros(len(model.users) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(model.users)), out=offsets[1:])
+    values = pairs.get_column("index").to_numpy().astype(model.histories.values.dtype)
+    return replace(model, watched=Ragged(offsets, values))
 
 
 #: Trending: the share of the interactions' time span each of the two compared windows takes.

@@ -9,6 +9,12 @@ because-you-watched-x and more-like-x; userId "Required", itemId "Not used" for 
 top-picks; trending-now's userId is "Required only if you filter by CurrentUser or by items a
 user has interacted with". How the emulator trains each (approximations, documented in
 docs/local-emulator.md) is the `train` of each use case, from `emulator/training.py`.
+
+What each leaves out on its own: for because-you-watched-x, more-like-x and top-picks the guide
+says "Amazon Personalize automatically filters videos the user watched based on the userId that
+you specify and `Watch` events", so those answers leave out the user's Watch items (imported
+and recorded by PutEvents), never what they only clicked; for most-popular and trending-now it
+says nothing, so their one list leaves out nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +49,9 @@ class UseCase:
 
 
 def _user_model(frame: Frame) -> Model:
-    return training.fit(frame, "aws-user-personalization")
+    """User-personalization over `frame`, keeping each user's Watch items apart: what the
+    automatic filter leaves out."""
+    return training.with_watched(training.fit(frame, "aws-user-personalization"), frame)
 
 
 def _popular(frame: Frame) -> Model:
@@ -51,22 +59,25 @@ def _popular(frame: Frame) -> Model:
 
 
 USE_CASES: dict[str, UseCase] = {
-    # Item-to-item co-occurrence over Watch events; the user's watched videos left out.
+    # Item-to-item co-occurrence over Watch events; the user's Watch items left out.
     "aws-vod-because-you-watched-x": UseCase(
         VIDEO_ON_DEMAND, "required", "required", True, False, _user_model, "item"
     ),
-    # Similar items (co-occurrence over every event); needs Items; the user's videos left out.
+    # Similar items (co-occurrence over every event); needs Items; the user's Watch items
+    # left out.
     "aws-vod-more-like-x": UseCase(
         VIDEO_ON_DEMAND, "required", "required", False, True, _user_model, "item"
     ),
-    # "videos that have been watched by the most users": distinct users of Watch events.
+    # "videos that have been watched by the most users": distinct users of Watch events;
+    # the same list for everyone, nothing left out.
     "aws-vod-most-popular": UseCase(
         VIDEO_ON_DEMAND, "required", "not used", True, False, _popular, "list"
     ),
     "aws-vod-trending-now": UseCase(
         VIDEO_ON_DEMAND, "optional", "not used", False, False, training.fit_trending, "list"
     ),
-    # User-personalization over every event, the user's videos left out.
+    # User-personalization over every event (recorded ones too), the user's Watch items left
+    # out.
     "aws-vod-top-picks": UseCase(
         VIDEO_ON_DEMAND, "required", "not used", False, False, _user_model, "user"
     ),
@@ -87,14 +98,17 @@ def answer(
     item_id: str,
     n: int,
     recent: list[str] | None = None,
+    recent_watched: list[str] | None = None,
 ) -> Ranked:
     """The ranked items of a GetRecommendations request (its needs already checked); `recent`,
-    the user's recorded events, join their history where the use case is real-time."""
+    the items of the user's recorded events, join their history where the use case is
+    real-time; `recent_watched`, those of their recorded Watch events, are left out with the
+    Watch items the model holds."""
     ranked: list[tuple[str, float]]
     if use_case.answer == "item":
-        ranked = model.related_unseen(item_id, user_id, n)
+        ranked = model.related_unseen(item_id, user_id, n, recent_watched)
     elif use_case.answer == "user":
-        ranked = model.for_user(user_id, n, recent)
+        ranked = model.for_user(user_id, n, recent, recent_watched)
     else:
         ranked = model.recommend([], n)
     return list(ranked)
