@@ -167,13 +167,20 @@ def test_events_out_of_time_order_are_refused_before_any_call(ctx, stub, tmp_pat
         ("USER_ID,ITEM_ID,TIMESTAMP\n1,7,soon\n", "line 2: TIMESTAMP 'soon'"),
         ("USER_ID,ITEM_ID,TIMESTAMP\n1,,5\n", "line 2: USER_ID and ITEM_ID"),
         ("USER_ID,ITEM_ID,TIMESTAMP\n", "line 2: no events"),
+        # A short row: csv fills the missing fields with None; name them, not the None.
+        (
+            "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n1,7,5,Watch\n2,8\n",
+            "line 3: 2 fields, expected 4 (USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE): no TIMESTAMP, "
+            "EVENT_TYPE.",
+        ),
+        ("USER_ID,ITEM_ID,TIMESTAMP\n1,7,5,x,y\n", "line 2: 5 fields, expected 3"),
     ],
 )
 def test_malformed_held_out_files_are_one_line(ctx, tmp_path, content, where) -> None:
     (tmp_path / "held-out-events.csv").write_text(content)
     with pytest.raises(DataError) as info:
         events.replay(ctx, tmp_path)
-    assert where in info.value.one_line()
+    assert where in info.value.one_line() and "None" not in info.value.one_line()
 
 
 def test_replay_without_event_type_column_sends_watch(ctx, stub, tmp_path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -214,7 +214,7 @@ def read_events(
     """(line number, event) of the held-out file, streamed; a malformed row or one earlier than
     the row before it (the file is in time order) is a DataError naming its line."""
     with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, restkey=_EXTRA_FIELDS)
         columns = reader.fieldnames or []
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
@@ -228,6 +228,7 @@ def read_events(
             if limit is not None and count >= limit:
                 return
             line = reader.line_num
+            _check_fields(path, line, columns, row)
             event = _event(path, line, row, event_type)
             if event.sent_at < last:
                 raise DataError(
@@ -237,6 +238,26 @@ def read_events(
                 )
             last = event.sent_at
             yield line, event
+
+
+#: Where csv.DictReader puts the fields past the header's (its restkey).
+_EXTRA_FIELDS = "\0extra fields"
+
+
+def _check_fields(path: Path, line: int, columns: Sequence[str], row: dict[str, Any]) -> None:
+    """A row with fewer or more fields than the header is one line naming what is missing (or
+    that there are too many), not a complaint about the value csv filled in for them."""
+    missing = [column for column in columns if row.get(column) is None]
+    if missing:
+        raise DataError(
+            f"{path}: line {line}: {len(columns) - len(missing)} fields, expected "
+            f"{len(columns)} ({','.join(columns)}): no {', '.join(missing)}."
+        )
+    if extra := row.get(_EXTRA_FIELDS):
+        raise DataError(
+            f"{path}: line {line}: {len(columns) + len(extra)} fields, expected "
+            f"{len(columns)} ({','.join(columns)})."
+        )
 
 
 def _event(path: Path, line: int, row: dict[str, str], default_type: str) -> Event:
