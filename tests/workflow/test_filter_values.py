@@ -90,9 +90,8 @@ def test_a_value_for_a_filter_without_that_placeholder_is_one_line() -> None:
     assert UNWATCHED_EXPRESSION in line
 
 
-def test_a_malformed_filter_value_is_one_line() -> None:
+def test_a_malformed_filter_value_is_one_line_before_any_call() -> None:
     with stubbed() as stub:
-        stub.listing(recommender(TOP))
         with pytest.raises(ConfigError, match="expected KEY=VALUE"):
             recommend(
                 stub.ctx, "42", use_case_name="top-picks", filter_name="genre", filter_values=["x"]
@@ -189,13 +188,12 @@ def test_the_tools_limits_are_the_models() -> None:
     assert model_limits() == (filters.MAX_FILTER_KEYS, filters.MAX_FILTER_VALUE_CHARS)
 
 
-def test_a_value_longer_than_the_api_takes_is_one_line_before_the_filter_is_read() -> None:
+def test_a_value_longer_than_the_api_takes_is_one_line_before_any_call() -> None:
     """Without the check the service answers with a validation error that echoes the whole
-    value. Only the recommender's listing is queued: DescribeFilter or GetRecommendations would
-    fail the test (batch recommend checks before any call: test_batch.py)."""
+    value. Nothing is queued: any call (ListRecommenders, DescribeFilter, GetRecommendations)
+    would fail the test (batch recommend checks before any call too: test_batch.py)."""
     _, most = model_limits()
     with stubbed() as stub, pytest.raises(ConfigError) as info:
-        stub.listing(recommender(TOP))
         recommend(
             stub.ctx,
             "42",

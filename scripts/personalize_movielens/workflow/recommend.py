@@ -13,7 +13,7 @@ from ..data.layout import TITLES_FILE
 from ..errors import ConfigError
 from .catalog import Movie, load_catalog
 from .context import WorkflowContext
-from .filters import AppliedFilter, apply_filter, no_filter_values
+from .filters import AppliedFilter, apply_filter, no_filter_values, parse_pairs
 from .naming import DEFAULT_RECIPE, campaign_name, recipe_name, solution_name
 from .plan import PlannedCall, planned_json
 from .recommenders import USE_CASES, UseCase, active_recommender, use_case
@@ -223,6 +223,7 @@ def recommend(
     answers, otherwise the recipe's campaign."""
     _check_num_results(num_results)
     filter_values = list(filter_values)
+    parse_pairs(filter_values)  # malformed or too long: one line before any call
     if use_case_name is None:
         if item_id is not None:
             raise ConfigError(
@@ -259,6 +260,7 @@ def similar(
     """Movies like `item_id`, from a related-items campaign."""
     _check_num_results(num_results)
     filter_values = list(filter_values)
+    parse_pairs(filter_values)  # malformed or too long: one line before any call
     arn = related_items_campaign(ctx)
     applied = _filter(ctx, filter_name, filter_values)
     response = _ask(ctx, {"campaignArn": arn}, num_results, None, item_id, applied)
