@@ -91,11 +91,10 @@ def test_a_value_for_a_filter_without_that_placeholder_is_one_line() -> None:
 
 
 def test_a_malformed_filter_value_is_one_line_before_any_call() -> None:
-    with stubbed() as stub:
-        with pytest.raises(ConfigError, match="expected KEY=VALUE"):
-            recommend(
-                stub.ctx, "42", use_case_name="top-picks", filter_name="genre", filter_values=["x"]
-            )
+    with stubbed() as stub, pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        recommend(
+            stub.ctx, "42", use_case_name="top-picks", filter_name="genre", filter_values=["x"]
+        )
 
 
 def test_filter_value_without_filter_is_one_line() -> None:

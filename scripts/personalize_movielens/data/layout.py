@@ -9,6 +9,8 @@ from __future__ import annotations
 #: What Personalize imports: the Interactions and Items datasets.
 INTERACTIONS_FILE = "interactions.csv"
 ITEMS_FILE = "items.csv"
+#: The Users dataset (USER_ID, GENDER, AGE, OCCUPATION), from releases with demographics only.
+USERS_FILE = "users.csv"
 #: ITEM_ID, TITLE, GENRES as MovieLens gives them, for showing recommendations. Not a dataset:
 #: Personalize never sees it.
 TITLES_FILE = "titles.csv"
