@@ -17,6 +17,7 @@ from .paths import schemas_dir
 SCHEMA_FILES: dict[str, str] = {
     "Interactions": "interactions.json",
     "Items": "items.json",
+    "Users": "users.json",
 }
 #: The Interactions variant with EVENT_TYPE and EVENT_VALUE (for the event-value threshold).
 EVENT_VALUE_SCHEMA_FILE = "interactions_event_value.json"

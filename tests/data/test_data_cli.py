@@ -85,6 +85,8 @@ def test_prepare_json_is_the_report_and_the_settings(synth_zip: Path, tmp_path: 
         "domain": None,
         "watch_threshold": None,
         "hold_out": 0,
+        "release": "25m",  # recognised from the zip's ml-25m/ folder
+        "layout": "csv",
     }
     assert "held_out" not in doc
 

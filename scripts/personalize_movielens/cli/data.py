@@ -78,7 +78,11 @@ def synth(
 @app.command()
 def prepare(
     source: Annotated[
-        Path, typer.Option("--source", help="ml-25m.zip or a directory holding ratings.csv.")
+        Path,
+        typer.Option(
+            "--source",
+            help="A MovieLens zip or directory of any release (csv, .dat or ML-100K layout).",
+        ),
     ] = Path("data/ml-25m.zip"),
     out_dir: Annotated[
         Path,
@@ -113,10 +117,21 @@ def prepare(
             min=0,
         ),
     ] = 0,
+    users: Annotated[
+        bool,
+        typer.Option(
+            "--users",
+            help="Require users.csv (1m and 100k have demographics; it is written for them "
+            "anyway): an error on a release without.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Write interactions.csv, items.csv, titles.csv and validation-report.json, all checked,
-    or nothing.
+    or nothing; and users.csv (USER_ID, GENDER, AGE, OCCUPATION) for 1m and 100k.
+
+    The release is recognised from the files: ratings.csv/movies.csv (20m, 25m, 32m, latest,
+    latest-small), ratings.dat/movies.dat (1m, 10m), u.data/u.item (100k).
 
     With --domain video-on-demand: one interaction per rating, EVENT_TYPE Watch (rating >=
     --watch-threshold) or Click; each movie's CREATION_TIMESTAMP is its first rating's time
@@ -139,6 +154,7 @@ def prepare(
         domain=domain_from_option(domain),
         watch_threshold=watch_threshold,
         hold_out=hold_out,
+        users=users,
     )
     if as_json:
         print_result(result)
@@ -147,7 +163,9 @@ def prepare(
     held = held_out_line(result.report)
     if held is not None:
         info(held)
-    info(f"Wrote {result.interactions}, {result.items}, {result.titles} and {result.report_file}.")
+    written = [result.interactions, result.items, result.titles]
+    written += [result.users] if result.users else []
+    info(f"Wrote {', '.join(map(str, written))} and {result.report_file}.")
 
 
 @app.command()

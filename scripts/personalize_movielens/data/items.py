@@ -1,5 +1,6 @@
-"""movies.csv -> the Items dataset (ITEM_ID, GENRES categorical, YEAR from the title) and the
-titles (ITEM_ID, TITLE, GENRES as MovieLens gives them) that recommendations are shown with.
+"""The movies file -> the Items dataset (ITEM_ID, GENRES categorical, YEAR from the title) and
+the titles (ITEM_ID, TITLE, GENRES as MovieLens gives them) that recommendations are shown with.
+movies.csv is parsed here; movies.dat and u.item in formats.py, into the same rows.
 
 movies.csv is small (62k rows in ML-25M) but the hardest file to parse: titles are quoted when
 they hold commas or quotes, carry non-ASCII text, may lack a year, may end with a space or a
@@ -18,10 +19,12 @@ import polars as pl
 
 from ..errors import DataError
 from ..schemas import DatasetSchema
-from . import rules
+from . import formats, rules
 from .domains import GENRES_WHEN_NONE
+from .formats import MovieRow
 from .layout import TITLES_COLUMNS
 from .movielens import MOVIES_COLUMNS, parse_genres
+from .releases import Layout
 
 #: A year at the end of a title: "(1995)", "(2007-)", "(2007-2013)", with trailing spaces.
 _YEAR = re.compile(r"\((\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\)\s*$")
@@ -57,17 +60,31 @@ def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movie
     quote, a wrong field count or a non-numeric movieId. Personalize's rules (a genre's length,
     ...) are checked on the Items rows, as on any file: see rules.py.
     """
+    return build_movies(_movies_csv_rows(movies_csv, source), schema)
+
+
+def read_movies(
+    data: bytes, source: str, layout: Layout, encoding: str, schema: DatasetSchema
+) -> Movies:
+    """The movies file of any layout (movies.csv, movies.dat, u.item) as Items and titles."""
+    if layout == "csv":
+        return parse_movies(data, source, schema)
+    text = formats.decode(data, source, encoding)
+    rows = (
+        formats.movies_dat(text, source) if layout == "dat" else formats.movies_uitem(text, source)
+    )
+    return build_movies(rows, schema)
+
+
+def _movies_csv_rows(movies_csv: bytes, source: str) -> list[MovieRow]:
+    """movies.csv's rows, read by the csv module in strict mode (exact line numbers)."""
     try:
         text = movies_csv.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = movies_csv.count(b"\n", 0, exc.start) + 1
         raise DataError(f"{source}: line {line} is not valid UTF-8.") from exc
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    ids: list[str] = []
-    genres: list[str | None] = []
-    years: list[int | None] = []
-    titles: list[str] = []
-    raw_genres: list[str] = []
+    rows: list[MovieRow] = []
     try:
         header = next(reader, None)
         if header is None:
@@ -93,13 +110,20 @@ def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movie
                 raise DataError(
                     f"{source}: line {line}: movieId {movie_id[:40]!r} is not a number."
                 )
-            ids.append(str(int(movie_id)))
-            genres.append(parse_genres(genre))
-            years.append(parse_year(title))
-            titles.append(title)
-            raw_genres.append(genre)
+            rows.append(MovieRow(str(int(movie_id)), title, parse_genres(genre), genre))
     except csv.Error as exc:
         raise DataError(f"{source}: line {reader.line_num}: broken quote ({exc}).") from exc
+    return rows
+
+
+def build_movies(rows: list[MovieRow], schema: DatasetSchema) -> Movies:
+    """Items (columns and types from `schema`) and titles from the movies of any format.
+
+    YEAR is the title's "(YYYY)", else the format's own hint (u.item's release date).
+    """
+    ids = [r.movie_id for r in rows]
+    genres: list[str | None] = [r.genres for r in rows]
+    years = [y if (y := parse_year(r.title)) is not None else r.year_hint for r in rows]
     if schema.has("GENRES") and not schema.field("GENRES").nullable:
         genres = [GENRES_WHEN_NONE if g is None else g for g in genres]
     columns = {"ITEM_ID": ids, "GENRES": genres, "YEAR": years}
@@ -109,7 +133,13 @@ def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movie
     dtypes = {n: t for n, t in rules.polars_schema(schema).items() if n in columns}
     items = pl.DataFrame({name: columns[name] for name in dtypes}, schema=dtypes)
     titles_frame = pl.DataFrame(
-        dict(zip(TITLES_COLUMNS, (ids, titles, raw_genres), strict=True)),
+        dict(
+            zip(
+                TITLES_COLUMNS,
+                (ids, [r.title for r in rows], [r.shown_genres for r in rows]),
+                strict=True,
+            )
+        ),
         schema=dict.fromkeys(TITLES_COLUMNS, pl.String),
     )
     return Movies(items, titles_frame)

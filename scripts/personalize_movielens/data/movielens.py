@@ -1,8 +1,10 @@
-"""A MovieLens source, zip or directory: find ratings.csv and movies.csv, check their headers;
-and how MovieLens writes a movie's genres.
+"""A MovieLens source, zip or directory: recognise its layout (csv, dat, ml100k) from the file
+names, find the ratings, movies and (where the release has demographics) users files; check
+the CSV ratings header; and how MovieLens writes a movie's genres.
 
-From a zip, only ratings.csv is extracted (streamed to a temporary file beside the outputs, so
-polars can scan it lazily); movies.csv is small and read into memory. Nothing else is unpacked.
+From a zip, only the ratings file is extracted (streamed to a temporary file beside the outputs,
+so polars can scan it lazily); the movies and users files are small and read into memory by
+`member_bytes`. Nothing else is unpacked.
 """
 
 from __future__ import annotations
@@ -13,16 +15,35 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TypeVar
+from pathlib import Path, PurePosixPath
 
 from ..errors import DataError
+from .releases import RELEASES, Layout, Release
 
 RATINGS_COLUMNS = ("userId", "movieId", "rating", "timestamp")
 MOVIES_COLUMNS = ("movieId", "title", "genres")
 #: What movies.csv's genres column says of a movie without genres.
 NO_GENRES = "(no genres listed)"
 _COPY_BUFFER = 8 << 20
+
+
+@dataclass(frozen=True)
+class LayoutFiles:
+    """The file names of one layout (users: None where no release of it has demographics)."""
+
+    ratings: str
+    movies: str
+    users: str | None
+
+
+#: Each layout's files, in the order recognition tries them (releases.py names the releases).
+LAYOUT_FILES: dict[Layout, LayoutFiles] = {
+    "csv": LayoutFiles("ratings.csv", "movies.csv", None),
+    "dat": LayoutFiles("ratings.dat", "movies.dat", "users.dat"),
+    "ml100k": LayoutFiles("u.data", "u.item", "u.user"),
+}
+#: Encoding of a layout whose folder names no known release (the default release's for csv).
+_LAYOUT_ENCODING: dict[Layout, str] = {"csv": "utf-8", "dat": "utf-8", "ml100k": "latin-1"}
 
 
 def parse_genres(genres: str) -> str | None:
@@ -33,35 +54,81 @@ def parse_genres(genres: str) -> str | None:
 
 @dataclass(frozen=True)
 class MovieLensFiles:
-    """Where to read: `ratings` is a real file on disk; `movies` is the movies.csv text."""
+    """Where to read: `ratings` is a real file on disk; `movies` (and `users`) their bytes."""
 
     ratings: Path
     ratings_name: str
     movies: bytes
     movies_name: str
+    layout: Layout = "csv"
+    #: The release recognised from the folder name (None: a layout in a folder of another name).
+    release: str | None = None
+    #: The text files' encoding: the release's (releases.py), else the layout's usual one.
+    encoding: str = "utf-8"
+    users: bytes | None = None
+    users_name: str | None = None
+
+
+def known_layouts() -> str:
+    """The layouts, their files and releases, for the message on an unknown source."""
+    parts = []
+    for layout, files in LAYOUT_FILES.items():
+        names = ", ".join(r.name for r in RELEASES.values() if r.layout == layout)
+        parts.append(f"{layout} ({files.ratings} + {files.movies}: {names})")
+    return "; ".join(parts)
 
 
 def _member(names: list[str], wanted: str) -> str | None:
-    """The zip member called `wanted` at the shallowest depth (ml-25m/ratings.csv)."""
+    """The member called `wanted` at the shallowest depth (ml-25m/ratings.csv)."""
     hits = [n for n in names if n == wanted or n.endswith("/" + wanted)]
     return min(hits, key=lambda n: n.count("/")) if hits else None
 
 
-def _dir_file(source: Path, wanted: str) -> Path | None:
-    for candidate in (source / wanted, *sorted(source.glob(f"*/{wanted}"))):
-        if candidate.is_file():
-            return candidate
-    return None
+@dataclass(frozen=True)
+class Recognised:
+    """A source's layout, its release (if the folder names one) and its members' names."""
+
+    layout: Layout
+    release: Release | None
+    ratings: str
+    movies: str
+    users: str | None
+
+    @property
+    def encoding(self) -> str:
+        return self.release.encoding if self.release else _LAYOUT_ENCODING[self.layout]
 
 
-Found = TypeVar("Found", Path, str)
+def recognise(source: Path, names: list[str]) -> Recognised:
+    """The layout whose ratings and movies files are among `names` (paths relative to the
+    source, `/`-separated), the first in LAYOUT_FILES's order; a DataError naming what was found
+    and the known layouts otherwise."""
+    partial = ""
+    for layout, files in LAYOUT_FILES.items():
+        ratings, movies = _member(names, files.ratings), _member(names, files.movies)
+        if ratings is None or movies is None:
+            if not partial and (ratings or movies):
+                have, lacking = (ratings, files.movies) if ratings else (movies, files.ratings)
+                partial = f"no {lacking} beside {have}; "
+            continue
+        users = _member(names, files.users) if files.users else None
+        folder = PurePosixPath(ratings).parent.name or source.stem
+        release = next(
+            (r for r in RELEASES.values() if r.layout == layout and r.folder == folder), None
+        )
+        return Recognised(layout, release, ratings, movies, users)
+    files_found = sorted(n for n in names if not n.endswith("/"))
+    shown = ", ".join(files_found[:5]) + (", ..." if len(files_found) > 5 else "")
+    raise DataError(
+        f"{source}: not a MovieLens layout: found {len(files_found)} file(s) "
+        f"({shown or 'none'}); {partial}known layouts: {known_layouts()}."
+    )
 
 
-def _required(source: Path, name: str, found: Found | None, where: str) -> Found:
-    """What was found for `name`, or a DataError saying it is missing."""
-    if found is None:
-        raise DataError(f"{source}: no {name} {where}.")
-    return found
+def _dir_names(source: Path) -> list[str]:
+    """The files in a directory and one level below, as relative `/` paths."""
+    found = [p for p in (*source.glob("*"), *source.glob("*/*")) if p.is_file()]
+    return sorted(p.relative_to(source).as_posix() for p in found)
 
 
 @contextlib.contextmanager
@@ -74,18 +141,33 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
             hint="run `personalize-movielens data download` or `data synth --out PATH.zip`.",
         )
     if source.is_dir():
-        where = "in this directory (or one level below)"
-        ratings = _required(source, "ratings.csv", _dir_file(source, "ratings.csv"), where)
-        movies = _required(source, "movies.csv", _dir_file(source, "movies.csv"), where)
-        yield MovieLensFiles(ratings, str(ratings), movies.read_bytes(), str(movies))
+        found = recognise(source, _dir_names(source))
+        users = source / found.users if found.users else None
+        yield MovieLensFiles(
+            source / found.ratings,
+            str(source / found.ratings),
+            (source / found.movies).read_bytes(),
+            str(source / found.movies),
+            found.layout,
+            found.release.name if found.release else None,
+            found.encoding,
+            users.read_bytes() if users else None,
+            str(users) if users else None,
+        )
         return
     with _zip_files(source, work_dir) as files:
         yield files
 
 
+def member_bytes(zf: zipfile.ZipFile, source: Path, member: str) -> bytes:
+    """The whole content of one (small) member of the zip: the movies and users files."""
+    with _reading_zip(source):
+        return zf.read(member)
+
+
 @contextlib.contextmanager
 def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
-    """ratings.csv inflated into a temporary directory in `work_dir`, movies.csv read.
+    """The ratings file inflated into a temporary directory in `work_dir`, the others read.
 
     A broken zip is a DataError; an error writing the temporary file (the output directory
     refused it, a full disk) stays an OSError, for the caller to name the output path.
@@ -99,13 +181,12 @@ def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
                 f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
                 hint="delete it and download it again.",
             ) from exc
-        names, where = zf.namelist(), "in the zip (is it a MovieLens zip?)"
-        ratings_member = _required(source, "ratings.csv", _member(names, "ratings.csv"), where)
-        movies_member = _required(source, "movies.csv", _member(names, "movies.csv"), where)
+        found = recognise(source, zf.namelist())
+        ratings_member, movies_member = found.ratings, found.movies
         tmp = Path(
             stack.enter_context(tempfile.TemporaryDirectory(prefix=".extract-", dir=work_dir))
         )
-        ratings_path = tmp / "ratings.csv"
+        ratings_path = tmp / PurePosixPath(ratings_member).name
         with _reading_zip(source):
             src = stack.enter_context(zf.open(ratings_member))
         with ratings_path.open("wb") as dst:
@@ -115,10 +196,18 @@ def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
                 if not chunk:
                     break
                 dst.write(chunk)
-        with _reading_zip(source):
-            movies_csv = zf.read(movies_member)
+        movies = member_bytes(zf, source, movies_member)
+        users = member_bytes(zf, source, found.users) if found.users else None
         yield MovieLensFiles(
-            ratings_path, f"{source}:{ratings_member}", movies_csv, f"{source}:{movies_member}"
+            ratings_path,
+            f"{source}:{ratings_member}",
+            movies,
+            f"{source}:{movies_member}",
+            found.layout,
+            found.release.name if found.release else None,
+            found.encoding,
+            users,
+            f"{source}:{found.users}" if found.users else None,
         )
 
 

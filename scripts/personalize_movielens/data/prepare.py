@@ -24,23 +24,27 @@ import polars as pl
 from ..atomic import atomic_paths
 from ..errors import DataError
 from ..results import JsonValue
-from ..schemas import DatasetSchema, load_schema
+from ..schemas import DOMAIN_SCHEMA_FILES, DatasetSchema, load_schema
 from . import domains, rules
 from .csv_writer import CsvWriterThread
 from .figures import Figures
 from .first_seen import FirstSeen
 from .fold import FiguresFold
+from .formats import MALFORMED, bad_ratings_line, scan_ratings
 from .hold_out import HoldOut, find_cut
-from .items import parse_movies
+from .items import read_movies
 from .layout import (
     HELD_OUT_EVENTS_FILE,
     INTERACTIONS_FILE,
     ITEMS_FILE,
     REPORT_FILE,
     TITLES_FILE,
+    USERS_FILE,
 )
 from .movielens import MovieLensFiles, check_ratings_header, open_movielens
+from .releases import RELEASES
 from .report import FileReport, Report
+from .users import parse_users
 from .wording import first_line
 from .writing import refused_output
 
@@ -103,6 +107,8 @@ class PrepareResult:
     settings: PrepareSettings = field(default_factory=PrepareSettings)
     #: The held-out events file, when interactions were held out.
     held_out: Path | None = None
+    #: users.csv, when the release has demographics.
+    users: Path | None = None
 
     @property
     def reports(self) -> list[FileReport]:
@@ -202,6 +208,10 @@ def write_interactions(
     batches = 0
     with CsvWriterThread(out) as writer:
         for batch in ratings.collect_batches(chunk_size=BATCH_ROWS, engine="streaming"):
+            if MALFORMED in batch.columns:
+                if batch[MALFORMED].any():
+                    raise MalformedLine
+                batch = batch.drop(MALFORMED)
             frame = interactions_plan(batch, schema, extras.event_type)
             if extras.first_seen is not None:
                 extras.first_seen.add(frame)
@@ -220,8 +230,15 @@ def empty_interactions(schema: DatasetSchema, event_type: pl.Expr | None) -> pl.
     return interactions_plan(pl.DataFrame(schema=RATINGS_SCHEMA), schema, event_type)
 
 
-def _scan_ratings(path: Path) -> pl.LazyFrame:
-    return pl.scan_csv(path, schema=RATINGS_SCHEMA, has_header=True, quote_char=None)
+class MalformedLine(Exception):
+    """A ratings line broke its format's field rule; the slow path names it."""
+
+
+def _scan_ratings(files: MovieLensFiles) -> pl.LazyFrame:
+    """The ratings columns of any layout (dat and ml100k: with MALFORMED, see formats.py)."""
+    if files.layout != "csv":
+        return scan_ratings(files.ratings, files.layout)
+    return pl.scan_csv(files.ratings, schema=RATINGS_SCHEMA, has_header=True, quote_char=None)
 
 
 def _locate_bad_value(files: MovieLensFiles, columns: list[str]) -> str:
@@ -287,16 +304,22 @@ def _interactions_report(
     # shared by a sink and a group-by buffered rows and grew with the input. Batches keep both
     # the time and the memory down (bench/results.md); the price is that a broken rule is
     # found after the write.
-    ratings = _scan_ratings(files.ratings)
+    ratings = _scan_ratings(files)
+    checked = MALFORMED in ratings.collect_schema()
     if settings.min_rating is not None:
-        ratings = ratings.filter(pl.col("rating") >= settings.min_rating)
-    columns = ratings_columns(schema, extras.event_type)
+        keep = pl.col("rating") >= settings.min_rating
+        ratings = ratings.filter(keep | pl.col(MALFORMED) if checked else keep)
+    columns = ratings_columns(schema, extras.event_type) + ([MALFORMED] if checked else [])
     try:
         if settings.hold_out:
             extras.hold_out = HoldOut(find_cut(ratings, settings.hold_out, files.ratings_name))
         with path.open("wb") as out:
             figures = write_interactions(ratings.select(columns), schema, out, extras)
-    except pl.exceptions.PolarsError as exc:
+    except (pl.exceptions.PolarsError, MalformedLine) as exc:
+        if files.layout != "csv":
+            raise DataError(
+                bad_ratings_line(files.ratings, files.ratings_name, files.layout) + "."
+            ) from exc
         filtered = [] if settings.min_rating is None else ["rating"]
         read = list(dict.fromkeys(columns + filtered))
         raise DataError(f"{files.ratings_name}: {_locate_bad_value(files, read)}.") from exc
@@ -313,6 +336,32 @@ def _items_report(
     return _file_report(ITEMS_FILE, "Items", schema, fold.figures(), domain)
 
 
+def _users_schema(domain: str | None) -> DatasetSchema:
+    """The domain's Users schema where it has one, else the custom one."""
+    has_own = "Users" in DOMAIN_SCHEMA_FILES.get(domain or "", {})
+    return load_schema("Users", domain=domain if has_own else None)
+
+
+def _check_users_wanted(files: MovieLensFiles, source: Path) -> None:
+    """--users on a release without demographics is an error naming those with them."""
+    if files.users is None:
+        with_users = ", ".join(r.name for r in RELEASES.values() if r.has_users)
+        what = f"release {files.release}" if files.release else f"this {files.layout} layout"
+        raise DataError(
+            f"{source}: --users: {what} has no user demographics (only {with_users} have them)."
+        )
+
+
+def _users_report(
+    users: pl.DataFrame, schema: DatasetSchema, path: Path, domain: str | None
+) -> FileReport:
+    """Write the Users file to `path`; its report."""
+    users.write_csv(path)
+    fold = FiguresFold(schema, "Users")
+    fold.add(users)
+    return _file_report(USERS_FILE, "Users", schema, fold.figures(), domain)
+
+
 def prepare(
     source: Path,
     out_dir: Path,
@@ -322,6 +371,7 @@ def prepare(
     domain: str | None = None,
     watch_threshold: float | None = None,
     hold_out: int = 0,
+    users: bool = False,
 ) -> PrepareResult:
     """Turn a MovieLens zip or directory into Personalize's CSVs, the titles and a report.
 
@@ -330,6 +380,10 @@ def prepare(
     rule it raises DataError and leaves `out_dir` as it was. Without `hold_out`, a held-out file
     of an earlier run is removed: it would replay events interactions.csv now holds. An output
     directory the operating system refuses is one error naming it.
+
+    The layout (csv, dat, ml100k) and release are recognised from the file names. A release
+    with demographics (1m, 100k) also gets `users.csv`; `users` requires it (an error on a
+    release without). Without one, a users file of an earlier run is removed.
     """
     settings = PrepareSettings(min_rating, with_event_value, domain, watch_threshold, hold_out)
     out_dir = Path(out_dir)
@@ -341,11 +395,26 @@ def prepare(
     if items_schema.has("CREATION_TIMESTAMP"):
         extras.first_seen = FirstSeen()
     names = [INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE]
-    targets = [out_dir / n for n in names + ([HELD_OUT_EVENTS_FILE] if hold_out else [])]
     with refused_output(out_dir, "--out-dir"), open_movielens(Path(source), out_dir) as files:
-        check_ratings_header(files)
-        movies = parse_movies(files.movies, files.movies_name, items_schema)
-        with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp, *held_tmp):
+        if users:
+            _check_users_wanted(files, Path(source))
+        if files.layout == "csv":
+            check_ratings_header(files)
+        movies = read_movies(
+            files.movies, files.movies_name, files.layout, files.encoding, items_schema
+        )
+        users_schema = users_frame = None
+        if files.users is not None and files.users_name is not None:
+            users_schema = _users_schema(domain)
+            users_frame = parse_users(
+                files.users, files.users_name, files.layout, files.encoding, users_schema
+            )
+        extra_names = ([HELD_OUT_EVENTS_FILE] if hold_out else []) + (
+            [USERS_FILE] if users_frame is not None else []
+        )
+        targets = [out_dir / n for n in names + extra_names]
+        with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp, *more_tmp):
+            held_tmp = more_tmp[:1] if hold_out else []
             interactions = _interactions_report(files, inter_schema, settings, inter_tmp, extras)
             _raise_first_failure(files.ratings_name, interactions)
             items_frame = movies.items
@@ -354,16 +423,25 @@ def prepare(
             items = _items_report(items_frame, items_schema, items_tmp, domain)
             _raise_first_failure(files.movies_name, items)
             movies.titles.write_csv(titles_tmp)
+            reports = [interactions, items]
+            if users_frame is not None and users_schema is not None:
+                users_report = _users_report(users_frame, users_schema, more_tmp[-1], domain)
+                _raise_first_failure(files.users_name or "", users_report)
+                reports.append(users_report)
             held = None
             if extras.hold_out is not None:
                 empty = empty_interactions(inter_schema, extras.event_type)
                 held = extras.hold_out.write(held_tmp[0], empty)
-            report = Report((interactions, items), settings.to_json(), held)
+            recognised: dict[str, JsonValue] = {"release": files.release, "layout": files.layout}
+            report = Report(tuple(reports), settings.to_json() | recognised, held)
             report_tmp.write_text(report.text(), encoding="utf-8")
         if not hold_out:
             (out_dir / HELD_OUT_EVENTS_FILE).unlink(missing_ok=True)
+        if users_frame is None:
+            (out_dir / USERS_FILE).unlink(missing_ok=True)
     inter_path, items_path, titles_path, report_path = targets[:4]
-    held_path = targets[4] if hold_out else None
+    held_path = out_dir / HELD_OUT_EVENTS_FILE if hold_out else None
+    users_path = out_dir / USERS_FILE if users_frame is not None else None
     return PrepareResult(
-        inter_path, items_path, titles_path, report_path, report, settings, held_path
+        inter_path, items_path, titles_path, report_path, report, settings, held_path, users_path
     )
