@@ -61,6 +61,7 @@ ML100K_OCCUPATIONS = (
 ML1M_AGES = (1, 18, 25, 35, 45, 50, 56)
 ML1M_OCCUPATION_CODES = 21
 _WHOLE_STARS = (1.0, 2.0, 3.0, 4.0, 5.0)
+_STAND_IN = "\x1f"  # ASCII unit separator, never in a number
 _YEAR_AT_END = re.compile(r"\(\d{4}-?\)\s*$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -193,20 +194,17 @@ def _write_csv(run: SynthRun) -> None:
             extras[name].write_csv(out)
 
 
-def _joined(frame: pl.DataFrame, separator: str) -> pl.DataFrame:
-    """One column of lines: the frame's fields as text, joined by a multi-byte separator."""
-    return frame.select(pl.concat_str(pl.all().cast(pl.String), separator=separator))
-
-
 def _rating_text(rating: pl.Expr) -> pl.Expr:
     """ML-1M/10M's rating: "5" for whole stars, "4.5" for half (never "5.0")."""
     return rating.cast(pl.String).str.replace(r"\.0$", "")
 
 
-def _write_lines(out: IO[bytes], lines: pl.DataFrame) -> None:
+def _write_dat_lines(out: IO[bytes], frame: pl.DataFrame) -> None:
+    """The frame's rows, fields joined by `::` (written with a one-byte stand-in, then swapped:
+    polars writes one-byte separators only, and no field holds that byte)."""
     buf = io.BytesIO()
-    lines.write_csv(buf, include_header=False, quote_style="never")
-    out.write(buf.getvalue())
+    frame.write_csv(buf, include_header=False, separator=_STAND_IN, quote_style="never")
+    out.write(buf.getvalue().replace(_STAND_IN.encode(), b"::"))
 
 
 def _write_dat(run: SynthRun) -> None:
@@ -215,8 +213,7 @@ def _write_dat(run: SynthRun) -> None:
     movies = movies_frame(run.sizes, run.seed, flavour)
     with run.open_member("ratings.dat") as out:
         for chunk in ratings_chunks(run.sizes, run.seed, flavour):
-            chunk = chunk.with_columns(_rating_text(pl.col("rating")))
-            _write_lines(out, _joined(chunk, "::"))
+            _write_dat_lines(out, chunk.with_columns(_rating_text(pl.col("rating"))))
     with run.open_member("movies.dat") as out:
         for movie_id, title, genres in movies.select("movieId", "title", "genres").iter_rows():
             out.write(f"{movie_id}::{title}::{genres}\n".encode(encoding))
