@@ -71,6 +71,12 @@ def _epoch(day: str) -> int:
     return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
 
 
+def _like_25m(first_day: str, last_day: str) -> Flavour:
+    """A later release's values: ML-25M's half stars and genres over its own README's period."""
+    first, last = _epoch(first_day), _epoch(last_day)
+    return replace(ML25M, first_timestamp=first, last_timestamp=last, last_year=int(last_day[:4]))
+
+
 #: Each release's values: scale, span (its README's dates), years, genres and title quirks.
 FLAVOURS: dict[str, Flavour] = {
     "100k": replace(
@@ -97,37 +103,12 @@ FLAVOURS: dict[str, Flavour] = {
         has_no_genres=False,
         special_titles=LATIN1_TITLES,
     ),
-    "10m": replace(
-        ML25M,
-        first_timestamp=_epoch("1995-01-09"),
-        last_timestamp=_epoch("2009-01-05"),
-        last_year=2009,
-    ),
-    "20m": replace(
-        ML25M,
-        first_timestamp=_epoch("1995-01-09"),
-        last_timestamp=_epoch("2015-03-31"),
-        last_year=2015,
-    ),
+    "10m": _like_25m("1995-01-09", "2009-01-05"),
+    "20m": _like_25m("1995-01-09", "2015-03-31"),
     "25m": ML25M,
-    "32m": replace(
-        ML25M,
-        first_timestamp=_epoch("1995-01-09"),
-        last_timestamp=_epoch("2023-10-12"),
-        last_year=2024,
-    ),
-    "latest-small": replace(
-        ML25M,
-        first_timestamp=_epoch("1996-03-29"),
-        last_timestamp=_epoch("2018-09-24"),
-        last_year=2019,
-    ),
-    "latest": replace(
-        ML25M,
-        first_timestamp=_epoch("1995-01-09"),
-        last_timestamp=_epoch("2018-09-26"),
-        last_year=2019,
-    ),
+    "32m": _like_25m("1995-01-09", "2023-10-12"),
+    "latest-small": _like_25m("1996-03-29", "2018-09-24"),
+    "latest": _like_25m("1995-01-09", "2018-09-26"),
 }
 #: The CSV releases' files beyond ratings.csv and movies.csv (their READMEs' lists).
 CSV_EXTRAS: dict[str, tuple[str, ...]] = {
