@@ -53,8 +53,18 @@ def download(
 @app.command()
 def synth(
     out: Annotated[
-        Path, typer.Option("--out", help="PATH.zip (ml-25m/ layout) or a directory of CSVs.")
+        Path,
+        typer.Option(
+            "--out", help="PATH.zip (the release's folder and files) or a directory of its files."
+        ),
     ],
+    release: Annotated[
+        str,
+        typer.Option(
+            "--release",
+            help="Whose layout and encoding: 100k, 1m, 10m, 20m, 25m, 32m, latest-small, latest.",
+        ),
+    ] = "25m",
     ratings: Annotated[int, typer.Option("--ratings", help="Number of ratings.", min=20)] = 200_000,
     users: Annotated[
         int | None, typer.Option("--users", help="Number of users (default: ratings/154).", min=1)
@@ -65,14 +75,17 @@ def synth(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 0,
 ) -> None:
-    """Write a synthetic, MovieLens-shaped dataset (never MovieLens data) for tests and demos.
+    """Write a synthetic set (never MovieLens data) in a MovieLens release's own layout and
+    encoding, for tests and demos.
 
-    Example: personalize-movielens data synth --ratings 200000 --out data/ml-25m.zip
+    Example: personalize-movielens data synth --release 1m --ratings 200000 --out data/ml-1m.zip
     """
     from ..data.synth import write_synthetic_movielens
 
-    path = write_synthetic_movielens(out, ratings=ratings, seed=seed, users=users, movies=movies)
-    info(f"{path}: synthetic MovieLens-shaped data, {ratings:,} ratings (seed {seed}).")
+    path = write_synthetic_movielens(
+        out, ratings=ratings, seed=seed, users=users, movies=movies, release=release
+    )
+    info(f"{path}: synthetic ML-{release} layout, {ratings:,} ratings (seed {seed}).")
 
 
 @app.command()
