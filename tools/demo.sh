@@ -15,8 +15,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLI="${CLI:-$ROOT/.venv/bin/personalize-movielens}"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 DATASET="${DEMO_DATASET:-synthetic}"
+# The MovieLens release (data/releases.py): 100k, 1m, 10m, 20m, 25m, 32m, latest-small, latest.
+RELEASE="${DEMO_RELEASE:-25m}"
 RATINGS="${DEMO_RATINGS:-30000}"
-MOVIELENS_ZIP="${MOVIELENS_ZIP:-$ROOT/data/ml-25m.zip}"
+MOVIELENS_ZIP="${MOVIELENS_ZIP:-$ROOT/data/ml-$RELEASE.zip}"
 SPEED="${DEMO_SPEED:-50}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/personalize-movielens-demo.XXXXXX")"
 STATE="$WORK/stand-in"
@@ -51,13 +53,13 @@ step() { echo; echo "==> $*"; }
 
 case "$DATASET" in
   synthetic)
-    step "Synthetic MovieLens-shaped data ($RATINGS ratings) and prepared CSVs"
-    "$CLI" data synth --ratings "$RATINGS" --out "$DATA/ml-25m.zip"
-    SOURCE="$DATA/ml-25m.zip"
+    step "Synthetic data shaped like MovieLens $RELEASE ($RATINGS ratings) and prepared CSVs"
+    "$CLI" data synth --release "$RELEASE" --ratings "$RATINGS" --out "$DATA/ml-$RELEASE.zip"
+    SOURCE="$DATA/ml-$RELEASE.zip"
     ;;
   movielens)
-    step "MovieLens 25M ($MOVIELENS_ZIP) and prepared CSVs"
-    [ -e "$MOVIELENS_ZIP" ] || "$CLI" data download --dest "$MOVIELENS_ZIP"
+    step "MovieLens $RELEASE ($MOVIELENS_ZIP) and prepared CSVs"
+    [ -e "$MOVIELENS_ZIP" ] || "$CLI" data download --release "$RELEASE" --dest "$MOVIELENS_ZIP"
     SOURCE="$MOVIELENS_ZIP"
     ;;
   *)

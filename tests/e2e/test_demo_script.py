@@ -57,13 +57,21 @@ def test_the_movielens_demo_prepares_the_zip_it_is_given(tmp_path: Path) -> None
 def test_the_movielens_demo_downloads_a_missing_zip_first(tmp_path: Path) -> None:
     movielens = tmp_path / "data" / "ml-25m.zip"
     _, calls = run_demo(tmp_path, DEMO_DATASET="movielens", MOVIELENS_ZIP=str(movielens))
-    assert calls[0] == f"data download --dest {movielens}"
+    assert calls[0] == f"data download --release 25m --dest {movielens}"
     assert calls[1].startswith(f"data prepare --source {movielens} --out-dir ")
 
 
 def test_the_default_demo_is_synthetic(tmp_path: Path) -> None:
     _, calls = run_demo(tmp_path)
-    assert calls[0].startswith("data synth --ratings 30000 --out ")
+    assert calls[0].startswith("data synth --release 25m --ratings 30000 --out ")
+
+
+def test_the_demo_runs_on_the_release_it_is_given(tmp_path: Path) -> None:
+    """`make demo RELEASE=100k` (DEMO_RELEASE): synthetic data in that release's layout."""
+    _, calls = run_demo(tmp_path, DEMO_RELEASE="100k")
+    assert calls[0].startswith("data synth --release 100k --ratings 30000 --out ")
+    assert calls[0].endswith("/ml-100k.zip")
+    assert calls[1].startswith("data prepare --source ") and "ml-100k.zip" in calls[1]
 
 
 def test_an_unknown_demo_dataset_is_refused_in_one_line(tmp_path: Path) -> None:
