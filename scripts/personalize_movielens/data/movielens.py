@@ -1,28 +1,29 @@
 """A MovieLens source, zip or directory: find ratings.csv and movies.csv, check their headers;
 and how MovieLens writes a movie's genres.
 
-From a zip, only ratings.csv is extracted (streamed to a temporary file beside the outputs, so
-polars can scan it lazily); movies.csv is small and read into memory. Nothing else is unpacked.
+From a zip, nothing is extracted: ratings.csv is inflated as polars parses it (zip_stream.py),
+movies.csv is small and read into memory. `scan_ratings` gives the same lazy frame either way.
 """
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import polars as pl
 
 from ..errors import DataError
+from .zip_stream import ZipMember, first_line, scan_member_csv
 
 RATINGS_COLUMNS = ("userId", "movieId", "rating", "timestamp")
 MOVIES_COLUMNS = ("movieId", "title", "genres")
 #: What movies.csv's genres column says of a movie without genres.
 NO_GENRES = "(no genres listed)"
-_COPY_BUFFER = 8 << 20
 
 
 def parse_genres(genres: str) -> str | None:
@@ -33,9 +34,10 @@ def parse_genres(genres: str) -> str | None:
 
 @dataclass(frozen=True)
 class MovieLensFiles:
-    """Where to read: `ratings` is a real file on disk; `movies` is the movies.csv text."""
+    """Where to read: `ratings` is a file on disk or a zip's member (read with `scan_ratings`);
+    `movies` is the movies.csv text."""
 
-    ratings: Path
+    ratings: Path | ZipMember
     ratings_name: str
     movies: bytes
     movies_name: str
@@ -66,7 +68,8 @@ def _required(source: Path, name: str, found: Found | None, where: str) -> Found
 
 @contextlib.contextmanager
 def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
-    """Open a MovieLens zip or directory; temporary files live in `work_dir` and are removed."""
+    """Open a MovieLens zip or directory. Nothing is written: `work_dir` is kept for callers
+    that name where temporary files would go (a zip's members are streamed, not extracted)."""
     source = Path(source)
     if not source.exists():
         raise DataError(
@@ -79,47 +82,35 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
         movies = _required(source, "movies.csv", _dir_file(source, "movies.csv"), where)
         yield MovieLensFiles(ratings, str(ratings), movies.read_bytes(), str(movies))
         return
-    with _zip_files(source, work_dir) as files:
-        yield files
+    yield _zip_files(source)
 
 
-@contextlib.contextmanager
-def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
-    """ratings.csv inflated into a temporary directory in `work_dir`, movies.csv read.
+def _zip_files(source: Path) -> MovieLensFiles:
+    """ratings.csv as a member to stream, movies.csv read. A broken zip is a DataError."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            names, where = zf.namelist(), "in the zip (is it a MovieLens zip?)"
+            ratings = _required(source, "ratings.csv", _member(names, "ratings.csv"), where)
+            movies = _required(source, "movies.csv", _member(names, "movies.csv"), where)
+            with _reading_zip(source):
+                movies_csv = zf.read(movies)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(
+            f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
+            hint="delete it and download it again.",
+        ) from exc
+    member = ZipMember(source, ratings)
+    return MovieLensFiles(member, str(member), movies_csv, f"{source}:{movies}")
 
-    A broken zip is a DataError; an error writing the temporary file (the output directory
-    refused it, a full disk) stays an OSError, for the caller to name the output path.
-    """
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        try:
-            zf = stack.enter_context(zipfile.ZipFile(source))
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DataError(
-                f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
-                hint="delete it and download it again.",
-            ) from exc
-        names, where = zf.namelist(), "in the zip (is it a MovieLens zip?)"
-        ratings_member = _required(source, "ratings.csv", _member(names, "ratings.csv"), where)
-        movies_member = _required(source, "movies.csv", _member(names, "movies.csv"), where)
-        tmp = Path(
-            stack.enter_context(tempfile.TemporaryDirectory(prefix=".extract-", dir=work_dir))
-        )
-        ratings_path = tmp / "ratings.csv"
-        with _reading_zip(source):
-            src = stack.enter_context(zf.open(ratings_member))
-        with ratings_path.open("wb") as dst:
-            while True:
-                with _reading_zip(source):
-                    chunk = src.read(_COPY_BUFFER)
-                if not chunk:
-                    break
-                dst.write(chunk)
-        with _reading_zip(source):
-            movies_csv = zf.read(movies_member)
-        yield MovieLensFiles(
-            ratings_path, f"{source}:{ratings_member}", movies_csv, f"{source}:{movies_member}"
-        )
+
+def scan_ratings(
+    files: MovieLensFiles, schema: dict[str, pl.DataType], **options: Any
+) -> pl.LazyFrame:
+    """ratings.csv (header skipped) as a lazy frame, from the directory or straight from the
+    zip; `options` are pl.scan_csv's, the same for both. Records are lines: no quote char."""
+    if isinstance(files.ratings, ZipMember):
+        return scan_member_csv(files.ratings, schema, has_header=True, **options)
+    return pl.scan_csv(files.ratings, schema=schema, has_header=True, quote_char=None, **options)
 
 
 @contextlib.contextmanager
@@ -135,8 +126,11 @@ def _reading_zip(source: Path) -> Iterator[None]:
 
 def check_ratings_header(files: MovieLensFiles) -> None:
     """ratings.csv must start with MovieLens' header; a missing or renamed column stops here."""
-    with files.ratings.open("rb") as fh:
-        first = fh.readline()
+    if isinstance(files.ratings, ZipMember):
+        first = first_line(files.ratings)
+    else:
+        with files.ratings.open("rb") as fh:
+            first = fh.readline()
     if not first.strip():
         raise DataError(f"{files.ratings_name}: the file is empty (no header, no ratings).")
     header = first.decode("utf-8", errors="replace").strip().lstrip("\ufeff").split(",")

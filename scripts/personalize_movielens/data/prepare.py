@@ -39,7 +39,7 @@ from .layout import (
     REPORT_FILE,
     TITLES_FILE,
 )
-from .movielens import MovieLensFiles, check_ratings_header, open_movielens
+from .movielens import MovieLensFiles, check_ratings_header, open_movielens, scan_ratings
 from .report import FileReport, Report
 from .wording import first_line
 from .writing import refused_output
@@ -220,19 +220,11 @@ def empty_interactions(schema: DatasetSchema, event_type: pl.Expr | None) -> pl.
     return interactions_plan(pl.DataFrame(schema=RATINGS_SCHEMA), schema, event_type)
 
 
-def _scan_ratings(path: Path) -> pl.LazyFrame:
-    return pl.scan_csv(path, schema=RATINGS_SCHEMA, has_header=True, quote_char=None)
-
-
 def _locate_bad_value(files: MovieLensFiles, columns: list[str]) -> str:
     """After the typed scan failed: the first row whose value in `columns` (those that were
     read) does not parse, as text."""
-    raw = pl.scan_csv(
-        files.ratings,
-        schema=dict.fromkeys(RATINGS_SCHEMA, pl.String),
-        has_header=True,
-        quote_char=None,
-        truncate_ragged_lines=False,
+    raw = scan_ratings(
+        files, dict.fromkeys(RATINGS_SCHEMA, pl.String()), truncate_ragged_lines=False
     ).with_row_index("row", offset=1)
     read = {c: t for c, t in RATINGS_SCHEMA.items() if c in columns}
     bad = [
@@ -287,7 +279,7 @@ def _interactions_report(
     # shared by a sink and a group-by buffered rows and grew with the input. Batches keep both
     # the time and the memory down (bench/results.md); the price is that a broken rule is
     # found after the write.
-    ratings = _scan_ratings(files.ratings)
+    ratings = scan_ratings(files, RATINGS_SCHEMA)
     if settings.min_rating is not None:
         ratings = ratings.filter(pl.col("rating") >= settings.min_rating)
     columns = ratings_columns(schema, extras.event_type)
