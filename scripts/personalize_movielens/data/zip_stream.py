@@ -66,7 +66,7 @@ def first_line(member: ZipMember) -> bytes:
 
 
 def member_blocks(
-    member: ZipMember, block_bytes: int = BLOCK_BYTES
+    member: ZipMember, block_bytes: int | None = None
 ) -> Generator[bytes, None, None]:
     """The member's inflated bytes in blocks, inflated by a thread ahead of the caller.
 
@@ -74,6 +74,7 @@ def member_blocks(
     caller must treat what it made from the blocks as unfinished until the iterator ends.
     Closing the iterator early stops the thread.
     """
+    size = block_bytes or BLOCK_BYTES
     blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=BLOCKS_AHEAD)
     stop = threading.Event()
 
@@ -89,7 +90,7 @@ def member_blocks(
     def inflate() -> None:
         try:
             with zipfile.ZipFile(member.zip) as zf, zf.open(member.name) as src:
-                while put(block := src.read(block_bytes)) and block:
+                while put(block := src.read(size)) and block:
                     pass
         except BaseException as exc:  # handed to the reader, which raises it
             put(exc)
