@@ -11,15 +11,19 @@ that misses extra fields (bench notes in the commit).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
 from ..errors import DataError
 from .movielens import NO_GENRES, parse_genres
+from .zip_stream import ZipMember, scan_member_csv
 
 #: Each layout's ratings separator and field order (README: "UserID::MovieID::Rating::Timestamp";
 #: ML-100K: "a tab separated list of user id | item id | rating | timestamp").
@@ -178,17 +182,20 @@ def movies_uitem(text: str, source: str) -> list[MovieRow]:
     return rows
 
 
-def scan_ratings(path: Path, layout: str) -> pl.LazyFrame:
-    """ratings.dat or u.data as the ratings columns (RATINGS_FIELDS), plus MALFORMED: true on a
-    line without exactly four fields or with a value that is not a number."""
+def scan_ratings(source: Path | ZipMember, layout: str) -> pl.LazyFrame:
+    """ratings.dat or u.data (a file, or a zip's member streamed) as the ratings columns
+    (RATINGS_FIELDS), plus MALFORMED: true on a line without exactly four fields or with a
+    value that is not a number."""
     sep = RATINGS_SEPARATOR[layout]
-    lines = pl.scan_csv(
-        path,
-        schema={"line": pl.String()},
-        has_header=False,
-        separator=_WHOLE_LINE,
-        quote_char=None,
-    )
+    line_schema: dict[str, pl.DataType] = {"line": pl.String()}
+    if isinstance(source, ZipMember):
+        lines = scan_member_csv(
+            source, line_schema, has_header=False, separator=_WHOLE_LINE, quote_char=None
+        )
+    else:
+        lines = pl.scan_csv(
+            source, schema=line_schema, has_header=False, separator=_WHOLE_LINE, quote_char=None
+        )
     parts = pl.col("line").str.split_exact(sep, len(RATINGS_FIELDS))
     typed = [
         parts.struct.field(f"field_{i}").cast(dtype, strict=False).alias(name)
@@ -203,11 +210,16 @@ def scan_ratings(path: Path, layout: str) -> pl.LazyFrame:
     )
 
 
-def bad_ratings_line(path: Path, source: str, layout: str) -> str:
+def bad_ratings_line(path: Path | ZipMember, source: str, layout: str) -> str:
     """After the scan found a malformed line: the first one, with the rule it breaks."""
     sep = RATINGS_SEPARATOR[layout]
     form = "user id, movie id, rating, timestamp"
-    with path.open("rb") as fh:
+    with contextlib.ExitStack() as stack:
+        if isinstance(path, ZipMember):
+            zf = stack.enter_context(zipfile.ZipFile(path.zip))
+            fh: IO[bytes] = stack.enter_context(zf.open(path.name))
+        else:
+            fh = stack.enter_context(path.open("rb"))
         for number, raw in enumerate(fh, 1):
             line = raw.rstrip(b"\r\n").decode("latin-1")
             fields = line.split(sep)

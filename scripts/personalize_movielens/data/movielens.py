@@ -2,29 +2,31 @@
 names, find the ratings, movies and (where the release has demographics) users files; check
 the CSV ratings header; and how MovieLens writes a movie's genres.
 
-From a zip, only the ratings file is extracted (streamed to a temporary file beside the outputs,
-so polars can scan it lazily); the movies and users files are small and read into memory by
-`member_bytes`. Nothing else is unpacked.
+From a zip, nothing is extracted: the ratings file is inflated as polars parses it
+(zip_stream.py); the movies and users files are small and read into memory by `member_bytes`.
+`scan_ratings` gives the same lazy frame from a directory or a zip, whatever the layout.
 """
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+import polars as pl
 
 from ..errors import DataError
 from .releases import RELEASES, Layout, Release
+from .zip_stream import ZipMember, first_line, scan_member_csv
 
 RATINGS_COLUMNS = ("userId", "movieId", "rating", "timestamp")
 MOVIES_COLUMNS = ("movieId", "title", "genres")
 #: What movies.csv's genres column says of a movie without genres.
 NO_GENRES = "(no genres listed)"
-_COPY_BUFFER = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ def parse_genres(genres: str) -> str | None:
 
 @dataclass(frozen=True)
 class MovieLensFiles:
-    """Where to read: `ratings` is a real file on disk; `movies` (and `users`) their bytes."""
+    """Where to read: `ratings` is a file on disk or a zip's member (read with `scan_ratings`);
+    `movies` (and `users`) their bytes."""
 
-    ratings: Path
+    ratings: Path | ZipMember
     ratings_name: str
     movies: bytes
     movies_name: str
@@ -133,7 +136,8 @@ def _dir_names(source: Path) -> list[str]:
 
 @contextlib.contextmanager
 def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
-    """Open a MovieLens zip or directory; temporary files live in `work_dir` and are removed."""
+    """Open a MovieLens zip or directory. Nothing is written: `work_dir` is kept for callers
+    that name where temporary files would go (a zip's members are streamed, not extracted)."""
     source = Path(source)
     if not source.exists():
         raise DataError(
@@ -155,8 +159,7 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
             str(users) if users else None,
         )
         return
-    with _zip_files(source, work_dir) as files:
-        yield files
+    yield _zip_files(source)
 
 
 def member_bytes(zf: zipfile.ZipFile, source: Path, member: str) -> bytes:
@@ -165,50 +168,46 @@ def member_bytes(zf: zipfile.ZipFile, source: Path, member: str) -> bytes:
         return zf.read(member)
 
 
-@contextlib.contextmanager
-def _zip_files(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
-    """The ratings file inflated into a temporary directory in `work_dir`, the others read.
+def _zip_files(source: Path) -> MovieLensFiles:
+    """The ratings file as a member to stream, the movies and users files read. A broken zip
+    is a DataError."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            found = recognise(source, zf.namelist())
+            movies = member_bytes(zf, source, found.movies)
+            users = member_bytes(zf, source, found.users) if found.users else None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(
+            f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
+            hint="delete it and download it again.",
+        ) from exc
+    member = ZipMember(source, found.ratings)
+    return MovieLensFiles(
+        member,
+        str(member),
+        movies,
+        f"{source}:{found.movies}",
+        found.layout,
+        found.release.name if found.release else None,
+        found.encoding,
+        users,
+        f"{source}:{found.users}" if found.users else None,
+    )
 
-    A broken zip is a DataError; an error writing the temporary file (the output directory
-    refused it, a full disk) stays an OSError, for the caller to name the output path.
-    """
-    work_dir.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        try:
-            zf = stack.enter_context(zipfile.ZipFile(source))
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise DataError(
-                f"{source}: not a readable zip file ({exc}); it may be truncated or corrupt.",
-                hint="delete it and download it again.",
-            ) from exc
-        found = recognise(source, zf.namelist())
-        ratings_member, movies_member = found.ratings, found.movies
-        tmp = Path(
-            stack.enter_context(tempfile.TemporaryDirectory(prefix=".extract-", dir=work_dir))
-        )
-        ratings_path = tmp / PurePosixPath(ratings_member).name
-        with _reading_zip(source):
-            src = stack.enter_context(zf.open(ratings_member))
-        with ratings_path.open("wb") as dst:
-            while True:
-                with _reading_zip(source):
-                    chunk = src.read(_COPY_BUFFER)
-                if not chunk:
-                    break
-                dst.write(chunk)
-        movies = member_bytes(zf, source, movies_member)
-        users = member_bytes(zf, source, found.users) if found.users else None
-        yield MovieLensFiles(
-            ratings_path,
-            f"{source}:{ratings_member}",
-            movies,
-            f"{source}:{movies_member}",
-            found.layout,
-            found.release.name if found.release else None,
-            found.encoding,
-            users,
-            f"{source}:{found.users}" if found.users else None,
-        )
+
+def scan_ratings(
+    files: MovieLensFiles, schema: dict[str, pl.DataType], **options: Any
+) -> pl.LazyFrame:
+    """The ratings as a lazy frame, from the directory or straight from the zip: ratings.csv
+    (header skipped; `options` are pl.scan_csv's, the same for both; records are lines, no
+    quote char), or the .dat / u.data lines split exactly (formats.py, with MALFORMED)."""
+    if files.layout != "csv":
+        from .formats import scan_ratings as scan_lines  # formats imports this module's names
+
+        return scan_lines(files.ratings, files.layout)
+    if isinstance(files.ratings, ZipMember):
+        return scan_member_csv(files.ratings, schema, has_header=True, **options)
+    return pl.scan_csv(files.ratings, schema=schema, has_header=True, quote_char=None, **options)
 
 
 @contextlib.contextmanager
@@ -224,8 +223,11 @@ def _reading_zip(source: Path) -> Iterator[None]:
 
 def check_ratings_header(files: MovieLensFiles) -> None:
     """ratings.csv must start with MovieLens' header; a missing or renamed column stops here."""
-    with files.ratings.open("rb") as fh:
-        first = fh.readline()
+    if isinstance(files.ratings, ZipMember):
+        first = first_line(files.ratings)
+    else:
+        with files.ratings.open("rb") as fh:
+            first = fh.readline()
     if not first.strip():
         raise DataError(f"{files.ratings_name}: the file is empty (no header, no ratings).")
     header = first.decode("utf-8", errors="replace").strip().lstrip("\ufeff").split(",")

@@ -30,7 +30,7 @@ from .csv_writer import CsvWriterThread
 from .figures import Figures
 from .first_seen import FirstSeen
 from .fold import FiguresFold
-from .formats import MALFORMED, bad_ratings_line, scan_ratings
+from .formats import MALFORMED, bad_ratings_line
 from .hold_out import HoldOut, find_cut
 from .items import read_movies
 from .layout import (
@@ -41,7 +41,7 @@ from .layout import (
     TITLES_FILE,
     USERS_FILE,
 )
-from .movielens import MovieLensFiles, check_ratings_header, open_movielens
+from .movielens import MovieLensFiles, check_ratings_header, open_movielens, scan_ratings
 from .releases import RELEASES
 from .report import FileReport, Report
 from .users import parse_users
@@ -234,22 +234,11 @@ class MalformedLine(Exception):
     """A ratings line broke its format's field rule; the slow path names it."""
 
 
-def _scan_ratings(files: MovieLensFiles) -> pl.LazyFrame:
-    """The ratings columns of any layout (dat and ml100k: with MALFORMED, see formats.py)."""
-    if files.layout != "csv":
-        return scan_ratings(files.ratings, files.layout)
-    return pl.scan_csv(files.ratings, schema=RATINGS_SCHEMA, has_header=True, quote_char=None)
-
-
 def _locate_bad_value(files: MovieLensFiles, columns: list[str]) -> str:
     """After the typed scan failed: the first row whose value in `columns` (those that were
     read) does not parse, as text."""
-    raw = pl.scan_csv(
-        files.ratings,
-        schema=dict.fromkeys(RATINGS_SCHEMA, pl.String),
-        has_header=True,
-        quote_char=None,
-        truncate_ragged_lines=False,
+    raw = scan_ratings(
+        files, dict.fromkeys(RATINGS_SCHEMA, pl.String()), truncate_ragged_lines=False
     ).with_row_index("row", offset=1)
     read = {c: t for c, t in RATINGS_SCHEMA.items() if c in columns}
     bad = [
@@ -304,7 +293,7 @@ def _interactions_report(
     # shared by a sink and a group-by buffered rows and grew with the input. Batches keep both
     # the time and the memory down (bench/results.md); the price is that a broken rule is
     # found after the write.
-    ratings = _scan_ratings(files)
+    ratings = scan_ratings(files, RATINGS_SCHEMA)
     checked = MALFORMED in ratings.collect_schema()
     if settings.min_rating is not None:
         keep = pl.col("rating") >= settings.min_rating
