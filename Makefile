@@ -26,8 +26,11 @@ JS_SDK := tools/js-sdk
 JS_SDK_STAMP := $(JS_SDK)/node_modules/.installed
 
 DATA_DIR ?= data
-# DATASET=movielens (download ml-25m from GroupLens) or DATASET=synthetic (offline, generated)
+# DATASET=movielens (download from GroupLens) or DATASET=synthetic (offline, generated), of the
+# MovieLens RELEASE=100k|1m|10m|20m|25m|32m|latest-small|latest (default 25m).
 DATASET ?= movielens
+RELEASE ?= 25m
+DATA_ZIP = $(DATA_DIR)/$(if $(filter synthetic,$(DATASET)),synthetic-)ml-$(RELEASE).zip
 SYNTH_RATINGS ?= 200000
 # DOMAIN=video-on-demand prepares the VIDEO_ON_DEMAND columns (for a stack applied with
 # domain = "VIDEO_ON_DEMAND"); empty: a custom dataset group's. HOLD_OUT=N keeps the N newest
@@ -85,13 +88,13 @@ format: $(DEV_STAMP) ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix scripts tests bench tools
 	$(BIN)/ruff format scripts tests bench tools
 
-data: $(RUN_STAMP) ## Prepare MovieLens (or DATASET=synthetic), upload and import it
+data: $(RUN_STAMP) ## Prepare MovieLens RELEASE (or DATASET=synthetic), upload and import it
 	@if [ "$(DATASET)" = "synthetic" ]; then \
-	  $(CLI) data synth --ratings $(SYNTH_RATINGS) --out $(DATA_DIR)/synthetic-ml-25m.zip; \
-	elif [ ! -e $(DATA_DIR)/ml-25m.zip ]; then \
-	  $(CLI) data download --dest $(DATA_DIR)/ml-25m.zip; \
+	  $(CLI) data synth --release $(RELEASE) --ratings $(SYNTH_RATINGS) --out $(DATA_ZIP); \
+	elif [ ! -e $(DATA_ZIP) ]; then \
+	  $(CLI) data download --release $(RELEASE) --dest $(DATA_ZIP); \
 	fi
-	$(CLI) data prepare --source $(DATA_DIR)/$(if $(filter synthetic,$(DATASET)),synthetic-ml-25m.zip,ml-25m.zip) --out-dir $(DATA_DIR) $(if $(DOMAIN),--domain $(DOMAIN)) --hold-out $(HOLD_OUT)
+	$(CLI) data prepare --source $(DATA_ZIP) --out-dir $(DATA_DIR) $(if $(DOMAIN),--domain $(DOMAIN)) --hold-out $(HOLD_OUT)
 	$(CLI) upload --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 	$(CLI) import --data-dir $(DATA_DIR) $(OUTPUTS_FLAG)
 

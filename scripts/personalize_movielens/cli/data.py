@@ -21,7 +21,10 @@ app = typer.Typer(
 )
 
 DestOption = Annotated[
-    Path, typer.Option("--dest", help="Where to put the verified zip.", dir_okay=False)
+    Path | None,
+    typer.Option(
+        "--dest", help="Where to put the verified zip (default: data/<zip name>).", dir_okay=False
+    ),
 ]
 DomainOption = Annotated[
     str | None,
@@ -35,19 +38,40 @@ DomainOption = Annotated[
 
 @app.command()
 def download(
-    url: Annotated[str | None, typer.Option("--url", help="Zip URL (its MD5 at URL.md5).")] = None,
-    dest: DestOption = Path("data/ml-25m.zip"),
+    release: Annotated[
+        str,
+        typer.Option(
+            "--release",
+            help="100k, 1m, 10m, 20m, 25m, 32m, latest-small or latest (GroupLens' zip names).",
+        ),
+    ] = "25m",
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="A mirror's zip URL; the release's pinned MD5 still applies."),
+    ] = None,
+    dest: DestOption = None,
 ) -> None:
-    """Download MovieLens 25M, resuming a partial file, and verify its MD5 before keeping it.
+    """Download a MovieLens release, resuming a partial file, and verify it before keeping it.
 
-    Example: personalize-movielens data download --dest data/ml-25m.zip
+    Example: personalize-movielens data download --release 32m --dest data/ml-32m.zip
     """
-    from ..data.download import DEFAULT_URL
     from ..data.download import download as run
+    from ..data.download import release_named
 
-    result = run(url or DEFAULT_URL, dest)
+    result = run(url, dest, release=release_named(release))
     state = "downloaded" if result.fetched else "already present"
-    info(f"{result.path}: {state}, {result.size:,} bytes, MD5 {result.md5} verified.")
+    against = {
+        "pinned": f"MD5 {result.md5} verified (pinned)",
+        "published": f"MD5 {result.md5} verified against the published .md5",
+        "recorded": f"MD5 {result.md5} verified (as when downloaded)",
+        "size": f"only its size checked (Content-Length; no .md5 published), MD5 {result.md5}",
+    }[result.check]
+    info(f"{result.path}: {state}, {result.size:,} bytes, {against}.")
+    if result.changes_over_time:
+        info(
+            f"ml-{release} changes over time: not verified against a fixed checksum, and another "
+            "download may differ."
+        )
 
 
 @app.command()

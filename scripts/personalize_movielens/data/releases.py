@@ -8,8 +8,24 @@ recognises a release from its zip's layout). The layouts, from each release's ow
 - "ml100k": tab-separated u.data, `|`-separated u.item with 19 genre flags, u.user (100k).
 
 Checksums: GroupLens publishes an MD5 beside each zip (`<zip>.md5`); where the file is fixed the
-MD5 and size are pinned here, so a changed file is noticed. `latest` changes over time: it has
-neither, and the download says so.
+MD5 and size are pinned here, so a changed file is noticed. `latest` and `latest-small` change
+over time (their READMEs: "This is a *development* dataset. As such, it may change over time",
+https://files.grouplens.org/datasets/movielens/ml-latest-small-README.html): they have neither,
+and the download says so. A fixed release whose value no citable source gave is left unpinned
+(its size, or its MD5 too): the download then checks it against the `.md5` GroupLens publishes.
+
+Sources of the pinned values (GroupLens' own `.md5` files cannot be fetched from here):
+- MD5s: eli-osherovich/papers_with_code datasets/movielens/dl_config.py (100k, 1m, 10m, 20m,
+  25m); ml-1m also PaddlePaddle/Paddle python/paddle/text/datasets/movielens.py and
+  numericalalgorithmsgroup/MLFirstSteps_Azure ncf/verify_dataset.sh, which quotes
+  ml-1m.zip.md5 and ml-25m.zip.md5.
+- Sizes: tensorflow/datasets tensorflow_datasets/url_checksums/movielens.txt (100k, 1m, 20m,
+  25m; it records ml-latest-small.zip at 978,202 bytes, its 2018 version, not pinned here);
+  ml-20m also https://academictorrents.com/details/296054417b4d8eeeb4c7b1c842570bf792ee4d14/tech
+  ("198,702,078 bytes").
+- Not pinned: 10m's size and 32m's MD5 and size. Public files agree on 65,566,137 bytes for
+  ml-10m.zip and on d472be332d4daa821edc399621853b57 / 238,950,008 bytes for ml-32m.zip, but
+  none found could be cited by repository and path; pin them once read from GroupLens' files.
 """
 
 from __future__ import annotations
@@ -36,9 +52,12 @@ class Release:
     encoding: str
     #: Whether the release has user demographics (a Users dataset can be built from it).
     has_users: bool
-    #: Pinned MD5 and size in bytes; None where GroupLens changes the file over time.
+    #: Pinned MD5 and size in bytes; None where GroupLens changes the file over time, or where
+    #: no citable source gave the value (see the module docstring).
     md5: str | None = None
     size: int | None = None
+    #: GroupLens updates the file in place (latest, latest-small): no fixed checksum exists.
+    changes_over_time: bool = False
 
     @property
     def url(self) -> str:
@@ -48,10 +67,45 @@ class Release:
 RELEASES: dict[str, Release] = {
     r.name: r
     for r in (
-        Release("100k", "ml-100k.zip", "ml-100k", "ml100k", "latin-1", True),
-        Release("1m", "ml-1m.zip", "ml-1m", "dat", "latin-1", True),
-        Release("10m", "ml-10m.zip", "ml-10M100K", "dat", "utf-8", False),
-        Release("20m", "ml-20m.zip", "ml-20m", "csv", "utf-8", False),
+        Release(
+            "100k",
+            "ml-100k.zip",
+            "ml-100k",
+            "ml100k",
+            "latin-1",
+            True,
+            md5="0e33842e24a9c977be4e0107933c0723",
+            size=4_924_029,
+        ),
+        Release(
+            "1m",
+            "ml-1m.zip",
+            "ml-1m",
+            "dat",
+            "latin-1",
+            True,
+            md5="c4d9eecfca2ab87c1945afe126590906",
+            size=5_917_549,
+        ),
+        Release(
+            "10m",
+            "ml-10m.zip",
+            "ml-10M100K",
+            "dat",
+            "utf-8",
+            False,
+            md5="ce571fd55effeba0271552578f2648bd",
+        ),
+        Release(
+            "20m",
+            "ml-20m.zip",
+            "ml-20m",
+            "csv",
+            "utf-8",
+            False,
+            md5="cd245b17a1ae2cc31bb14903e1204af3",
+            size=198_702_078,
+        ),
         Release(
             "25m",
             "ml-25m.zip",
@@ -63,7 +117,23 @@ RELEASES: dict[str, Release] = {
             size=261_978_986,
         ),
         Release("32m", "ml-32m.zip", "ml-32m", "csv", "utf-8", False),
-        Release("latest-small", "ml-latest-small.zip", "ml-latest-small", "csv", "utf-8", False),
-        Release("latest", "ml-latest.zip", "ml-latest", "csv", "utf-8", False),
+        Release(
+            "latest-small",
+            "ml-latest-small.zip",
+            "ml-latest-small",
+            "csv",
+            "utf-8",
+            False,
+            changes_over_time=True,
+        ),
+        Release(
+            "latest",
+            "ml-latest.zip",
+            "ml-latest",
+            "csv",
+            "utf-8",
+            False,
+            changes_over_time=True,
+        ),
     )
 }
