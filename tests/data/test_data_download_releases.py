@@ -32,7 +32,7 @@ from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
 from personalize_movielens.data import download as dl
-from personalize_movielens.data.releases import RELEASES
+from personalize_movielens.data.releases import RELEASES, release_named
 from personalize_movielens.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +72,7 @@ def test_each_release_resolves_to_its_url_pin_and_default_dest(
     name: str, offline: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, md5, size = EXPECTED[name]
-    release = dl.release_named(name)
+    release = release_named(name)
     assert (release.url, release.md5, release.size) == (url, md5, size)
     assert dl.PINNED.get(url) == ((md5, size) if md5 else None)
     assert release.changes_over_time == name.startswith("latest")

@@ -56,7 +56,7 @@ def download(
     Example: personalize-movielens data download --release 32m --dest data/ml-32m.zip
     """
     from ..data.download import download as run
-    from ..data.download import release_named
+    from ..data.releases import release_named
 
     result = run(url, dest, release=release_named(release))
     state = "downloaded" if result.fetched else "already present"

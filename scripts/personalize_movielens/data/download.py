@@ -52,16 +52,6 @@ OFFLINE_HINT = "without internet, use synthetic data: `make data DATASET=synthet
 Check = Literal["pinned", "published", "recorded", "size"]
 
 
-def release_named(name: str) -> Release:
-    """The release called `name`, or one line naming the known ones."""
-    try:
-        return RELEASES[name]
-    except KeyError:
-        raise DataError(
-            f"--release {name!r} is not a MovieLens release; known: {', '.join(RELEASES)}."
-        ) from None
-
-
 @dataclass(frozen=True)
 class DownloadResult:
     """The verified file, its MD5, whether bytes were fetched (False: already present), what it

@@ -33,6 +33,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import DataError
+
 Layout = Literal["csv", "dat", "ml100k"]
 BASE_URL = "https://files.grouplens.org/datasets/movielens/"
 DEFAULT_RELEASE = "25m"
@@ -137,3 +139,13 @@ RELEASES: dict[str, Release] = {
         ),
     )
 }
+
+
+def release_named(name: str) -> Release:
+    """The release called `name`, or one line naming the known ones."""
+    try:
+        return RELEASES[name]
+    except KeyError:
+        raise DataError(
+            f"--release {name!r} is not a MovieLens release; known: {', '.join(RELEASES)}."
+        ) from None

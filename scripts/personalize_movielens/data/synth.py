@@ -15,23 +15,12 @@ from pathlib import Path
 from typing import IO
 
 from ..atomic import atomic_path
-from ..errors import DataError
-from .releases import DEFAULT_RELEASE, RELEASES, Release
+from .releases import DEFAULT_RELEASE, Release, release_named
 from .synth_layouts import SynthRun, write_release
 from .synth_values import GENRES, SynthSizes, default_sizes
 from .writing import refused_output
 
 __all__ = ["GENRES", "default_sizes", "release_named", "write_synthetic_movielens"]
-
-
-def release_named(name: str) -> Release:
-    """The release called `name`, or one line naming the known ones."""
-    try:
-        return RELEASES[name]
-    except KeyError:
-        raise DataError(
-            f"--release {name!r} is not a MovieLens release; known: {', '.join(RELEASES)}."
-        ) from None
 
 
 def write_synthetic_movielens(
