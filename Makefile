@@ -126,11 +126,8 @@ bench-events-batch: $(DEV_STAMP) ## A batch job for every user and events replay
 # DATASET=movielens`: the real ML-25M from $(DATA_DIR)/ml-25m.zip, downloaded if missing).
 DEMO_DATASET = $(if $(filter command line,$(origin DATASET)),$(DATASET),synthetic)
 
-# RELEASE=100k|1m|10m|20m|25m|32m|latest-small|latest picks the MovieLens release (default 25m).
-DEMO_RELEASE = $(if $(RELEASE),$(RELEASE),25m)
-
 demo: $(RUN_STAMP) ## The whole flow on the local stand-in (synthetic data; DATASET=movielens for the real one; RELEASE=100k ...)
-	@DEMO_DATASET=$(DEMO_DATASET) DEMO_RELEASE=$(DEMO_RELEASE) MOVIELENS_ZIP=$(abspath $(DATA_DIR))/ml-$(DEMO_RELEASE).zip bash tools/demo.sh
+	@DEMO_DATASET=$(DEMO_DATASET) DEMO_RELEASE=$(RELEASE) MOVIELENS_ZIP=$(abspath $(DATA_DIR))/ml-$(RELEASE).zip bash tools/demo.sh
 
 clean: ## Remove the venv and generated files
 	rm -rf $(VENV) $(CHECKOV_VENV) $(JS_SDK)/node_modules .pytest_cache .ruff_cache bench/.work
