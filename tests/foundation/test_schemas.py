@@ -48,8 +48,8 @@ def test_every_known_dataset_type_has_a_file() -> None:
 
 
 def test_unknown_dataset_type_is_a_clear_error() -> None:
-    with pytest.raises(DataError, match="Users"):
-        schema_path("Users")
+    with pytest.raises(DataError, match="Actions"):
+        schema_path("Actions")
 
 
 @pytest.mark.parametrize(
