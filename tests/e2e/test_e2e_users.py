@@ -36,8 +36,16 @@ def write_users(data_dir: Path) -> Path:
     return path
 
 
-def test_users_upload_import_and_status(cli, fresh_stand_in, data_dir) -> None:
-    fresh_stand_in.reset(users=True)  # `local up --users`
+@pytest.fixture
+def users_stack(fresh_stand_in):
+    """`local up --users`; the default stack again afterwards (the session's stand-in)."""
+    fresh_stand_in.reset(users=True)
+    yield fresh_stand_in
+    fresh_stand_in.reset()
+
+
+def test_users_upload_import_and_status(cli, users_stack, data_dir) -> None:
+    fresh_stand_in = users_stack
     write_users(data_dir)
     cli("upload", "--data-dir", str(data_dir))
     users_key = read_manifest(data_dir)["Users"].key
@@ -78,11 +86,11 @@ def test_users_file_without_a_users_dataset_is_skipped_with_how_to_enable(
 
 
 def test_a_users_dataset_without_users_data_is_refused_before_any_import(
-    cli, fresh_stand_in, data_dir
+    cli, users_stack, data_dir
 ) -> None:
     """A release without demographics writes no users.csv: upload says so in one line, import
     refuses it (exit 1, one line) before creating any job."""
-    fresh_stand_in.reset(users=True)
+    fresh_stand_in = users_stack
     uploaded = cli("upload", "--data-dir", str(data_dir))
     assert f"No {data_dir / 'users.csv'}: the stack's Users dataset" in uploaded.output
     line = refused_line(cli("import", "--data-dir", str(data_dir), ok=False))

@@ -42,9 +42,11 @@ GUIDE_HEADER = (
 
 @pytest.fixture
 def users_stack(aws):
-    """The stand-in provisioned as `local up --users` does (enable_users_dataset)."""
+    """The stand-in provisioned as `local up --users` does (enable_users_dataset); the default
+    stack again afterwards, for tests of the session's stand-in that do not reset it."""
     aws.reset(users=True)
-    return aws
+    yield aws
+    aws.reset()
 
 
 def test_local_up_users_provisions_the_users_dataset(users_stack, personalize) -> None:
@@ -140,9 +142,9 @@ def test_a_users_schema_without_fit_metadata_is_refused(
     assert says in message
 
 
-def test_the_projects_users_schema_suits_a_video_on_demand_group(aws, personalize) -> None:
+def test_the_projects_users_schema_suits_a_video_on_demand_group(users_stack, personalize) -> None:
     """The same users.json in a VIDEO_ON_DEMAND group: CreateSchema with the domain checks it
     against the domain's Users requirements (USER_ID and one categorical or numerical field)."""
-    aws.reset(domain="VIDEO_ON_DEMAND", users=True)
-    arn = aws.outputs.dataset_arns["Users"]
+    users_stack.reset(domain="VIDEO_ON_DEMAND", users=True)
+    arn = users_stack.outputs.dataset_arns["Users"]
     assert personalize.describe_dataset(datasetArn=arn)["dataset"]["status"] == "ACTIVE"
