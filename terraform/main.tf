@@ -1,6 +1,6 @@
 # Root stack: the data bucket, the role Personalize assumes and the dataset group with its
-# schemas, datasets, filters and event tracker, for MovieLens (Interactions + Items), custom or
-# VIDEO_ON_DEMAND. `terraform apply` here.
+# schemas, datasets, filters and event tracker, for MovieLens (Interactions, Items and, for the
+# releases with demographics, Users), custom or VIDEO_ON_DEMAND. `terraform apply` here.
 
 provider "aws" {
   region = var.region
@@ -29,11 +29,13 @@ locals {
 
   # Schemas bundled in schemas/, by name (the dataset-group module resolves them): a Domain
   # dataset group takes the domain's schemas (EVENT_TYPE on Interactions; GENRES and
-  # CREATION_TIMESTAMP on Items), a custom one interactions_schema and items.
+  # CREATION_TIMESTAMP on Items), a custom one interactions_schema and items; both take users
+  # (USER_ID and categorical metadata, what a VIDEO_ON_DEMAND Users schema requires).
   schema_prefix = var.domain == null ? "" : "${lower(var.domain)}_"
   datasets = merge(
     { Interactions = var.domain == null ? var.interactions_schema : "${local.schema_prefix}interactions" },
     var.enable_items_dataset ? { Items = "${local.schema_prefix}items" } : {},
+    var.enable_users_dataset ? { Users = "users" } : {},
   )
 
   # Default filters: filters/<custom|domain>.json, also read by the Python tool

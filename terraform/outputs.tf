@@ -27,12 +27,12 @@ output "dataset_group_arn" {
 }
 
 output "dataset_arns" {
-  description = "Map of dataset type (Interactions, Items) to dataset ARN."
+  description = "Map of dataset type (Interactions, Items, Users) to dataset ARN; Users only with enable_users_dataset."
   value       = module.dataset_group.dataset_arns
 }
 
 output "schema_arns" {
-  description = "Map of dataset type (Interactions, Items) to schema ARN."
+  description = "Map of dataset type (Interactions, Items, Users) to schema ARN; Users only with enable_users_dataset."
   value       = module.dataset_group.schema_arns
 }
 

@@ -76,6 +76,12 @@ variable "enable_items_dataset" {
   default     = true
 }
 
+variable "enable_users_dataset" {
+  description = "Create the Users dataset (schemas/users.json: USER_ID and categorical GENDER, AGE, OCCUPATION), in a custom or a VIDEO_ON_DEMAND dataset group. Off by default: only MovieLens 1M and 100K have demographics (`data prepare` writes users.csv for them), and with the dataset on, `import` refuses data prepared without users.csv. Creating the dataset is free; its import bills per GB ingested."
+  type        = bool
+  default     = false
+}
+
 variable "data_prefix" {
   description = "Key prefix in the bucket for the input CSVs, ending with a slash."
   type        = string

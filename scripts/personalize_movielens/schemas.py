@@ -24,11 +24,14 @@ EVENT_VALUE_SCHEMA_FILE = "interactions_event_value.json"
 #: A Domain dataset group's schemas, by domain: the fields the developer guide requires
 #: (VIDEO-ON-DEMAND-interactions-dataset.html: USER_ID, ITEM_ID, TIMESTAMP, EVENT_TYPE;
 #: VIDEO-ON-DEMAND-items-dataset.html: ITEM_ID, GENRES categorical, CREATION_TIMESTAMP),
-#: plus MovieLens's YEAR on Items ("You are free to add additional fields").
+#: plus MovieLens's YEAR on Items ("You are free to add additional fields"). The custom Users
+#: schema is already one of the domain's (VIDEO-ON-DEMAND-users-dataset.html: USER_ID and
+#: "1 metadata field (categorical string or numerical)"), so both groups share users.json.
 DOMAIN_SCHEMA_FILES: dict[str, dict[str, str]] = {
     "VIDEO_ON_DEMAND": {
         "Interactions": "video_on_demand_interactions.json",
         "Items": "video_on_demand_items.json",
+        "Users": "users.json",
     },
 }
 

@@ -164,3 +164,33 @@ def test_up_refuses_an_unknown_domain_and_starts_nothing(state_dir: Path):
     assert result.returncode == 2
     assert "'ecommerce' is not a supported domain (choose from video-on-demand)" in result.stderr
     assert standin.StandInState.load(state_dir) is None
+
+
+def test_up_with_users_provisions_the_users_dataset(state_dir: Path):
+    """Like the root stack's `enable_users_dataset = true`: the Users dataset and its schema,
+    the project's users.json, in the outputs (and not without --users: the other tests)."""
+    import boto3
+
+    from personalize_movielens.schemas import schema_path
+
+    started = run("up", "--state-dir", str(state_dir), "--users")
+    assert started.returncode == 0, started.stderr
+    env = exports(started.stdout)
+    outputs = read_outputs_file(state_dir / "outputs.json")
+    assert (
+        set(outputs.dataset_arns) == set(outputs.schema_arns) == {"Interactions", "Items", "Users"}
+    )
+    assert standin.StandInState.load(state_dir).users is True
+    personalize = boto3.client(
+        "personalize",
+        region_name=env["AWS_DEFAULT_REGION"],
+        endpoint_url=env["AWS_ENDPOINT_URL_PERSONALIZE"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    dataset = personalize.describe_dataset(datasetArn=outputs.dataset_arns["Users"])["dataset"]
+    assert (
+        dataset["datasetType"] == "Users" and dataset["schemaArn"] == outputs.schema_arns["Users"]
+    )
+    schema = personalize.describe_schema(schemaArn=dataset["schemaArn"])["schema"]
+    assert json.loads(schema["schema"]) == json.loads(schema_path("Users").read_text())

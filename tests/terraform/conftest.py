@@ -25,11 +25,16 @@ SCENARIOS: dict[str, tuple[str, dict[str, Any]]] = {
             "tags": {"Team": "data", "Environment": "dev"},
             "role_name": "recs-dev-personalize",
             "filters": {"comedies": 'INCLUDE ItemID WHERE Items.GENRES IN ("Comedy")'},
+            "enable_users_dataset": True,
         },
     ),
     "root-interactions-only": (".", {"enable_items_dataset": False}),
     "root-event-value": (".", {"interactions_schema": "interactions_event_value"}),
     "root-video-on-demand": (".", {"domain": "VIDEO_ON_DEMAND"}),
+    "root-video-on-demand-users": (
+        ".",
+        {"domain": "VIDEO_ON_DEMAND", "enable_users_dataset": True},
+    ),
     "root-video-on-demand-interactions-only": (
         ".",
         {"domain": "VIDEO_ON_DEMAND", "enable_items_dataset": False},

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import tf_static as tf
 import tf_tree
+from mutations import Mutation, mutated
 
 from conftest import Evaluated
 from personalize_movielens.filter_defaults import default_filters
@@ -42,26 +43,36 @@ def test_root_outputs_come_from_the_modules_and_variables() -> None:
     assert sources["event_tracking_id"] == "${module.dataset_group.event_tracking_id}"
 
 
+BOTH, ALL = {"Interactions", "Items"}, {"Interactions", "Items", "Users"}
+
+
 @pytest.mark.parametrize(
-    ("scenario", "with_event_value", "domain"),
+    ("scenario", "with_event_value", "domain", "types"),
     [
-        ("root-defaults", False, None),
-        ("root-everything", True, None),
-        ("root-video-on-demand", False, "VIDEO_ON_DEMAND"),
+        ("root-defaults", False, None, BOTH),
+        ("root-everything", True, None, ALL),
+        ("root-video-on-demand", False, "VIDEO_ON_DEMAND", BOTH),
+        ("root-video-on-demand-users", False, "VIDEO_ON_DEMAND", ALL),
     ],
 )
 def test_root_stack_sends_the_schemas_the_tool_reads(
-    evaluated: Evaluated, scenario: str, with_event_value: bool, domain: str | None
+    evaluated: Evaluated,
+    scenario: str,
+    with_event_value: bool,
+    domain: str | None,
+    types: set[str],
 ) -> None:
     """The schema strings Terraform hands awscc are the files the tool prepares data for, and
-    the domain reaches the dataset group and every schema (both create-only in CloudFormation)."""
+    the domain reaches the dataset group and every schema (both create-only in CloudFormation);
+    Users only with enable_users_dataset (off by default)."""
     instances = evaluated(scenario)
     schemas = {
         i.key: json.loads(i.values["schema"])
         for i in instances
         if i.type == "awscc_personalize_schema"
     }
-    assert set(schemas) == {"Interactions", "Items"}
+    assert set(schemas) == types
+    assert dataset_types(instances) == types
     for dataset_type, sent in schemas.items():
         path = schema_path(dataset_type, with_event_value=with_event_value, domain=domain)
         assert sent == json.loads(path.read_text(encoding="utf-8")), dataset_type
@@ -71,6 +82,26 @@ def test_root_stack_sends_the_schemas_the_tool_reads(
         if i.type in ("awscc_personalize_dataset_group", "awscc_personalize_schema")
     }
     assert domains == {domain}
+
+
+def dataset_types(instances: list[tf_tree.Instance]) -> set[str]:
+    """The dataset_type of each dataset the stack declares (each keyed by its type)."""
+    datasets = [i for i in instances if i.type == "awscc_personalize_dataset"]
+    assert all(i.values["dataset_type"] == i.key for i in datasets)
+    return {i.values["dataset_type"] for i in datasets}
+
+
+def test_the_users_dataset_is_off_unless_enabled(tmp_path: Path) -> None:
+    """A seeded defect (the Users dataset declared whatever enable_users_dataset says) gives the
+    default stack a Users dataset, which the schemas test above refuses."""
+    tree, _ = mutated(
+        tmp_path,
+        Mutation(
+            "main.tf", 'var.enable_users_dataset ? { Users = "users" } : {}', '{ Users = "users" }'
+        ),
+    )
+    instances = tf_tree.evaluate(tree, {}, tmp_path / "work")
+    assert dataset_types(instances) == ALL != BOTH
 
 
 def _filters(instances: list) -> dict[str, str]:

@@ -11,6 +11,9 @@ Each check rests on an outside source:
   required fields the custom schemas lack, so CreateSchema with the domain refuses them:
   https://docs.aws.amazon.com/personalize/latest/dg/VIDEO-ON-DEMAND-interactions-dataset.html
   https://docs.aws.amazon.com/personalize/latest/dg/VIDEO-ON-DEMAND-items-dataset.html
+  and whose Users requirements the bundled users schema meets, so both groups take it:
+  https://docs.aws.amazon.com/personalize/latest/dg/VIDEO-ON-DEMAND-users-dataset.html
+  https://docs.aws.amazon.com/personalize/latest/dg/user-dataset-requirements.html
 - a domain with interactions_schema: the root stack's variables (the domain's Interactions
   schema is chosen by the domain; the variable would be ignored silently).
 
@@ -46,6 +49,18 @@ GUIDE_ITEMS = (
     "If you create an Items dataset, your schema must include the following fields: ITEM_ID "
     "GENRES (categorical string) CREATION_TIMESTAMP (in Unix epoch time format)"
 )
+GUIDE_VOD_USERS = (
+    "If you create a Users dataset, your schema must include the following fields. USER_ID "
+    "1 metadata field (categorical string or numerical)"
+)
+GUIDE_CUSTOM_USERS = (
+    "Your Users schema must have minimum one metadata field ... At least one metadata field is "
+    "required, and you can add up to 25 metadata fields."
+)
+#: VIDEO-ON-DEMAND-users-dataset.html: "A SUBSCRIPTION_MODEL field ... is an optional reserved
+#: keyword and must have a type of string with categorical set to true."
+VOD_USERS_RESERVED = {"SUBSCRIPTION_MODEL": True}
+NUMERICAL = {"int", "long", "float", "double"}
 VOD_REQUIRED = {
     "Interactions": {"USER_ID": False, "ITEM_ID": False, "TIMESTAMP": False, "EVENT_TYPE": False},
     "Items": {"ITEM_ID": False, "GENRES": True, "CREATION_TIMESTAMP": False},  # name: categorical
@@ -132,6 +147,17 @@ REFUSED = {
 }
 
 ACCEPTED = {
+    "users-in-custom-group": Case(
+        GROUP, {"name": "g", "datasets": {"Interactions": "interactions", "Users": "users"}}
+    ),
+    "users-in-video-on-demand-group": Case(
+        GROUP,
+        {
+            "name": "g",
+            "domain": "VIDEO_ON_DEMAND",
+            "datasets": {"Interactions": "video_on_demand_interactions", "Users": "users"},
+        },
+    ),
     "filter-name-at-the-limit": Case(
         ".", {"filters": {"x" * (FILTER_NAME_MAX - len(ROOT_PREFIX)): GENRE_FILTER}}
     ),
@@ -215,6 +241,76 @@ def test_the_refused_schemas_lack_what_the_guide_requires_of_a_domain_schema() -
     assert _missing("items", "Items") == {"CREATION_TIMESTAMP"}
 
 
+def users_schema_problems(schema: dict[str, Any]) -> list[str]:
+    """What keeps an Avro schema from being a Users schema of either kind of dataset group, by
+    the guide's words above ([] when it is one)."""
+    fields = {f["name"]: f for f in schema["fields"]}
+    problems = [] if fields.get("USER_ID", {}).get("type") == "string" else ["no USER_ID string"]
+    metadata = [f for n, f in fields.items() if n != "USER_ID"]
+    fit = [
+        f
+        for f in metadata
+        if (f["type"] == "string" and f.get("categorical")) or f["type"] in NUMERICAL
+    ]
+    if not fit:
+        problems.append("no categorical string or numerical metadata field")
+    if len(metadata) > 25:
+        problems.append(f"{len(metadata)} metadata fields (at most 25)")
+    for reserved, categorical in VOD_USERS_RESERVED.items():
+        if reserved in fields and bool(fields[reserved].get("categorical")) != categorical:
+            problems.append(f"{reserved} must be a categorical string")
+    return problems
+
+
+def _schema(name: str) -> dict[str, Any]:
+    text = (tf.TF_DIR / "schemas" / f"{name}.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def test_the_users_schema_is_what_the_guide_asks_of_both_groups() -> None:
+    """users.json (USER_ID; GENDER, AGE, OCCUPATION categorical) meets the VIDEO_ON_DEMAND
+    Users requirements and the custom ones, so the module accepts it in both groups (above)."""
+    assert "USER_ID 1 metadata field (categorical string or numerical)" in GUIDE_VOD_USERS
+    assert "up to 25 metadata fields" in GUIDE_CUSTOM_USERS
+    assert users_schema_problems(_schema("users")) == []
+    assert _fields("users") == {"USER_ID": False, "GENDER": True, "AGE": True, "OCCUPATION": True}
+
+
+@pytest.mark.parametrize(
+    ("keep", "problem"),
+    [
+        (1, "no categorical string or numerical metadata field"),  # USER_ID alone
+        (27, "26 metadata fields (at most 25)"),
+    ],
+)
+def test_the_users_rule_fails_on_a_broken_copy(keep: int, problem: str) -> None:
+    """Seeded defects of users.json: cut to USER_ID, or padded to 26 metadata fields; and a
+    GENDER that is not categorical (a textual string) no longer counts as metadata."""
+    schema = _schema("users")
+    padding = [{"name": f"F{i}", "type": "int"} for i in range(30)]
+    schema["fields"] = (schema["fields"] + padding)[:keep]
+    assert problem in users_schema_problems(schema)
+    textual = _schema("users")
+    textual["fields"] = [f for f in textual["fields"] if f["name"] in ("USER_ID", "GENDER")]
+    textual["fields"][1] = {"name": "GENDER", "type": "string", "textual": True}
+    assert users_schema_problems(textual) == ["no categorical string or numerical metadata field"]
+
+
+@pytest.mark.parametrize("name", ["users-in-custom-group", "users-in-video-on-demand-group"])
+def test_users_left_out_of_a_groups_list_is_refused(name: str, tmp_path: Path) -> None:
+    """Seeded defect: the group's bundled list without users; the accepted case then fails."""
+    group = "custom          = [" if "custom" in name else "VIDEO_ON_DEMAND = ["
+    old = '"users"]'
+    text = (tf.TF_DIR / GROUP / "main.tf").read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if group in line)
+    mutation = Mutation(f"{GROUP}/main.tf", line, line.replace(f", {old}", "]"))
+    copy, _ = mutated(tmp_path, mutation)
+    problems = refusal_problems(copy, ACCEPTED[name], tmp_path / "work")
+    assert len(problems) == 1 and "refused" in problems[0], problems
+    assert "datasets.Users = users is not a bundled schema" in problems[0]
+
+
 # --- Seeded defects -------------------------------------------------------------------------
 
 SEEDED = {
@@ -233,8 +329,9 @@ SEEDED = {
     ),
     "custom-items-in-video-on-demand-group": Mutation(
         f"{GROUP}/main.tf",
-        'VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items"]',
-        'VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items", "items"]',
+        'VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items", "users"]',
+        'VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items", "users", '
+        '"items"]',
     ),
     "bundled-schema-in-ecommerce-group": Mutation(
         f"{GROUP}/main.tf", "ECOMMERCE       = []", 'ECOMMERCE       = ["interactions"]'

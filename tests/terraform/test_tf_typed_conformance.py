@@ -60,9 +60,10 @@ def test_the_evaluation_is_terraforms_own(evaluated: Evaluated) -> None:
     ]
     assert group.values["role_arn"].startswith(tf_tree.UNKNOWN)
     schemas = {i.key: i.values for i in instances_of(instances, "awscc_personalize_schema")}
-    assert set(schemas) == {"Interactions", "Items"}
+    assert set(schemas) == {"Interactions", "Items", "Users"}
     assert '"EVENT_VALUE"' in schemas["Interactions"]["schema"]
     assert schemas["Items"]["name"] == "recs-dev-items"
+    assert schemas["Users"]["name"] == "recs-dev-users"
 
 
 # --- Seeded defects ---------------------------------------------------------------------------

@@ -64,11 +64,20 @@ def up(
             "variable; default: a custom one.",
         ),
     ] = None,
+    users: Annotated[
+        bool,
+        typer.Option(
+            "--users",
+            help="Also the Users dataset (USER_ID, GENDER, AGE, OCCUPATION), like the root "
+            "stack's enable_users_dataset: for data prepared from MovieLens 1m or 100k.",
+        ),
+    ] = False,
 ) -> None:
     """Start the stand-in on 127.0.0.1, provision the stack, print the variables to export.
 
     Starts moto server and the Personalize emulator, creates what the root Terraform stack
-    declares (bucket, role, dataset group, schemas, datasets) and writes STATE_DIR/outputs.json
+    declares (bucket, role, dataset group, schemas, datasets; Users with --users) and writes
+    STATE_DIR/outputs.json
     for the workflow commands' --outputs.
 
     Example: eval "$(personalize-movielens local up --speed 50)"
@@ -89,6 +98,7 @@ def up(
         region,
         with_event_value,
         None if domain is None else DOMAIN_NAMES[domain],
+        users,
     )
     info(f"moto server (S3, IAM, STS): {state.moto.url}")
     info(f"Personalize emulator (control plane and runtime): {state.personalize.url}")

@@ -2,8 +2,9 @@
 
 Bucket (private, encrypted, versioned) and the role Personalize assumes, with the stack's policies
 (`policies`, batch output on as the root stack's default), then the dataset group (custom or of a
-domain), the schemas from `terraform/schemas/`, the Interactions and Items datasets, the default
-filters (`filter_defaults`, the files Terraform reads) and an event tracker.
+domain), the schemas from `terraform/schemas/`, the Interactions and Items datasets (and Users,
+as `enable_users_dataset` does), the default filters (`filter_defaults`, the files Terraform
+reads) and an event tracker.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ DATA_PREFIX = "personalize/input/"
 BATCH_OUTPUT_PREFIX = "personalize/output/"
 ROLE = f"{NAME}-personalize"
 DATASET_TYPES = ("Interactions", "Items")
+#: The dataset the root stack adds with enable_users_dataset (off there by default, as here).
+USERS = "Users"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -141,6 +144,12 @@ class StackSettings:
     filters: bool = True
     #: `enable_event_tracker`.
     event_tracker: bool = True
+    #: `enable_users_dataset`: the Users dataset (schemas/users.json), custom or domain.
+    users: bool = False
+
+    @property
+    def dataset_types(self) -> tuple[str, ...]:
+        return DATASET_TYPES + ((USERS,) if self.users else ())
 
 
 @dataclass(frozen=True)
@@ -180,7 +189,7 @@ def provision_personalize(
     )
     schema_arns: dict[str, str] = {}
     dataset_arns: dict[str, str] = {}
-    for dataset_type in DATASET_TYPES:
+    for dataset_type in settings.dataset_types:
         schema = load_schema(
             dataset_type, with_event_value=settings.with_event_value, domain=settings.domain
         )

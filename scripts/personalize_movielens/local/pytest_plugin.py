@@ -88,9 +88,11 @@ class LocalStandIn:
         domain: str | None = None,
         filters: bool = True,
         event_tracker: bool = True,
+        users: bool = False,
     ) -> StackOutputs:
         """Forget every Personalize resource, object and unfinished upload, then provision the
-        stack again (the root stack's defaults, or without its filters or event tracker)."""
+        stack again (the root stack's defaults, or without its filters or event tracker, or
+        with the Users dataset)."""
         self.admin("POST", "/_emulator/reset")
         s3 = self.client("s3")
         bucket = self.outputs.bucket_name
@@ -106,7 +108,7 @@ class LocalStandIn:
             self.endpoints,
             self.region,
             self.outputs.personalize_role_arn,
-            provision.StackSettings(with_event_value, domain, filters, event_tracker),
+            provision.StackSettings(with_event_value, domain, filters, event_tracker, users),
         )
         self.outputs = replace(self.outputs, **stack.outputs())
         write_text_atomic(self.outputs_file, json.dumps(self.outputs.to_json(), indent=2) + "\n")

@@ -79,6 +79,8 @@ class StandInState:
     personalize: ServerInfo
     started_at: float = field(default_factory=time.time)
     domain: str | None = None
+    #: The Users dataset was provisioned (`local up --users`).
+    users: bool = False
 
     @property
     def endpoints(self) -> provision.Endpoints:
@@ -297,6 +299,7 @@ def up(
     region: str = DEFAULT_REGION,
     with_event_value: bool = False,
     domain: str | None = None,
+    users: bool = False,
 ) -> StandInState:
     """Start both servers, provision the stack's resources, write outputs.json."""
     state_dir = Path(state_dir).resolve()
@@ -354,12 +357,15 @@ def up(
             moto=moto,
             personalize=emulator,
             domain=domain,
+            users=users,
         )
         state.save()
         _wait_ready(moto, HEALTH_PATHS["moto"], "moto server")
         _wait_ready(emulator, HEALTH_PATHS["personalize"], "Personalize emulator")
         try:
-            settings = provision.StackSettings(with_event_value=with_event_value, domain=domain)
+            settings = provision.StackSettings(
+                with_event_value=with_event_value, domain=domain, users=users
+            )
             outputs = provision.provision(state.endpoints, region, settings)
         except PersonalizeMovielensError:
             raise

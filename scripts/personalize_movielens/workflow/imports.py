@@ -19,12 +19,13 @@ from typing import Any, Literal
 
 from ..arns import arn_name
 from ..console import info
+from ..data.layout import USERS_FILE
 from ..data.prepared import check_prepared_domain
 from ..errors import CloudError, ConfigError
 from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import import_cost
-from .manifest import UploadedFile, read_manifest
+from .manifest import USERS, UploadedFile, read_manifest
 from .naming import attempt_of, import_job_base, with_attempt
 from .plan import PlannedCall, planned_json
 from .resources import created, list_import_jobs
@@ -205,6 +206,7 @@ def uploaded_files(ctx: WorkflowContext, data_dir: Path) -> list[UploadedFile]:
             f"{data_dir}: nothing uploaded yet (no upload manifest).",
             hint="Run `personalize-movielens upload` first.",
         )
+    require_users_data(ctx, data_dir, manifest)
     for entry in entries:
         if entry.bucket != ctx.outputs.bucket_name:
             raise ConfigError(
@@ -217,6 +219,27 @@ def uploaded_files(ctx: WorkflowContext, data_dir: Path) -> list[UploadedFile]:
             info(f"Note: {path} changed since it was uploaded; importing the uploaded version.")
     # Interactions first: items-only imports are of little use while interactions fail.
     return sorted(entries, key=lambda e: e.dataset_type != "Interactions")
+
+
+def require_users_data(
+    ctx: WorkflowContext, data_dir: Path, manifest: Mapping[str, UploadedFile]
+) -> None:
+    """A stack with a Users dataset asked for users: refuse, before any job, data without them
+    (a release without demographics writes no users file), rather than train without them."""
+    if USERS not in ctx.outputs.dataset_arns or USERS in manifest:
+        return
+    path = data_dir / USERS_FILE
+    if path.is_file():
+        raise ConfigError(
+            f"{path}: not uploaded, and the stack has a Users dataset.",
+            hint="Run `personalize-movielens upload` first.",
+        )
+    raise ConfigError(
+        f"{data_dir}: no {USERS_FILE}, but the stack has a Users dataset: this data comes from "
+        "a MovieLens release without demographics (only 1m and 100k have them).",
+        hint="Prepare MovieLens 1m or 100k (`data download --release 1m`, `data prepare`), or "
+        "set enable_users_dataset = false (locally: `local up` without --users).",
+    )
 
 
 def import_data(ctx: WorkflowContext, data_dir: Path, incremental: bool = False) -> ImportReport:

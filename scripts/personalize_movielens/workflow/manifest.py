@@ -10,15 +10,17 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..data.layout import INTERACTIONS_FILE, ITEMS_FILE
+from ..data.layout import INTERACTIONS_FILE, ITEMS_FILE, USERS_FILE
 from ..errors import ConfigError
 
 MANIFEST_NAME = "upload-manifest.json"
+#: The dataset of user metadata, from the MovieLens releases with demographics only.
+USERS = "Users"
 #: Prepared file -> Personalize dataset type.
 DATA_FILES: dict[str, str] = {
     INTERACTIONS_FILE: "Interactions",
     ITEMS_FILE: "Items",
-    "users.csv": "Users",
+    USERS_FILE: USERS,
 }
 
 

@@ -22,13 +22,23 @@ from ..errors import DataError
 from .clients import AwsCallError
 from .context import WorkflowContext
 from .costs import storage_cost
-from .manifest import DATA_FILES, UploadedFile, manifest_path, manifest_text, read_manifest
+from .manifest import DATA_FILES, USERS, UploadedFile, manifest_path, manifest_text, read_manifest
 from .naming import file_sha256, is_s3_key_of, s3_key
 from .plan import PlannedCall, planned_json
 from .s3data import IncompleteUpload, abort_incomplete_uploads, list_incomplete_uploads
 from .transfer import upload_file
 
 UPLOADED, ALREADY_THERE, PLANNED_UPLOAD = "uploaded", "already there", "planned"
+#: How to create a dataset the stack lacks, by dataset type.
+ENABLE = {
+    USERS: " (to import it: enable_users_dataset = true in terraform/ and apply; locally "
+    "`personalize-movielens local up --users`)"
+}
+#: The stack has a Users dataset, the data no users file: said here, refused by `import`.
+NO_USERS_FILE = (
+    "No {path}: the stack's Users dataset gets nothing from this data (only MovieLens 1m and "
+    "100k have demographics); `import` will refuse it."
+)
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,11 @@ def find_data_files(ctx: WorkflowContext, data_dir: Path) -> dict[str, Path]:
     for name, dtype in DATA_FILES.items():
         path = data_dir / name
         if not path.is_file():
+            if dtype == USERS and USERS in ctx.outputs.dataset_arns:
+                info(NO_USERS_FILE.format(path=path))
             continue
         if dtype not in ctx.outputs.dataset_arns:
-            info(f"Skipping {path}: the stack has no {dtype} dataset.")
+            info(f"Skipping {path}: the stack has no {dtype} dataset{ENABLE.get(dtype, '')}.")
             continue
         found[dtype] = path
     return found

@@ -1,7 +1,7 @@
 # Complete reuse of the modules: a customer managed KMS key, SSE-KMS on the bucket and the
 # dataset group, batch inference output on, a VIDEO_ON_DEMAND dataset group with the domain's
-# bundled schemas (Interactions with EVENT_TYPE, Items with GENRES and CREATION_TIMESTAMP),
-# filters and the event tracker.
+# bundled schemas (Interactions with EVENT_TYPE, Items with GENRES and CREATION_TIMESTAMP) and
+# the Users schema, filters and the event tracker.
 #
 # Order matters: KMS rejects a key policy naming a principal that does not exist yet
 # (MalformedPolicyDocumentException), and the role needs the key's ARN for its own policy. So
@@ -155,9 +155,12 @@ module "dataset_group" {
   # A VIDEO_ON_DEMAND dataset group (recommenders instead of solutions and campaigns), with the
   # domain's schemas the modules ship, by name: a copy of this example needs no schema files.
   domain = "VIDEO_ON_DEMAND"
+  # Users (USER_ID; categorical GENDER, AGE, OCCUPATION) is the one bundled Users schema, fit
+  # for both kinds of group: import it from MovieLens 1M or 100K, the releases with demographics.
   datasets = {
     Interactions = "video_on_demand_interactions"
     Items        = "video_on_demand_items"
+    Users        = "users"
   }
   kms_key_arn = aws_kms_key.this.arn
   role_arn    = module.personalize_role.role_arn

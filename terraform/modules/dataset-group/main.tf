@@ -23,10 +23,12 @@ locals {
   # without the domain's required fields (VIDEO_ON_DEMAND: EVENT_TYPE on Interactions; GENRES,
   # categorical, and CREATION_TIMESTAMP on Items), which the custom ones lack; no bundled schema
   # is written for ECOMMERCE (give your own .json paths); a custom group naming a domain's
-  # schema has most likely forgotten its domain. A .json path is taken as the caller's choice.
+  # schema has most likely forgotten its domain. users (USER_ID and categorical GENDER, AGE,
+  # OCCUPATION) suits both: VIDEO_ON_DEMAND asks of a Users schema only USER_ID and one
+  # categorical or numerical metadata field. A .json path is taken as the caller's choice.
   bundled_for_group = {
-    custom          = ["interactions", "interactions_event_value", "items"]
-    VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items"]
+    custom          = ["interactions", "interactions_event_value", "items", "users"]
+    VIDEO_ON_DEMAND = ["video_on_demand_interactions", "video_on_demand_items", "users"]
     ECOMMERCE       = []
   }
   group_kind       = var.domain == null ? "custom" : var.domain

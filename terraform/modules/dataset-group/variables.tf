@@ -9,7 +9,7 @@ variable "name" {
 }
 
 variable "datasets" {
-  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (for a custom group interactions, interactions_event_value, items; for a VIDEO_ON_DEMAND group video_on_demand_interactions, video_on_demand_items; none for ECOMMERCE) or the path of your own .json file. Interactions is required."
+  description = "Map of dataset type (Interactions, Items, Users) to its Avro schema: the name of a schema bundled with these modules (for a custom group interactions, interactions_event_value, items, users; for a VIDEO_ON_DEMAND group video_on_demand_interactions, video_on_demand_items, users; none for ECOMMERCE) or the path of your own .json file. Interactions is required."
   type        = map(string)
 
   validation {
@@ -18,8 +18,8 @@ variable "datasets" {
   }
 
   validation {
-    condition     = alltrue([for schema in values(var.datasets) : contains(["interactions", "interactions_event_value", "items", "video_on_demand_interactions", "video_on_demand_items"], schema) || can(regex("\\.json$", schema))])
-    error_message = "Every datasets value must name a bundled schema (interactions, interactions_event_value, items, video_on_demand_interactions, video_on_demand_items) or be the path of a schema .json file."
+    condition     = alltrue([for schema in values(var.datasets) : contains(["interactions", "interactions_event_value", "items", "users", "video_on_demand_interactions", "video_on_demand_items"], schema) || can(regex("\\.json$", schema))])
+    error_message = "Every datasets value must name a bundled schema (interactions, interactions_event_value, items, users, video_on_demand_interactions, video_on_demand_items) or be the path of a schema .json file."
   }
 }
 

@@ -27,7 +27,7 @@ from .common import (
     require_status,
     unique_name,
 )
-from .schemas import domain_problems, parse_avro
+from .schemas import domain_problems, parse_avro, users_metadata_problems
 
 MAX_RUNNING_IMPORTS = 5
 #: create-domain-dataset-group.html: "You can't create next best action resources, including
@@ -69,6 +69,11 @@ def create_dataset(emu: Emulator, p: dict[str, Any], region: str) -> dict[str, A
             raise InvalidInput(
                 f"Schema {p['schemaArn']} lacks required field(s) {', '.join(missing)} "
                 f"for a {dataset_type} dataset."
+            )
+        metadata = users_metadata_problems(schema) if dataset_type == "Users" else []
+        if metadata:
+            raise InvalidInput(
+                f"Schema {p['schemaArn']} is not a valid Users schema: {'; '.join(metadata)}."
             )
         _check_domain(group, schema_doc, dataset_type)
         arn = emu.arn(region, f"dataset/{group['name']}/{dataset_type.upper()}")

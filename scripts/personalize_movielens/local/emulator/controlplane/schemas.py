@@ -81,6 +81,33 @@ DOMAIN_FIELDS: dict[str, dict[str, tuple[dict[str, FieldRule], dict[str, FieldRu
 }
 
 
+#: user-dataset-requirements.html: "At least one metadata field is required, and you can add up
+#: to 25 metadata fields"; custom-datasets-and-schemas.html (and the VIDEO_ON_DEMAND page) list
+#: for Users "USER_ID (string)" and "1 metadata field (categorical string or numerical)".
+MAX_USER_METADATA_FIELDS = 25
+NUMERICAL_TYPES = frozenset({"int", "long", "float", "double"})
+
+
+def users_metadata_problems(schema: DatasetSchema) -> list[str]:
+    """What keeps a schema's fields beside USER_ID from being a Users dataset's metadata."""
+    metadata = [f for f in schema.fields if f.name != "USER_ID"]
+    fit = [
+        f
+        for f in metadata
+        if (f.avro_type == "string" and f.categorical) or f.avro_type in NUMERICAL_TYPES
+    ]
+    problems = []
+    if not fit:
+        problems.append(
+            "it needs at least 1 metadata field (categorical string or numerical) besides USER_ID"
+        )
+    if len(metadata) > MAX_USER_METADATA_FIELDS:
+        problems.append(
+            f"it has {len(metadata)} metadata fields (at most {MAX_USER_METADATA_FIELDS})"
+        )
+    return problems
+
+
 def domain_problems(text: str, domain: str, dataset_type: str) -> list[str]:
     """What keeps the schema `text` from being a `dataset_type` schema of `domain` (empty: it
     is one, or the emulator has no rules for the domain or type)."""
@@ -91,8 +118,8 @@ def domain_problems(text: str, domain: str, dataset_type: str) -> list[str]:
     raw = {f.get("name"): f for f in json.loads(text).get("fields", []) if isinstance(f, dict)}
     schema = parse_avro(text)
     problems = [f"it lacks required field {name}" for name in required if not schema.has(name)]
-    if dataset_type == "Users" and len(schema.fields) < 2:
-        problems.append("it needs at least 1 metadata field besides USER_ID")
+    if dataset_type == "Users":
+        problems += users_metadata_problems(schema)
     for name, rule in {**required, **reserved}.items():
         if not schema.has(name):
             continue
