@@ -69,8 +69,13 @@ case "$DATASET" in
 esac
 "$CLI" data prepare --source "$SOURCE" --out-dir "$DATA" --hold-out "$HOLD_OUT"
 
+# A release with demographics (100k, 1m) gets users.csv: the stack then has a Users dataset too
+# (the root stack's enable_users_dataset).
+USERS_FLAG=()
+if [ -e "$DATA/users.csv" ]; then USERS_FLAG=(--users); fi
+
 step "Local stand-in (moto server + Personalize emulator) on 127.0.0.1: a custom dataset group"
-eval "$("$CLI" local up --state-dir "$STATE" --speed "$SPEED")"
+eval "$("$CLI" local up --state-dir "$STATE" --speed "$SPEED" "${USERS_FLAG[@]}")"
 OUTPUTS=(--outputs "$STATE/outputs.json")
 
 step "Upload to S3 (content-addressed keys, SHA-256 checksums)"
@@ -121,7 +126,7 @@ step "Clean up what the tool created"
 
 step "VIDEO_ON_DEMAND: a Domain dataset group (local up --domain video-on-demand)"
 "$CLI" data prepare --source "$SOURCE" --out-dir "$DATA_VOD" --domain video-on-demand
-eval "$("$CLI" local up --state-dir "$STATE-vod" --speed "$SPEED" --domain video-on-demand)"
+eval "$("$CLI" local up --state-dir "$STATE-vod" --speed "$SPEED" --domain video-on-demand "${USERS_FLAG[@]}")"
 OUTPUTS=(--outputs "$STATE-vod/outputs.json")
 "$CLI" upload --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
 "$CLI" import --data-dir "$DATA_VOD" "${OUTPUTS[@]}"
