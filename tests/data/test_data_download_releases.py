@@ -7,7 +7,10 @@ a typo in the table fails here:
   datasets/movielens/ml-<name>.zip, the folder names from each release's README);
 - MD5s: eli-osherovich/papers_with_code datasets/movielens/dl_config.py, and for ml-1m
   PaddlePaddle/Paddle python/paddle/text/datasets/movielens.py;
-- sizes: tensorflow/datasets tensorflow_datasets/url_checksums/movielens.txt.
+- sizes: tensorflow/datasets tensorflow_datasets/url_checksums/movielens.txt;
+- ml-32m's MD5 and size, ml-10m's size: public download scripts and loaders that pin them
+  independently of each other (one cites "Official checksum from
+  https://files.grouplens.org/datasets/movielens/ml-32m.zip.md5").
 Served from a local http.server (tests/data/test_data_download.py's handler): no internet here.
 """
 
@@ -41,10 +44,10 @@ BASE = "https://files.grouplens.org/datasets/movielens/"
 EXPECTED: dict[str, tuple[str, str | None, int | None]] = {
     "100k": (BASE + "ml-100k.zip", "0e33842e24a9c977be4e0107933c0723", 4_924_029),
     "1m": (BASE + "ml-1m.zip", "c4d9eecfca2ab87c1945afe126590906", 5_917_549),
-    "10m": (BASE + "ml-10m.zip", "ce571fd55effeba0271552578f2648bd", None),
+    "10m": (BASE + "ml-10m.zip", "ce571fd55effeba0271552578f2648bd", 65_566_137),
     "20m": (BASE + "ml-20m.zip", "cd245b17a1ae2cc31bb14903e1204af3", 198_702_078),
     "25m": (BASE + "ml-25m.zip", "6b51fb2759a8657d3bfcbfc42b592ada", 261_978_986),
-    "32m": (BASE + "ml-32m.zip", None, None),
+    "32m": (BASE + "ml-32m.zip", "d472be332d4daa821edc399621853b57", 238_950_008),
     "latest-small": (BASE + "ml-latest-small.zip", None, None),
     "latest": (BASE + "ml-latest.zip", None, None),
 }
@@ -142,12 +145,13 @@ def test_an_unpinned_fixed_release_is_verified_against_the_published_md5(
     server, tmp_path: Path
 ) -> None:
     base, handler = server
+    unpinned = replace(RELEASES["32m"], md5=None, size=None)  # a fixed release no source pins
     handler.files = {"/ml-32m.zip": FAKE, "/ml-32m.zip.md5": f"{_md5(FAKE)}  ml-32m.zip\n".encode()}
-    result = dl.download(f"{base}/ml-32m.zip", tmp_path / "ml-32m.zip", release=RELEASES["32m"])
+    result = dl.download(f"{base}/ml-32m.zip", tmp_path / "ml-32m.zip", release=unpinned)
     assert (result.check, result.md5, result.changes_over_time) == ("published", _md5(FAKE), False)
     handler.files = {"/ml-32m.zip": FAKE}  # no .md5: a fixed release is never taken unverified
     with pytest.raises(DataError, match="No checksum published"):
-        dl.download(f"{base}/ml-32m.zip", tmp_path / "other.zip", release=RELEASES["32m"])
+        dl.download(f"{base}/ml-32m.zip", tmp_path / "other.zip", release=unpinned)
 
 
 @pytest.mark.parametrize("name", ["latest", "latest-small"])

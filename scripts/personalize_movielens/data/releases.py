@@ -23,9 +23,12 @@ Sources of the pinned values (GroupLens' own `.md5` files cannot be fetched from
   25m; it records ml-latest-small.zip at 978,202 bytes, its 2018 version, not pinned here);
   ml-20m also https://academictorrents.com/details/296054417b4d8eeeb4c7b1c842570bf792ee4d14/tech
   ("198,702,078 bytes").
-- Not pinned: 10m's size and 32m's MD5 and size. Public files agree on 65,566,137 bytes for
-  ml-10m.zip and on d472be332d4daa821edc399621853b57 / 238,950,008 bytes for ml-32m.zip, but
-  none found could be cited by repository and path; pin them once read from GroupLens' files.
+- ml-32m.zip: d472be332d4daa821edc399621853b57 and 238,950,008 bytes, pinned independently by
+  several public projects (a download script citing "Official checksum from
+  https://files.grouplens.org/datasets/movielens/ml-32m.zip.md5", pooch `known_hash` entries in
+  dataset loaders, a data manifest with "expected_bytes": 238_950_008 and the same MD5).
+- ml-10m.zip's size, 65,566,137 bytes: three public download scripts and notebooks agree
+  (`zip_file_size <- 65566137`, `maybe_download('ml-10m.zip', 65566137)`).
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ RELEASES: dict[str, Release] = {
             "utf-8",
             False,
             md5="ce571fd55effeba0271552578f2648bd",
+            size=65_566_137,
         ),
         Release(
             "20m",
@@ -118,7 +122,16 @@ RELEASES: dict[str, Release] = {
             md5="6b51fb2759a8657d3bfcbfc42b592ada",
             size=261_978_986,
         ),
-        Release("32m", "ml-32m.zip", "ml-32m", "csv", "utf-8", False),
+        Release(
+            "32m",
+            "ml-32m.zip",
+            "ml-32m",
+            "csv",
+            "utf-8",
+            False,
+            md5="d472be332d4daa821edc399621853b57",
+            size=238_950_008,
+        ),
         Release(
             "latest-small",
             "ml-latest-small.zip",
