@@ -73,9 +73,10 @@ _RELEASE_DATE = re.compile(r"^\d{1,2}-[A-Za-z]{3}-(\d{4})$")
 _NOT_LATIN1_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def decode(data: bytes, source: str, encoding: str) -> str:
-    """A text file's bytes in the release's declared encoding; DataError naming the line of the
-    first byte that is not text in that encoding."""
+def decode(data: bytes, source: str, encoding: str, *, declared: bool = True) -> str:
+    """A text file's bytes in the release's declared encoding (`declared` False: the release
+    was not recognised and `encoding` is the layout's usual one); DataError naming the line of
+    the first byte that is not text in that encoding."""
     if encoding.replace("_", "-").lower() in ("latin-1", "latin1", "iso-8859-1"):
         text = data.decode("latin-1")
         bad = _NOT_LATIN1_TEXT.search(text)
@@ -90,10 +91,12 @@ def decode(data: bytes, source: str, encoding: str) -> str:
         return data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{source}: line {line} is not valid {encoding.upper()}, the encoding this release "
-            "declares."
-        ) from exc
+        why = (
+            "the encoding this release declares"
+            if declared
+            else f"release not recognised; decoded as {encoding.upper()}"
+        )
+        raise DataError(f"{source}: line {line} is not valid {encoding.upper()} ({why}).") from exc
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:

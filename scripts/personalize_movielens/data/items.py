@@ -64,12 +64,19 @@ def parse_movies(movies_csv: bytes, source: str, schema: DatasetSchema) -> Movie
 
 
 def read_movies(
-    data: bytes, source: str, layout: Layout, encoding: str, schema: DatasetSchema
+    data: bytes,
+    source: str,
+    layout: Layout,
+    encoding: str,
+    schema: DatasetSchema,
+    *,
+    declared: bool = True,
 ) -> Movies:
-    """The movies file of any layout (movies.csv, movies.dat, u.item) as Items and titles."""
+    """The movies file of any layout (movies.csv, movies.dat, u.item) as Items and titles
+    (`declared`: as formats.decode)."""
     if layout == "csv":
         return parse_movies(data, source, schema)
-    text = formats.decode(data, source, encoding)
+    text = formats.decode(data, source, encoding, declared=declared)
     rows = (
         formats.movies_dat(text, source) if layout == "dat" else formats.movies_uitem(text, source)
     )

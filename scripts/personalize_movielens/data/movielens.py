@@ -1,6 +1,8 @@
 """A MovieLens source, zip or directory: recognise its layout (csv, dat, ml100k) from the file
-names, find the ratings, movies and (where the release has demographics) users files; check
-the CSV ratings header; and how MovieLens writes a movie's genres.
+names (two layouts in one source are refused) and its release from the folder name, any case, or
+else from the files beside the ratings (users.dat: 1m; tags.dat: 10m); find the ratings, movies
+and (where the release has demographics) users files; check the CSV ratings header; and how
+MovieLens writes a movie's genres.
 
 From a zip, nothing is extracted: the ratings file is inflated as polars parses it
 (zip_stream.py); the movies and users files are small and read into memory by `member_bytes`.
@@ -64,7 +66,7 @@ class MovieLensFiles:
     movies: bytes
     movies_name: str
     layout: Layout = "csv"
-    #: The release recognised from the folder name (None: a layout in a folder of another name).
+    #: The release recognised (None: neither the folder name nor the files tell it).
     release: str | None = None
     #: The text files' encoding: the release's (releases.py), else the layout's usual one.
     encoding: str = "utf-8"
@@ -102,11 +104,38 @@ class Recognised:
         return self.release.encoding if self.release else _LAYOUT_ENCODING[self.layout]
 
 
+#: A file only one release of a layout has beside its ratings, to tell them apart when the
+#: folder is renamed (READMEs: ML-1M "ratings.dat, users.dat, movies.dat"; ML-10M "ratings.dat,
+#: tags.dat, movies.dat"); ML-100K is the one ml100k release.
+_RELEASE_MARKERS: dict[str, str] = {"1m": "users.dat", "10m": "tags.dat"}
+
+
+def _release_of(layout: Layout, folder: str, ratings: str, names: list[str]) -> Release | None:
+    """The release whose folder is `folder` (any case), else the one the files beside the
+    ratings (or the layout itself) point to; None when nothing tells."""
+    of_layout = [r for r in RELEASES.values() if r.layout == layout]
+    by_folder = [r for r in of_layout if r.folder.lower() == folder.lower()]
+    if by_folder:
+        return by_folder[0]
+    if len(of_layout) == 1:
+        return of_layout[0]
+    beside = str(PurePosixPath(ratings).parent)
+    marked = [
+        r
+        for r in of_layout
+        if r.name in _RELEASE_MARKERS
+        and (found := _member(names, _RELEASE_MARKERS[r.name])) is not None
+        and str(PurePosixPath(found).parent) == beside
+    ]
+    return marked[0] if len(marked) == 1 else None
+
+
 def recognise(source: Path, names: list[str]) -> Recognised:
     """The layout whose ratings and movies files are among `names` (paths relative to the
-    source, `/`-separated), the first in LAYOUT_FILES's order; a DataError naming what was found
-    and the known layouts otherwise."""
+    source, `/`-separated); a DataError naming what was found and the known layouts when none
+    is, or naming both when two are (reading one silently would be a guess)."""
     partial = ""
+    found: list[tuple[Layout, LayoutFiles, str, str]] = []
     for layout, files in LAYOUT_FILES.items():
         ratings, movies = _member(names, files.ratings), _member(names, files.movies)
         if ratings is None or movies is None:
@@ -114,11 +143,17 @@ def recognise(source: Path, names: list[str]) -> Recognised:
                 have, lacking = (ratings, files.movies) if ratings else (movies, files.ratings)
                 partial = f"no {lacking} beside {have}; "
             continue
+        found.append((layout, files, ratings, movies))
+    if len(found) > 1:
+        both = " and ".join(f"{layout} ({r} + {m})" for layout, _, r, m in found)
+        raise DataError(
+            f"{source}: holds more than one MovieLens layout: {both}; keep one release's files."
+        )
+    if found:
+        layout, files, ratings, movies = found[0]
         users = _member(names, files.users) if files.users else None
         folder = PurePosixPath(ratings).parent.name or source.stem
-        release = next(
-            (r for r in RELEASES.values() if r.layout == layout and r.folder == folder), None
-        )
+        release = _release_of(layout, folder, ratings, names)
         return Recognised(layout, release, ratings, movies, users)
     files_found = sorted(n for n in names if not n.endswith("/"))
     shown = ", ".join(files_found[:5]) + (", ..." if len(files_found) > 5 else "")

@@ -389,14 +389,25 @@ def prepare(
             _check_users_wanted(files, Path(source))
         if files.layout == "csv":
             check_ratings_header(files)
+        declared = files.release is not None
         movies = read_movies(
-            files.movies, files.movies_name, files.layout, files.encoding, items_schema
+            files.movies,
+            files.movies_name,
+            files.layout,
+            files.encoding,
+            items_schema,
+            declared=declared,
         )
         users_schema = users_frame = None
         if files.users is not None and files.users_name is not None:
             users_schema = _users_schema(domain)
             users_frame = parse_users(
-                files.users, files.users_name, files.layout, files.encoding, users_schema
+                files.users,
+                files.users_name,
+                files.layout,
+                files.encoding,
+                users_schema,
+                declared=declared,
             )
         extra_names = ([HELD_OUT_EVENTS_FILE] if hold_out else []) + (
             [USERS_FILE] if users_frame is not None else []

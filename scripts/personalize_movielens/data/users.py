@@ -128,10 +128,17 @@ def users_uuser(text: str, source: str) -> list[tuple[str, str, str, str]]:
 
 
 def parse_users(
-    data: bytes, source: str, layout: str, encoding: str, schema: DatasetSchema
+    data: bytes,
+    source: str,
+    layout: str,
+    encoding: str,
+    schema: DatasetSchema,
+    *,
+    declared: bool = True,
 ) -> pl.DataFrame:
-    """The users file of a release with demographics as the Users rows, typed by `schema`."""
-    text = decode(data, source, encoding)
+    """The users file of a release with demographics as the Users rows, typed by `schema`
+    (`declared`: as formats.decode)."""
+    text = decode(data, source, encoding, declared=declared)
     rows = users_dat(text, source) if layout == "dat" else users_uuser(text, source)
     missing = [f for f in schema.field_names if f not in USERS_FIELDS]
     if missing:

@@ -1,0 +1,122 @@
+"""`data prepare` and `data validate` on MovieLens sources that are not laid out as GroupLens
+ships them: two layouts in one source, a renamed 1m folder, broken ratings lines, a missing users
+file, an empty ratings file; `data validate` on users.csv.
+
+The releases' READMEs name their files: ML-1M (https://files.grouplens.org/datasets/movielens/
+ml-1m-README.txt) "ratings.dat, users.dat, movies.dat", written in Latin-1 (its titles hold
+"é" as one byte); ML-10M (https://files.grouplens.org/datasets/movielens/ml-10m-README.html)
+"ratings.dat, tags.dat, movies.dat". So a 1m whose folder is renamed is still told by users.dat,
+a 10m by tags.dat.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from data_helpers import zip_with
+from typer.testing import CliRunner
+
+from personalize_movielens.cli import app
+from personalize_movielens.data.layout import REPORT_FILE, USERS_FILE
+from personalize_movielens.errors import DataError
+
+USERS, MOVIES = 40, 30  # 1,200 ratings: above Personalize's 1,000-interaction minimum
+RATINGS_DAT = "".join(f"{u}::{m}::{(u + m) % 5 + 1}::{1_000_000_000 + u * 100 + m}\n"
+                      for u in range(1, USERS + 1) for m in range(1, MOVIES + 1))  # fmt: skip
+#: Latin-1 bytes, as ML-1M's movies.dat holds them ("é" is 0xe9, not valid UTF-8).
+MOVIES_DAT = "".join(f"{m}::Misérables {m} (1995)::Drama\n" for m in range(1, MOVIES + 1)).encode(
+    "latin-1"
+)
+USERS_DAT = "".join(f"{u}::{'MF'[u % 2]}::25::10::55455\n" for u in range(1, USERS + 1)).encode()
+RATINGS_CSV = "userId,movieId,rating,timestamp\n" + "".join(
+    f"{u},{m},{(u + m) % 5 + 1}.0,{1_000_000_000 + u * 100 + m}\n"
+    for u in range(1, USERS + 1)
+    for m in range(1, MOVIES + 1)
+)
+MOVIES_CSV = "movieId,title,genres\n" + "".join(
+    f"{m},Movie {m} (1995),Drama\n" for m in range(1, MOVIES + 1)
+)
+
+
+def _run(*args: str) -> object:
+    return CliRunner().invoke(app, ["data", *args])
+
+
+def _prepare(source: Path, out: Path, *more: str) -> dict[str, object]:
+    result = _run("prepare", "--source", str(source), "--out-dir", str(out), "--json", *more)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    doc: dict[str, object] = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))
+    return doc
+
+
+def _fails(source: Path, out: Path, *parts: str, more: tuple[str, ...] = ()) -> str:
+    """prepare fails with one line holding every part, and nothing is written."""
+    result = _run("prepare", "--source", str(source), "--out-dir", str(out), *more)
+    exc = result.exception  # type: ignore[attr-defined]
+    assert result.exit_code != 0 and isinstance(exc, DataError), result.output  # type: ignore[attr-defined]
+    message = str(exc)
+    assert "\n" not in message
+    for part in parts:
+        assert part in message, message
+    assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
+    return message
+
+
+def _one_m(path: Path, folder: str, users: bool = True) -> Path:
+    top = f"{folder}/" if folder else ""
+    members = {f"{top}ratings.dat": RATINGS_DAT.encode(), f"{top}movies.dat": MOVIES_DAT}
+    if users:
+        members[f"{top}users.dat"] = USERS_DAT
+    return zip_with(path, members)
+
+
+def test_two_layouts_in_one_source_are_refused_naming_both(tmp_path: Path) -> None:
+    source = zip_with(
+        tmp_path / "mixed.zip",
+        {
+            "ml-25m/ratings.csv": RATINGS_CSV.encode(),
+            "ml-25m/movies.csv": MOVIES_CSV.encode(),
+            "ml-1m/ratings.dat": RATINGS_DAT.encode(),
+            "ml-1m/movies.dat": MOVIES_DAT,
+        },
+    )
+    _fails(source, tmp_path / "out", "ml-25m/ratings.csv", "ml-1m/ratings.dat", "csv", "dat")
+
+
+def test_two_layouts_in_a_folder_are_refused(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "ratings.csv").write_text(RATINGS_CSV)
+    (source / "movies.csv").write_text(MOVIES_CSV)
+    (source / "u.data").write_text("1\t1\t5\t1000000000\n")
+    (source / "u.item").write_text("1|A (1995)||||" + "|".join(["0"] * 19) + "\n")
+    _fails(source, tmp_path / "out", "ratings.csv", "u.data", "ml100k")
+
+
+@pytest.mark.parametrize("folder", ["ML-1M", "movielens-1m", ""])
+def test_1m_in_a_renamed_folder_is_still_1m_and_latin1(tmp_path: Path, folder: str) -> None:
+    out = tmp_path / "out"
+    doc = _prepare(_one_m(tmp_path / "download.zip", folder), out)
+    assert doc["settings"]["release"] == "1m"  # type: ignore[index]
+    assert "Misérables 1 (1995)" in (out / "titles.csv").read_text(encoding="utf-8")
+    assert (out / USERS_FILE).exists()
+
+
+def test_10m_in_a_renamed_folder_is_told_by_tags_dat(tmp_path: Path) -> None:
+    source = zip_with(
+        tmp_path / "x.zip",
+        {
+            "movielens/ratings.dat": RATINGS_DAT.encode(),
+            "movielens/movies.dat": MOVIES_DAT.decode("latin-1").encode(),
+            "movielens/tags.dat": b"1::1::fun::1000000000\n",
+        },
+    )
+    assert _prepare(source, tmp_path / "out")["settings"]["release"] == "10m"  # type: ignore[index]
+
+
+def test_an_unrecognised_dat_release_says_so_when_it_cannot_decode(tmp_path: Path) -> None:
+    source = _one_m(tmp_path / "x.zip", "movielens", users=False)
+    message = _fails(source, tmp_path / "out", "movies.dat", "line 1", "release not recognised")
+    assert "decoded as UTF-8" in message and "this release declares" not in message
