@@ -3,7 +3,9 @@ nothing extracted to disk, a corrupt member one error and no output, memory flat
 
 from __future__ import annotations
 
+import copy
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -236,3 +238,85 @@ def test_memory_stays_flat_as_the_member_grows(tmp_path: Path) -> None:
     152 MB at 1M, 236 at 5M, 241 at 10M, 280 at 20M, 268 at 40M.)"""
     small, large = _peak_mb(tmp_path, 5_000_000), _peak_mb(tmp_path, 20_000_000)
     assert large - small < 100, (small, large)
+
+
+def _deflated_ratings_zip(tmp_path: Path) -> tuple[Path, zipfile.ZipInfo, int]:
+    """A deflated ratings.csv, its ZipInfo and where its compressed bytes start."""
+    zip_path, _ = _both(tmp_path, _ratings(), zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(zip_path) as zf:
+        info = zf.getinfo("ml-25m/ratings.csv")
+    data = zip_path.read_bytes()
+    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return zip_path, info, info.header_offset + 30 + name_length + extra_length
+
+
+def _one_line_corrupt(zip_path: Path, out: Path) -> str:
+    with pytest.raises(DataError) as err:
+        prepare(zip_path, out)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "corrupt" in message and "ml-25m/ratings.csv" in message
+    assert not out.exists() or list(out.iterdir()) == []
+    return message
+
+
+def test_a_wrong_crc_of_a_deflated_member_is_one_line(tmp_path: Path) -> None:
+    """The data inflates cleanly; only the CRC-32 (in the local header and the central
+    directory alike) disagrees with it."""
+    zip_path, info, _ = _deflated_ratings_zip(tmp_path)
+    right = struct.pack("<I", info.CRC)
+    data = zip_path.read_bytes()
+    assert data.count(right) == 2
+    zip_path.write_bytes(data.replace(right, struct.pack("<I", info.CRC ^ 1)))
+    assert "Bad CRC-32" in _one_line_corrupt(zip_path, tmp_path / "out")
+
+
+@pytest.mark.parametrize("where", [0.25, 0.5, 0.9])
+def test_a_corrupted_deflate_byte_is_one_line(tmp_path: Path, where: float) -> None:
+    """One compressed byte flipped: ISA-L rejects the stream or inflates other bytes, which
+    the CRC-32 then catches."""
+    zip_path, info, start = _deflated_ratings_zip(tmp_path)
+    data = bytearray(zip_path.read_bytes())
+    data[start + int(info.compress_size * where)] ^= 0xFF
+    zip_path.write_bytes(bytes(data))
+    _one_line_corrupt(zip_path, tmp_path / "out")
+
+
+def test_deflate_data_ending_early_is_an_error(tmp_path: Path) -> None:
+    """The member's compressed bytes end before the deflate stream's end marker."""
+    zip_path, info, _ = _deflated_ratings_zip(tmp_path)
+    short = copy.copy(info)
+    short.compress_size -= 40
+    with zip_path.open("rb") as raw, pytest.raises(EOFError, match="end-of-stream"):
+        list(zip_stream._raw_inflated(raw, short, 1000))
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+@pytest.mark.usefixtures("tiny_blocks")
+def test_other_compression_methods_read_through_zipfile(tmp_path: Path, compression: int) -> None:
+    """Methods ISA-L does not inflate fall back to zipfile, with the same output."""
+    zip_path, directory = _both(tmp_path, _ratings(), compression)
+    prepare(zip_path, tmp_path / "from-zip")
+    prepare(directory, tmp_path / "from-dir")
+    for name in OUTPUTS:
+        assert (tmp_path / "from-zip" / name).read_bytes() == (
+            tmp_path / "from-dir" / name
+        ).read_bytes(), name
+
+
+def test_deflated_members_are_inflated_past_zipfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path is taken: zipfile's reader is never opened on ratings.csv."""
+    zip_path, _, _ = _deflated_ratings_zip(tmp_path)
+    real = zipfile.ZipFile.open
+
+    def no_ratings(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, *args: object) -> object:
+        member = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        assert not member.endswith("ratings.csv"), "ratings.csv went through zipfile"
+        return real(self, name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", no_ratings)
+    blocks = list(zip_stream.member_blocks(ZipMember(zip_path, "ml-25m/ratings.csv"), 1000))
+    assert b"".join(blocks) == _ratings()
+    assert max(map(len, blocks)) == 1000
