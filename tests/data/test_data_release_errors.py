@@ -120,3 +120,34 @@ def test_an_unrecognised_dat_release_says_so_when_it_cannot_decode(tmp_path: Pat
     source = _one_m(tmp_path / "x.zip", "movielens", users=False)
     message = _fails(source, tmp_path / "out", "movies.dat", "line 1", "release not recognised")
     assert "decoded as UTF-8" in message and "this release declares" not in message
+
+
+USERS_CSV = "USER_ID,GENDER,AGE,OCCUPATION\n" + "".join(
+    f"{u},{'MF'[u % 2]},25-34,K-12 student\n" for u in range(1, 30)
+)
+
+
+@pytest.mark.parametrize("name", ["users.csv", "people.csv"])
+def test_validate_tells_a_users_file_by_its_header(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(USERS_CSV, encoding="utf-8")
+    result = _run("validate", str(path), "--json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    doc = json.loads(result.output)  # type: ignore[attr-defined]
+    assert doc[0]["dataset_type"] == "Users", doc
+
+
+def test_validate_tells_a_users_file_by_its_name(tmp_path: Path) -> None:
+    """A users file whose header is wrong is checked as Users (and fails on the header)."""
+    path = tmp_path / "my-users.csv"
+    path.write_text(USERS_CSV.replace("GENDER", "SEX"), encoding="utf-8")
+    result = _run("validate", str(path), "--json")
+    doc = json.loads(result.output)  # type: ignore[attr-defined]
+    assert result.exit_code != 0 and doc[0]["dataset_type"] == "Users", result.output  # type: ignore[attr-defined]
+
+
+def test_validate_hint_names_users(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("A,B\n1,2\n", encoding="utf-8")
+    exc = _run("validate", str(path)).exception  # type: ignore[attr-defined]
+    assert isinstance(exc, DataError) and "--type Users" in (exc.hint or ""), exc

@@ -210,7 +210,9 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="CSV files to check.", dir_okay=False)],
     dataset_type: Annotated[
         str | None,
-        typer.Option("--type", help="Interactions or Items (default: from the header or name)."),
+        typer.Option(
+            "--type", help="Interactions, Items or Users (default: from the header or name)."
+        ),
     ] = None,
     domain: DomainOption = None,
     as_json: JsonOption = False,

@@ -23,6 +23,7 @@ def infer_dataset_type(path: Path, domain: str | None = None) -> tuple[str, bool
     candidates = [("Interactions", True), ("Interactions", False), ("Items", False)]
     if domain is not None:  # a domain has one schema per type
         candidates = [("Interactions", False), ("Items", False)]
+    candidates.append(("Users", False))
     for dataset_type, event in candidates:
         schema = load_schema(dataset_type, with_event_value=event, domain=domain)
         if schema.field_names == header:
@@ -32,9 +33,11 @@ def infer_dataset_type(path: Path, domain: str | None = None) -> tuple[str, bool
         return "Interactions", "EVENT" in header
     if "item" in name:
         return "Items", False
+    if "user" in name:
+        return "Users", False
     raise DataError(
         f"{path}: cannot tell the dataset type from the header or the file name.",
-        hint="pass --type Interactions or --type Items.",
+        hint="pass --type Interactions, --type Items or --type Users.",
     )
 
 
