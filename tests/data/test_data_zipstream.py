@@ -186,7 +186,6 @@ def test_nothing_is_extracted_to_disk(
 
 def test_stopping_early_stops_the_inflating_thread(tmp_path: Path, tiny_blocks: None) -> None:
     zip_path, _ = _both(tmp_path, _ratings(), zipfile.ZIP_DEFLATED)
-    before = threading.active_count()
     schema = {
         "userId": pl.Int64(),
         "movieId": pl.Int64(),
@@ -195,7 +194,8 @@ def test_stopping_early_stops_the_inflating_thread(tmp_path: Path, tiny_blocks: 
     }
     head = scan_member_csv(ZipMember(zip_path, "ml-25m/ratings.csv"), schema, has_header=True)
     assert head.head(3).collect(engine="streaming").height == 3
-    assert threading.active_count() == before
+    # By name: polars may start threads of its own on a first collect.
+    assert not [t for t in threading.enumerate() if t.name.startswith("inflate ")]
 
 
 _PEAK = """
