@@ -151,3 +151,34 @@ def test_validate_hint_names_users(tmp_path: Path) -> None:
     path.write_text("A,B\n1,2\n", encoding="utf-8")
     exc = _run("validate", str(path)).exception  # type: ignore[attr-defined]
     assert isinstance(exc, DataError) and "--type Users" in (exc.hint or ""), exc
+
+
+def _csv_source(tmp_path: Path, bad_line: bytes, as_zip: bool) -> Path:
+    """ratings.csv with its 7th line (data row 6) replaced by `bad_line`."""
+    lines = RATINGS_CSV.encode().splitlines(keepends=True)
+    lines[6] = bad_line
+    members = {"ml-25m/ratings.csv": b"".join(lines), "ml-25m/movies.csv": MOVIES_CSV.encode()}
+    if as_zip:
+        return zip_with(tmp_path / "ml-25m.zip", members)
+    for name, data in members.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    return tmp_path / "ml-25m"
+
+
+@pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
+@pytest.mark.parametrize("more", [(), ("--with-event-value",)], ids=["plain", "event-value"])
+@pytest.mark.parametrize(
+    ("bad_line", "expected"),
+    [
+        (b"1,6,3.0,1000000106,9\n", "line 7 has 5 fields, expected 4"),
+        (b"1,6,3.0\n", "line 7 has 3 fields, expected 4"),
+        (b"1\xe9,6,3.0,1000000106\n", "line 7 is not valid UTF-8"),
+    ],
+    ids=["five-fields", "three-fields", "not-utf8"],
+)
+def test_a_bad_ratings_csv_line_is_named(
+    tmp_path: Path, bad_line: bytes, expected: str, more: tuple[str, ...], as_zip: bool
+) -> None:
+    source = _csv_source(tmp_path, bad_line, as_zip)
+    _fails(source, tmp_path / "out", "ratings.csv", expected, more=more)

@@ -213,10 +213,21 @@ def scan_ratings(source: Path | ZipMember, layout: str) -> pl.LazyFrame:
     )
 
 
-def bad_ratings_line(path: Path | ZipMember, source: str, layout: str) -> str:
-    """After the scan found a malformed line: the first one, with the rule it breaks."""
-    sep = RATINGS_SEPARATOR[layout]
-    form = "user id, movie id, rating, timestamp"
+def first_bad_ratings_line(
+    path: Path | ZipMember,
+    source: str,
+    layout: str,
+    columns: tuple[str, ...] | list[str] = RATINGS_FIELDS,
+    *,
+    counts_only: bool = False,
+) -> str | None:
+    """The slow path, after the scan found something wrong: the first line breaking its
+    format (not text in the encoding, a field count other than four, a value in `columns` that
+    is not a number), with the rule; None when no line does. ratings.csv's header is skipped and
+    its empty values left to the required rule; `counts_only` checks the field counts alone."""
+    csv = layout == "csv"
+    sep = "," if csv else RATINGS_SEPARATOR[layout]
+    form = "userId,movieId,rating,timestamp" if csv else "user id, movie id, rating, timestamp"
     with contextlib.ExitStack() as stack:
         if isinstance(path, ZipMember):
             zf = stack.enter_context(zipfile.ZipFile(path.zip))
@@ -224,16 +235,38 @@ def bad_ratings_line(path: Path | ZipMember, source: str, layout: str) -> str:
         else:
             fh = stack.enter_context(path.open("rb"))
         for number, raw in enumerate(fh, 1):
-            line = raw.rstrip(b"\r\n").decode("latin-1")
+            if csv and number == 1:
+                continue
+            try:
+                line = raw.rstrip(b"\r\n").decode("utf-8" if csv else "latin-1")
+            except UnicodeDecodeError:
+                return f"{source}: line {number} is not valid UTF-8 (ratings.csv is UTF-8)"
             fields = line.split(sep)
             if len(fields) != len(RATINGS_FIELDS):
                 return (
                     f"{source}: line {number} has {len(fields)} fields, expected "
                     f"{len(RATINGS_FIELDS)} separated by {sep!r} ({form})"
                 )
+            if counts_only:
+                continue
             for name, value in zip(RATINGS_FIELDS, fields, strict=True):
                 dtype = _RATINGS_TYPES[name]
+                if name not in columns or (csv and value == ""):
+                    continue
                 if pl.Series([value]).cast(dtype, strict=False).is_null().all():
                     kind = "an integer" if dtype == pl.Int64() else "a number"
-                    return f"{source}: line {number}: {name} {value[:40]!r} is not {kind}"
-    return f"{source}: cannot be parsed ({form}, separated by {sep!r})"
+                    where = f"data row {number - 1} (line {number})" if csv else f"line {number}"
+                    return f"{source}: {where}: {name} {value[:40]!r} is not {kind}"
+    return None
+
+
+def bad_ratings_line(
+    path: Path | ZipMember,
+    source: str,
+    layout: str,
+    columns: tuple[str, ...] | list[str] = RATINGS_FIELDS,
+) -> str:
+    """After the scan failed: `first_bad_ratings_line`, or that the file cannot be parsed."""
+    found = first_bad_ratings_line(path, source, layout, columns)
+    sep = "," if layout == "csv" else RATINGS_SEPARATOR[layout]
+    return found or f"{source}: cannot be parsed (4 fields separated by {sep!r})"
