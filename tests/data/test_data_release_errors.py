@@ -19,7 +19,7 @@ from data_helpers import zip_with
 from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
-from personalize_movielens.data.layout import REPORT_FILE, USERS_FILE
+from personalize_movielens.data.layout import INTERACTIONS_FILE, REPORT_FILE, USERS_FILE
 from personalize_movielens.errors import DataError
 
 USERS, MOVIES = 40, 30  # 1,200 ratings: above Personalize's 1,000-interaction minimum
@@ -182,3 +182,38 @@ def test_a_bad_ratings_csv_line_is_named(
 ) -> None:
     source = _csv_source(tmp_path, bad_line, as_zip)
     _fails(source, tmp_path / "out", "ratings.csv", expected, more=more)
+
+
+def test_users_on_a_1m_without_users_dat_names_the_missing_file(tmp_path: Path) -> None:
+    source = _one_m(tmp_path / "ml-1m.zip", "ml-1m", users=False)
+    message = _fails(source, tmp_path / "out", "ml-1m/users.dat is missing", more=("--users",))
+    assert "has no user demographics" not in message
+
+
+@pytest.mark.parametrize("release", ["1m", "100k"])
+def test_a_release_without_its_users_file_is_prepared_with_one_warning(
+    tmp_path: Path, release: str
+) -> None:
+    if release == "1m":
+        source = _one_m(tmp_path / "ml-1m.zip", "ml-1m", users=False)
+        missing = "ml-1m/users.dat"
+    else:
+        lines = [f"{u}\t{m}\t{(u + m) % 5 + 1}\t{1_000_000_000 + u * 100 + m}\n"
+                 for u in range(1, USERS + 1) for m in range(1, MOVIES + 1)]  # fmt: skip
+        item = "|".join(["0"] * 18 + ["1"])
+        source = zip_with(
+            tmp_path / "ml-100k.zip",
+            {
+                "ml-100k/u.data": "".join(lines).encode(),
+                "ml-100k/u.item": "".join(
+                    f"{m}|M {m} (1990)||||{item}\n" for m in range(1, MOVIES + 1)
+                ).encode(),
+            },
+        )
+        missing = "ml-100k/u.user"
+    out = tmp_path / "out"
+    result = _run("prepare", "--source", str(source), "--out-dir", str(out))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]  # type: ignore[attr-defined]
+    assert len(warnings) == 1 and f"{missing} is missing" in warnings[0], result.stderr  # type: ignore[attr-defined]
+    assert (out / INTERACTIONS_FILE).exists() and not (out / USERS_FILE).exists()

@@ -193,6 +193,8 @@ def prepare(
         hold_out=hold_out,
         users=users,
     )
+    for warning in result.warnings:
+        info(f"Warning: {warning}")
     if as_json:
         print_result(result)
         return

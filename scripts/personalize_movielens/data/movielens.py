@@ -72,6 +72,8 @@ class MovieLensFiles:
     encoding: str = "utf-8"
     users: bytes | None = None
     users_name: str | None = None
+    #: Where the users file of a release with demographics should be but is not.
+    missing_users: str | None = None
 
 
 def known_layouts() -> str:
@@ -102,6 +104,14 @@ class Recognised:
     @property
     def encoding(self) -> str:
         return self.release.encoding if self.release else _LAYOUT_ENCODING[self.layout]
+
+    @property
+    def missing_users(self) -> str | None:
+        """The users file's path when the release has demographics but the file is absent."""
+        name = LAYOUT_FILES[self.layout].users
+        if self.users is not None or name is None or not (self.release and self.release.has_users):
+            return None
+        return str(PurePosixPath(self.ratings).parent / name)
 
 
 #: A file only one release of a layout has beside its ratings, to tell them apart when the
@@ -192,6 +202,7 @@ def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
             found.encoding,
             users.read_bytes() if users else None,
             str(users) if users else None,
+            str(source / found.missing_users) if found.missing_users else None,
         )
         return
     yield _zip_files(source)
@@ -227,6 +238,7 @@ def _zip_files(source: Path) -> MovieLensFiles:
         found.encoding,
         users,
         f"{source}:{found.users}" if found.users else None,
+        f"{source}:{found.missing_users}" if found.missing_users else None,
     )
 
 

@@ -108,6 +108,8 @@ class PrepareResult:
     held_out: Path | None = None
     #: users.csv, when the release has demographics.
     users: Path | None = None
+    #: What the caller should know though nothing failed (a release's users file missing).
+    warnings: tuple[str, ...] = ()
 
     @property
     def reports(self) -> list[FileReport]:
@@ -315,7 +317,13 @@ def _users_schema(domain: str | None) -> DatasetSchema:
 
 
 def _check_users_wanted(files: MovieLensFiles, source: Path) -> None:
-    """--users on a release without demographics is an error naming those with them."""
+    """--users on a release without demographics is an error naming those with them; on one
+    whose users file is absent, an error naming that file."""
+    if files.missing_users is not None:
+        raise DataError(
+            f"{source}: --users: {files.missing_users} is missing (release {files.release}'s "
+            "user demographics)."
+        )
     if files.users is None:
         with_users = ", ".join(r.name for r in RELEASES.values() if r.has_users)
         what = f"release {files.release}" if files.release else f"this {files.layout} layout"
@@ -370,6 +378,11 @@ def prepare(
     with refused_output(out_dir, "--out-dir"), open_movielens(Path(source), out_dir) as files:
         if users:
             _check_users_wanted(files, Path(source))
+        warnings = (
+            (f"{files.missing_users} is missing: no {USERS_FILE} for release {files.release}.",)
+            if files.missing_users
+            else ()
+        )
         if files.layout == "csv":
             check_ratings_header(files)
         declared = files.release is not None
@@ -426,5 +439,13 @@ def prepare(
     held_path = out_dir / HELD_OUT_EVENTS_FILE if hold_out else None
     users_path = out_dir / USERS_FILE if users_frame is not None else None
     return PrepareResult(
-        inter_path, items_path, titles_path, report_path, report, settings, held_path, users_path
+        inter_path,
+        items_path,
+        titles_path,
+        report_path,
+        report,
+        settings,
+        held_path,
+        users_path,
+        warnings,
     )
