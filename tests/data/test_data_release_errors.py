@@ -217,3 +217,12 @@ def test_a_release_without_its_users_file_is_prepared_with_one_warning(
     warnings = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]  # type: ignore[attr-defined]
     assert len(warnings) == 1 and f"{missing} is missing" in warnings[0], result.stderr  # type: ignore[attr-defined]
     assert (out / INTERACTIONS_FILE).exists() and not (out / USERS_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("ratings", "movies"),
+    [("ml-1m/ratings.dat", "ml-1m/movies.dat"), ("ml-100k/u.data", "ml-100k/u.item")],
+)
+def test_an_empty_ratings_file_says_so(tmp_path: Path, ratings: str, movies: str) -> None:
+    source = zip_with(tmp_path / "x.zip", {ratings: b"", movies: b""})
+    _fails(source, tmp_path / "out", ratings, "the file is empty")

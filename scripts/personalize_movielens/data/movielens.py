@@ -269,14 +269,18 @@ def _reading_zip(source: Path) -> Iterator[None]:
 
 
 def check_ratings_header(files: MovieLensFiles) -> None:
-    """ratings.csv must start with MovieLens' header; a missing or renamed column stops here."""
+    """The ratings file must not be empty, and ratings.csv must start with MovieLens' header; a
+    missing or renamed column stops here."""
     if isinstance(files.ratings, ZipMember):
         first = first_line(files.ratings)
     else:
         with files.ratings.open("rb") as fh:
             first = fh.readline()
     if not first.strip():
-        raise DataError(f"{files.ratings_name}: the file is empty (no header, no ratings).")
+        what = "no header, no ratings" if files.layout == "csv" else "no ratings"
+        raise DataError(f"{files.ratings_name}: the file is empty ({what}).")
+    if files.layout != "csv":
+        return
     header = first.decode("utf-8", errors="replace").strip().lstrip("\ufeff").split(",")
     expected = list(RATINGS_COLUMNS)
     if header != expected:

@@ -383,8 +383,7 @@ def prepare(
             if files.missing_users
             else ()
         )
-        if files.layout == "csv":
-            check_ratings_header(files)
+        check_ratings_header(files)
         declared = files.release is not None
         movies = read_movies(
             files.movies,
