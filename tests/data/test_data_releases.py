@@ -162,7 +162,8 @@ def test_1m_dat_latin1_with_users(tmp_path: Path) -> None:
         "AGE": "18-24",
         "OCCUPATION": "academic/educator",
     }
-    assert users[9]["OCCUPATION"] == "k-12 student" and users[6]["AGE"] == "Under 18"
+    # the README's words as written: "* 10: "K-12 student"" (not lower-cased)
+    assert users[9]["OCCUPATION"] == "K-12 student" and users[6]["AGE"] == "Under 18"
     assert [f["file"] for f in doc["files"]] == [INTERACTIONS_FILE, ITEMS_FILE, USERS_FILE]  # type: ignore[union-attr,index]
 
 

@@ -1,9 +1,10 @@
 """users.dat (1m) and u.user (100k) -> the Users dataset: USER_ID, GENDER, AGE, OCCUPATION.
 
-Both releases are made to agree: AGE is ML-1M's bucket (100k's exact age is put in the same
-buckets), OCCUPATION a name in lower case (1m's codes become the README's names). The two
-releases' occupation lists differ ("educator" and "academic/educator"): they are kept as each
-README words them, never mapped onto each other.
+AGE is made to agree: ML-1M's bucket (100k's exact age is put in the same buckets). OCCUPATION
+is kept in each release's own words: 1m's codes become its README's names as written ("K-12
+student"), 100k's are u.occupation's (all lower case; u.user's values are lower-cased to match).
+The two lists differ anyway ("educator" and "academic/educator"), so they are never mapped onto
+each other.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def users_dat(text: str, source: str) -> list[tuple[str, str, str, str]]:
                 user_id,
                 _gender(gender, source, number),
                 AGE_BUCKETS[age_code],
-                OCCUPATIONS_1M[code].lower(),
+                OCCUPATIONS_1M[code],
             )
         )
     return rows
