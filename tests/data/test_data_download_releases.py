@@ -80,9 +80,12 @@ def test_each_release_resolves_to_its_url_pin_and_default_dest(
     assert dl.PINNED.get(url) == ((md5, size) if md5 else None)
     assert release.changes_over_time == name.startswith("latest")
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(DataError, match="Cannot reach"):
+    with pytest.raises(DataError, match="Cannot reach") as info:
         dl.download(release=release)  # the first thing asked is the .md5 beside the release's zip
-    assert offline == [url + ".md5"]
+    # a pinned release needs no .md5: offline, the error names the zip itself
+    assert offline == ([url + ".md5", url] if md5 else [url + ".md5"])
+    assert info.value.message.startswith(f"Cannot reach {url if md5 else url + '.md5'} (")
+    assert f"`make data DATASET=synthetic RELEASE={name}`" in (info.value.hint or "")
     assert dl.default_dest(release) == Path("data") / url.rsplit("/", 1)[1]
     assert not (tmp_path / "data").exists() or list((tmp_path / "data").iterdir()) == []
 

@@ -46,6 +46,15 @@ _CHUNK = 1 << 20
 _MD5 = re.compile(r"\b([0-9a-fA-F]{32})\b")
 OFFLINE_HINT = "without internet, use synthetic data: `make data DATASET=synthetic`."
 
+
+def offline_hint(release: Release | None) -> str:
+    """OFFLINE_HINT for the release asked for (the Makefile's default is 25m)."""
+    if release is None:
+        return OFFLINE_HINT
+    command = f"make data DATASET=synthetic RELEASE={release.name}"
+    return f"without internet, use synthetic data: `{command}`."
+
+
 #: What a download was checked against: a pinned MD5, the `.md5` published beside it, the MD5
 #: recorded when this tool verified the copy on disk, or (a changing release without a
 #: published `.md5`) only its size.
@@ -139,9 +148,16 @@ def expected_checksum(
 ) -> Expected:
     """What to verify `url` against: the pinned MD5 (default: the one pinned for `url`), else
     the `.md5` published beside it. A release that changes over time without a published `.md5`
-    gets only a size check (md5 None); any other file without one is refused."""
-    published = published_md5(url, timeout)
+    gets only a size check (md5 None); any other file without one is refused. An unreachable
+    `.md5` stops only an unpinned file: a pinned one is verified by its pin (and the error, if
+    the zip is unreachable too, names the zip)."""
     pinned = pinned or PINNED.get(url)
+    try:
+        published = published_md5(url, timeout)
+    except DataError:
+        if not pinned:
+            raise
+        published = None
     if pinned:
         if published and published != pinned[0]:
             raise DataError(
@@ -263,6 +279,18 @@ def download(
     present = verified_copy(url, dest, pinned)
     if present is not None:
         return replace(present, changes_over_time=changes)
+    try:
+        return _download_checked(url, dest, timeout, pinned, changes)
+    except DataError as exc:
+        if exc.hint != OFFLINE_HINT:
+            raise
+        raise DataError(exc.message, hint=offline_hint(release)) from exc
+
+
+def _download_checked(
+    url: str, dest: Path, timeout: float, pinned: tuple[str, int | None] | None, changes: bool
+) -> DownloadResult:
+    """The network part of `download`: the checksum to expect, then the fetch and the check."""
     expected = expected_checksum(url, timeout, pinned, changes)
     if dest.exists() and expected.md5 is not None:
         present = _present(dest, expected.md5, expected.check)
