@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,16 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def source_dir(synth_dir: Path, tmp_path: Path) -> Path:
     """A private copy of the synthetic directory that a test may break."""
     return Path(shutil.copytree(synth_dir, tmp_path / "src"))
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No network: every urlopen fails as on a machine without internet (and is recorded)."""
+    asked: list[str] = []
+
+    def no_network(request: urllib.request.Request, *args: object, **kwargs: object) -> None:
+        asked.append(request.full_url)
+        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    return asked

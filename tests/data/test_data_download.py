@@ -141,19 +141,6 @@ def test_pinned_checksum_wins_over_a_different_published_one(server, monkeypatch
         dl.expected_checksum(url)
 
 
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No network: every urlopen fails as on a machine without internet (and is recorded)."""
-    asked: list[str] = []
-
-    def no_network(request: urllib.request.Request, *args: object, **kwargs: object) -> None:
-        asked.append(request.full_url)
-        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
-
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    return asked
-
-
 def test_a_pinned_verified_copy_is_kept_offline(
     synth_zip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offline: list[str]
 ) -> None:

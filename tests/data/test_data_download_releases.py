@@ -22,8 +22,6 @@ import os
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -55,19 +53,6 @@ EXPECTED: dict[str, tuple[str, str | None, int | None]] = {
 
 def test_every_release_of_the_issue_is_known() -> None:
     assert set(RELEASES) == set(EXPECTED)
-
-
-@pytest.fixture
-def offline(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No network: every urlopen fails as on a machine without internet (and is recorded)."""
-    asked: list[str] = []
-
-    def no_network(request: urllib.request.Request, *args: object, **kwargs: object) -> None:
-        asked.append(request.full_url)
-        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
-
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    return asked
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))
