@@ -180,9 +180,9 @@ def _dir_names(source: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def open_movielens(source: Path, work_dir: Path) -> Iterator[MovieLensFiles]:
-    """Open a MovieLens zip or directory. Nothing is written: `work_dir` is kept for callers
-    that name where temporary files would go (a zip's members are streamed, not extracted)."""
+def open_movielens(source: Path) -> Iterator[MovieLensFiles]:
+    """Open a MovieLens zip or directory. Nothing is written (a zip's members are streamed,
+    not extracted)."""
     source = Path(source)
     if not source.exists():
         raise DataError(

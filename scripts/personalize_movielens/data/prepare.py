@@ -375,7 +375,7 @@ def prepare(
     if items_schema.has("CREATION_TIMESTAMP"):
         extras.first_seen = FirstSeen()
     names = [INTERACTIONS_FILE, ITEMS_FILE, TITLES_FILE, REPORT_FILE]
-    with refused_output(out_dir, "--out-dir"), open_movielens(Path(source), out_dir) as files:
+    with refused_output(out_dir, "--out-dir"), open_movielens(Path(source)) as files:
         if users:
             _check_users_wanted(files, Path(source))
         warnings = (
