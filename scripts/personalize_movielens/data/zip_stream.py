@@ -1,11 +1,15 @@
-"""A zip member as a lazy polars frame, inflated as it is read: nothing is extracted to disk.
+"""A zip member read as it is inflated, in polars frames: nothing is extracted to disk.
 
 polars cannot scan a deflated member lazily (a file object is read whole into memory; a named
 pipe reads as an empty file), and extracting 650 MB first cost more than the whole prepare
-from a directory. So a thread inflates the member into a short queue of blocks (ISA-L, 2-3x
-zlib's speed, releases the GIL, so it runs on the second core) while polars parses the blocks
-already inflated: each block is cut at its last line end, the partial line carried into the
-next. Memory stays at a few blocks whatever the member's size.
+from a directory. So a thread inflates the member (ISA-L, 2-3x zlib's speed, releases the GIL,
+so it runs on the second core) and cuts what it inflates into blocks of whole lines, the
+partial line carried into the next, into a short queue, while polars parses the blocks already
+cut. Memory stays at a few blocks whatever the member's size.
+
+`member_csv_frames` hands the parsed blocks straight to the caller (the one pass of `data
+prepare`: a polars IO source in between cost ~0.5 s of 2 at 25M ratings); `scan_member_csv`
+wraps them as a lazy frame for the other readers.
 
 Only for files whose records are single lines (no quoted line breaks): ratings and the like.
 """
@@ -17,7 +21,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -28,11 +32,13 @@ from polars.io.plugins import register_io_source
 
 from ..errors import DataError
 
-#: Inflated bytes per block: 8 MiB parsed in step with inflating was the fastest measured (4 MiB
-#: as fast, 16 and 32 MiB slower; bench/results.md).
+#: Inflated bytes asked of ISA-L at a time.
 BLOCK_BYTES = 8 << 20
-#: Blocks inflated ahead of the parse: enough to keep the inflating thread busy, few enough
-#: that memory stays flat.
+#: Whole lines handed to one polars parse, at least (the last block may hold fewer): fewer,
+#: larger parses cost less per row than one per inflated block (bench/results.md).
+PARSE_BYTES = 16 << 20
+#: Blocks cut ahead of the parse: enough to keep the inflating thread busy, few enough that
+#: memory stays flat.
 BLOCKS_AHEAD = 3
 
 
@@ -132,22 +138,33 @@ def first_line(member: ZipMember) -> bytes:
         raise corrupt(member, exc) from exc
 
 
-def member_blocks(
-    member: ZipMember, block_bytes: int | None = None
-) -> Generator[bytes, None, None]:
-    """The member's inflated bytes in blocks, inflated by a thread ahead of the caller.
+def _inflated(member: ZipMember, size: int) -> Generator[bytes, None, None]:
+    """The member's bytes in blocks of at most `size`: deflated and stored members read raw and
+    inflated by ISA-L, anything else (encrypted, other methods) through zipfile. Either checks
+    the CRC at the end."""
+    with zipfile.ZipFile(member.zip) as zf:
+        info = zf.getinfo(member.name)
+        if _fast_path(info):
+            with member.zip.open("rb") as raw:
+                yield from _raw_inflated(raw, info, size)
+            return
+        with zf.open(info) as src:
+            while block := src.read(size):
+                yield block
 
-    Deflated and stored members are read raw and inflated by ISA-L; anything else (encrypted,
-    other methods) through zipfile. Either checks the CRC at the end, so a corrupt member raises
-    after its last block: the caller must treat what it made from the blocks as unfinished
-    until the iterator ends.
-    Closing the iterator early stops the thread.
+
+def _ahead(
+    member: ZipMember, make: Callable[[], Generator[bytes, None, None]]
+) -> Generator[bytes, None, None]:
+    """The blocks `make()` yields, produced by a thread of their own ahead of the caller.
+
+    A corrupt member raises after its last block: the caller must treat what it made from the
+    blocks as unfinished until the iterator ends. Closing the iterator early stops the thread.
     """
-    size = block_bytes or BLOCK_BYTES
-    blocks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=BLOCKS_AHEAD)
+    blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=BLOCKS_AHEAD)
     stop = threading.Event()
 
-    def put(item: bytes | BaseException) -> bool:
+    def put(item: bytes | BaseException | None) -> bool:
         while not stop.is_set():
             try:
                 blocks.put(item, timeout=0.1)
@@ -156,57 +173,104 @@ def member_blocks(
                 continue
         return False
 
-    def inflate() -> None:
+    def produce() -> None:
+        made = make()
         try:
-            with zipfile.ZipFile(member.zip) as zf:
-                info = zf.getinfo(member.name)
-                if _fast_path(info):
-                    with member.zip.open("rb") as raw:
-                        for block in _raw_inflated(raw, info, size):
-                            if not put(block):
-                                return
-                    put(b"")
+            for block in made:
+                if not put(block):
                     return
-                with zf.open(info) as src:
-                    while put(block := src.read(size)) and block:
-                        pass
+            put(None)
         except BaseException as exc:  # handed to the reader, which raises it
             put(exc)
+        finally:
+            made.close()
 
-    thread = threading.Thread(target=inflate, name=f"inflate {member.name}", daemon=True)
+    thread = threading.Thread(target=produce, name=f"inflate {member.name}", daemon=True)
     thread.start()
     try:
-        while True:
-            item = blocks.get()
+        while (item := blocks.get()) is not None:
             if isinstance(item, BaseException):
                 if isinstance(item, _ZIP_ERRORS):
                     raise corrupt(member, item) from item
                 raise item
-            if not item:
-                return
             yield item
     finally:
         stop.set()
         thread.join()
 
 
-def line_blocks(blocks: Iterator[bytes], skip_first_line: bool) -> Iterator[bytes]:
-    """Blocks re-cut at line ends: each holds whole lines, the last may lack its line end."""
-    carry = b""
+def member_lines(member: ZipMember, skip_first_line: bool) -> Generator[bytes, None, None]:
+    """The member's inflated bytes in blocks of whole lines (`line_blocks`), inflated and cut
+    by a thread ahead of the caller, so the caller's core only parses."""
+    size, parse = BLOCK_BYTES, PARSE_BYTES
+    return _ahead(member, lambda: line_blocks(_inflated(member, size), skip_first_line, parse))
+
+
+def line_blocks(
+    blocks: Iterator[bytes], skip_first_line: bool, min_bytes: int = 0
+) -> Generator[bytes, None, None]:
+    """Blocks joined and re-cut at line ends: each holds whole lines, at least `min_bytes` of
+    them unless the data ends first; the last may lack its line end.
+
+    Every byte is copied once (the join); the pieces before it are views, not copies.
+    """
+    pieces: list[memoryview] = []  # since the last cut
+    size = 0
     for block in blocks:
-        data = carry + block if carry else block
+        start = 0
         if skip_first_line:
-            end = data.find(b"\n")
-            if end < 0:
-                carry = data
+            start = block.find(b"\n") + 1
+            if not start:  # the first line goes on into the next block
                 continue
-            data, skip_first_line = data[end + 1 :], False
-        cut = data.rfind(b"\n") + 1
-        carry = data[cut:]
-        if cut:
-            yield data[:cut]
-    if carry and not skip_first_line:
-        yield carry
+            skip_first_line = False
+        view = memoryview(block)
+        size += len(block) - start
+        cut = block.rfind(b"\n", start) + 1
+        if not cut or size - (len(block) - cut) < min_bytes:
+            pieces.append(view[start:])
+            continue
+        yield b"".join([*pieces, view[start:cut]])
+        pieces, size = [view[cut:]], len(block) - cut
+    if size and not skip_first_line:
+        yield b"".join(pieces)
+
+
+def member_csv_frames(
+    member: ZipMember,
+    schema: dict[str, pl.DataType],
+    *,
+    has_header: bool,
+    columns: list[str] | None = None,
+    predicate: pl.Expr | None = None,
+    n_rows: int | None = None,
+    **options: Any,
+) -> Iterator[pl.DataFrame]:
+    """The member parsed as pl.scan_csv would parse it were it extracted (`options` as
+    scan_csv's), one frame per block of lines: `columns` of the rows `predicate` keeps, the
+    first `n_rows` of them. Each call inflates the member anew.
+
+    `quote_char` is always None: a record never spans lines.
+    """
+    if options.pop("quote_char", None) is not None:
+        raise ValueError("member_csv_frames reads line records only: quote_char must be None")
+    left = n_rows
+    blocks = member_lines(member, skip_first_line=has_header)
+    try:
+        for block in blocks:
+            frame = pl.scan_csv(block, schema=schema, has_header=False, quote_char=None, **options)
+            if predicate is not None:
+                frame = frame.filter(predicate)
+            if columns is not None:
+                frame = frame.select(columns)
+            parsed = frame.collect()
+            if left is not None:
+                parsed = parsed.head(left)
+                left -= parsed.height
+            yield parsed
+            if left == 0:
+                return
+    finally:
+        blocks.close()
 
 
 def scan_member_csv(
@@ -221,16 +285,8 @@ def scan_member_csv(
     `quote_char` is always None: a record never spans lines. Each scan inflates the member
     anew, so a second pass (a hold-out's cut, locating a bad value) costs a second inflate.
     """
-    if options.pop("quote_char", None) is not None:
+    if options.get("quote_char") is not None:
         raise ValueError("scan_member_csv reads line records only: quote_char must be None")
-
-    def parse(block: bytes, columns: list[str] | None, predicate: pl.Expr | None) -> pl.DataFrame:
-        frame = pl.scan_csv(block, schema=schema, has_header=False, quote_char=None, **options)
-        if columns is not None:
-            frame = frame.select(columns)
-        if predicate is not None:
-            frame = frame.filter(predicate)
-        return frame.collect()
 
     def source(
         columns: list[str] | None,
@@ -238,20 +294,14 @@ def scan_member_csv(
         n_rows: int | None,
         _batch_size: int | None,
     ) -> Iterator[pl.DataFrame]:
-        left = n_rows
-        blocks = member_blocks(member)
-        try:
-            for block in line_blocks(blocks, skip_first_line=has_header):
-                if not block.strip():  # blank lines only: polars reads them as no rows
-                    continue
-                frame = parse(block, columns, predicate)
-                if left is not None:
-                    frame = frame.head(left)
-                    left -= frame.height
-                yield frame
-                if left == 0:
-                    return
-        finally:
-            blocks.close()
+        return member_csv_frames(
+            member,
+            schema,
+            has_header=has_header,
+            columns=columns,
+            predicate=predicate,
+            n_rows=n_rows,
+            **options,
+        )
 
     return register_io_source(source, schema=schema, explain_name=f"zip member {member}")
