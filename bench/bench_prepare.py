@@ -135,6 +135,24 @@ def measure(name: str, rows: int, argv: list[str], out: Path) -> Run:
     return run
 
 
+def _md5(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
+
+
+def same_outputs(commands: list[list[str]], out: Path) -> bool:
+    """Whether `data prepare` commands (their last two arguments --source PATH) write the same
+    interactions, items and titles, byte for byte (MD5 of each)."""
+    digests = []
+    for argv in commands:
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True)
+        names = ("interactions.csv", "items.csv", "titles.csv")
+        digests.append([_md5(out / n) for n in names])
+    shutil.rmtree(out, ignore_errors=True)
+    return all(d == digests[0] for d in digests)
+
+
 def summarise(runs: list[Run]) -> Run:
     """The fastest run (the least disturbed by other load), the median, the highest peak RSS."""
     best = min(runs, key=lambda r: r.seconds)
@@ -273,21 +291,33 @@ NOTES = """## Notes
   compare the library-call row, which runs `prepare()` in a bare interpreter.
 - From the zip, (c') extracts nothing: a thread inflates ratings.csv in 8 MiB blocks (ISA-L
   via `isal` on the member's raw deflate stream, CRC-32 checked at the end; it releases the
-  GIL, so it runs on the second core) into a queue of three, and polars parses each block, cut
-  at its last line end, as an IO source of the same lazy plan (data/zip_stream.py). With
-  zlib, inflating alone took ~2.3 s at 25M and bounded (c'): 1.90x the directory at 25M and
-  2.08x at 32M (2026-12-03 01:38, load 1.35); ISA-L inflates 200 MB of ratings in 0.27 s of
-  CPU against zlib's 0.82 s, and (c') from the zip went from ~5.0 s to ~3.5 s of CPU. Measured
-  before choosing: extracting to a temporary file first (the old way) 5.5-6.0 s against
-  2.8-3.0 s from the directory; polars on the zip member as a file object reads it whole
-  (1.6 GB peak); on a named pipe polars sees an empty file; 8 MiB blocks parsed in step
-  with inflating 2.5 s (4 MiB the same, 16 MiB 2.8 s, 32 MiB 3.5 s). (a) and (b) start from
-  the already extracted CSV, like the seed guide.
+  GIL, so it runs on the second core), joins them into blocks of at least 16 MiB cut at a
+  line end (one copy per byte) and queues three; the main thread parses each with polars and
+  hands the frame straight to the pass (data/zip_stream.py, `member_csv_frames`). With zlib,
+  inflating alone took ~2.3 s at 25M and bounded (c'): 1.90x the directory at 25M and 2.08x
+  at 32M (2026-12-03 01:38, load 1.35); ISA-L inflates 200 MB of ratings in 0.27 s of CPU
+  against zlib's 0.82 s: 1.52x and 1.55x, still above the target. The blocks then went
+  through a polars IO source (`register_io_source`) and `collect_batches`: reading the 25M
+  ratings that way took 2.2 s against 1.6 s for the same parses in a plain loop, and the
+  line cut copied every byte twice on the main thread. Parsing in a plain loop, the cut done
+  once on the inflating thread: 1.2-1.3x (library calls, 2026-12-03 06:05, medians of six:
+  directory 2.01 s; 8 MiB parses 2.58 s, 16 MiB 2.54 s, 24 MiB 2.48 s, peak RSS 263, 352 and
+  410 MB). Measured before choosing the stream: extracting to a temporary file first (the
+  old way) 5.5-6.0 s against 2.8-3.0 s from the directory; polars on the zip member as a file
+  object reads it whole (1.6 GB peak); on a named pipe polars sees an empty file. (a) and (b)
+  start from the already extracted CSV, like the seed guide.
 - The machine is shared with other jobs, so timings are noisy: the same floor (b) took
   1.63 s at 25M on 2026-11-28 and 2.8-4.0 s on 2026-11-30 on a machine of the same kind.
   Hence the interleaved rounds, the median beside the fastest run, and the CPU column,
   which shows the work done whatever the wall clock.
 """
+
+
+def same_bytes(runs: dict[str, Run]) -> str:
+    """The same-CSVs cell: yes, **no**, or not checked (a run recorded before the check)."""
+    if "same-bytes" not in runs:
+        return "not checked"
+    return "yes" if runs["same-bytes"].seconds else "**no**"
 
 
 def zip_section(sizes: dict[str, dict[str, Run]]) -> list[str]:
@@ -297,12 +327,13 @@ def zip_section(sizes: dict[str, dict[str, Run]]) -> list[str]:
         "## From the zip vs from the extracted directory",
         "",
         "ratings.csv streamed out of the zip into the parse (data/zip_stream.py), nothing",
-        "extracted; the same CSVs byte for byte (checksums at 25M). Fastest of the rounds;",
-        "load is the 1-minute load average when the size's rounds started (2 cores, shared).",
+        "extracted. Fastest of the rounds; load is the 1-minute load average when the size's",
+        "rounds started (2 cores, shared); same CSVs: the MD5 of interactions.csv, items.csv",
+        "and titles.csv from the zip equal those from the directory.",
         "",
         "| ratings | load | directory (s) | zip (s) | zip / directory | target <= "
-        f"{ZIP_RATIO_TARGET}x | directory peak RSS (MB) | zip peak RSS (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+        f"{ZIP_RATIO_TARGET}x | directory peak RSS (MB) | zip peak RSS (MB) | same CSVs |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for runs in sizes.values():
         d, z = runs["prepare"], runs["prepare-zip"]
@@ -311,7 +342,8 @@ def zip_section(sizes: dict[str, dict[str, Run]]) -> list[str]:
         lines.append(
             f"| {d.rows:,} | {load:.2f} | {d.seconds:.2f} (median {d.median_seconds:.2f}) "
             f"| {z.seconds:.2f} (median {z.median_seconds:.2f}) | {ratio:.2f}x "
-            f"| {verdict(ratio <= ZIP_RATIO_TARGET)} | {d.peak_mb:,.0f} | {z.peak_mb:,.0f} |"
+            f"| {verdict(ratio <= ZIP_RATIO_TARGET)} | {d.peak_mb:,.0f} | {z.peak_mb:,.0f} "
+            f"| {same_bytes(runs)} |"
         )
     return lines
 
@@ -505,6 +537,8 @@ def main() -> None:
         }
         runs = interleaved(rounds, rows, args.repeat, out)
         runs["load"] = Run("load", rows, load, 0.0)
+        same = same_outputs([argv for _, argv in rounds.values()], out)
+        runs["same-bytes"] = Run("same-bytes", rows, float(same), 0.0)
         return runs
 
     zip_runs = {
