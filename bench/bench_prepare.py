@@ -43,7 +43,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work"
+#: Generated data, outputs and runs.json (gitignored); BENCH_WORK moves them (the smoke test).
+WORK = Path(os.environ.get("BENCH_WORK") or HERE / ".work")
 ROOT = HERE.parent
 CLI = Path(sys.executable).with_name("personalize-movielens")
 #: Targets from issue 2: (c) vs (a) speed and memory, (c) vs (b) speed.
@@ -459,8 +460,11 @@ def with_zip_section(text: str, sizes: dict[str, dict[str, Run]]) -> str:
 
 
 def _plain(value: object) -> object:
+    """`value` with every Run, at any depth (zipruns nests them by size), as a dict for JSON."""
+    if isinstance(value, Run):
+        return asdict(value)
     if isinstance(value, dict):
-        return {k: asdict(v) if isinstance(v, Run) else v for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -563,6 +567,17 @@ def main() -> None:
     zip_path, src = dataset(args.ratings, with_zip=True)
     print(f"{args.ratings:,} ratings:", flush=True)
     main_runs = contenders(zip_path, src, args.ratings, with_pandas=True)
+    # The zip section's first row: (c) and (c') of these same rounds, their outputs compared.
+    prepare = [str(CLI), "data", "prepare", "--out-dir", str(out), "--json", "--source"]
+    same = same_outputs([[*prepare, str(src)], [*prepare, str(zip_path)]], out)
+    zip_runs = {
+        str(args.ratings): {
+            "prepare": main_runs["prepare"],
+            "prepare-zip": main_runs["prepare-zip"],
+            "load": Run("load", args.ratings, LOAD["start"], 0.0),
+            "same-bytes": Run("same-bytes", args.ratings, float(same), 0.0),
+        }
+    } | zip_runs
     big_runs: dict[str, Run] = {}
     if args.big:
         _, big_src = dataset(args.big, with_zip=False)
