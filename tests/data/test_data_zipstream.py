@@ -103,16 +103,22 @@ def test_zip_and_directory_give_the_same_bytes(
     assert a.report.files[0].figures.rows == 60 * 30 - (50 if options else 0)
 
 
+def _errors_without_source(zip_path: Path, directory: Path, out: Path) -> list[str]:
+    """prepare()'s error from the zip and from the directory, each less its source's name."""
+    messages = []
+    for source in (zip_path, directory):
+        with pytest.raises(DataError) as err:
+            prepare(source, out)
+        messages.append(str(err.value).split(": ", 1)[1])
+    return messages
+
+
 def test_a_bad_value_is_located_in_the_zip_as_in_the_directory(
     tmp_path: Path, tiny_blocks: None
 ) -> None:
     ratings = _ratings().replace(b"\n7,3,", b"\n7,x3,", 1)
     zip_path, directory = _both(tmp_path, ratings, zipfile.ZIP_DEFLATED)
-    messages = []
-    for source in (zip_path, directory):
-        with pytest.raises(DataError) as err:
-            prepare(source, tmp_path / "out")
-        messages.append(str(err.value).split(": ", 1)[1])
+    messages = _errors_without_source(zip_path, directory, tmp_path / "out")
     assert messages[0] == messages[1]
     assert "movieId 'x3' is not an integer" in messages[0]
 
@@ -405,11 +411,7 @@ def test_blank_lines_in_a_block_of_their_own_fail_as_in_the_directory(
     monkeypatch.setattr(zip_stream, "BLOCK_BYTES", len(_ratings()))
     monkeypatch.setattr(zip_stream, "PARSE_BYTES", 1)
     zip_path, directory = _both(tmp_path, _ratings() + b"\n" * blank_lines, zipfile.ZIP_DEFLATED)
-    messages = []
-    for source in (zip_path, directory):
-        with pytest.raises(DataError) as err:
-            prepare(source, tmp_path / "out")
-        messages.append(str(err.value).split(": ", 1)[1])
+    messages = _errors_without_source(zip_path, directory, tmp_path / "out")
     assert messages[0] == messages[1]
     assert messages[0].startswith("line 1802 has 1 fields"), messages[0]
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
