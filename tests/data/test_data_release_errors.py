@@ -95,6 +95,43 @@ def test_two_layouts_in_a_folder_are_refused(tmp_path: Path) -> None:
     _fails(source, tmp_path / "out", "ratings.csv", "u.data", "ml100k")
 
 
+def test_two_releases_of_one_layout_side_by_side_are_refused(tmp_path: Path) -> None:
+    """ml-1m and ml-10M100K unzipped in one folder: 10m's ratings with 1m's users would be a
+    mix no release holds."""
+    source = tmp_path / "data"
+    for folder in ("ml-1m", "ml-10M100K"):
+        (source / folder).mkdir(parents=True)
+        (source / folder / "ratings.dat").write_text(RATINGS_DAT)
+        (source / folder / "movies.dat").write_bytes(MOVIES_DAT)
+    (source / "ml-1m" / "users.dat").write_bytes(USERS_DAT)
+    _fails(source, tmp_path / "out", "ml-10M100K/ratings.dat", "ml-1m/ratings.dat", "one release")
+
+
+def test_movies_are_read_from_the_ratings_folder_only(tmp_path: Path) -> None:
+    """ml-20m's ratings.csv without its movies.csv, ml-32m's movies.csv elsewhere: refused, not
+    20m's ratings with 32m's movies."""
+    source = zip_with(
+        tmp_path / "mixed.zip",
+        {"ml-20m/ratings.csv": RATINGS_CSV.encode(), "ml-32m/movies.csv": MOVIES_CSV.encode()},
+    )
+    _fails(source, tmp_path / "out", "no movies.csv beside ml-20m/ratings.csv")
+
+
+def test_a_latin1_release_resaved_as_utf8_reads_the_same(tmp_path: Path) -> None:
+    """ML-1M's movies.dat re-saved as UTF-8 (a common edit): the same titles, not mojibake."""
+    latin1, utf8 = tmp_path / "latin1", tmp_path / "utf8"
+    _prepare(_one_m(tmp_path / "a.zip", "ml-1m"), latin1)
+    members = {
+        "ml-1m/ratings.dat": RATINGS_DAT.encode(),
+        "ml-1m/movies.dat": MOVIES_DAT.decode("latin-1").encode("utf-8"),
+        "ml-1m/users.dat": USERS_DAT,
+    }
+    _prepare(zip_with(tmp_path / "b.zip", members), utf8)
+    titles = (utf8 / "titles.csv").read_text(encoding="utf-8")
+    assert "Misérables 1 (1995)" in titles
+    assert titles == (latin1 / "titles.csv").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("folder", ["ML-1M", "movielens-1m", ""])
 def test_1m_in_a_renamed_folder_is_still_1m_and_latin1(tmp_path: Path, folder: str) -> None:
     out = tmp_path / "out"

@@ -76,15 +76,23 @@ _NOT_LATIN1_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def decode(data: bytes, source: str, encoding: str, *, declared: bool = True) -> str:
     """A text file's bytes in the release's declared encoding (`declared` False: the release
     was not recognised and `encoding` is the layout's usual one); DataError naming the line of
-    the first byte that is not text in that encoding."""
+    the first byte that is not text in that encoding.
+
+    A Latin-1 release's file is read as UTF-8 when it is valid UTF-8: a copy re-saved as UTF-8
+    is common, and Latin-1 text with accents is practically never valid UTF-8.
+    """
     if encoding.replace("_", "-").lower() in ("latin-1", "latin1", "iso-8859-1"):
+        try:
+            return data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            pass
         text = data.decode("latin-1")
         bad = _NOT_LATIN1_TEXT.search(text)
         if bad:
             line = text.count("\n", 0, bad.start()) + 1
             raise DataError(
-                f"{source}: line {line}: byte 0x{ord(bad.group()):02x} is not Latin-1 text "
-                "(a control code), the encoding this release's README declares."
+                f"{source}: line {line}: byte 0x{ord(bad.group()):02x} is neither valid UTF-8 "
+                "nor Latin-1 text (a control code), the encoding this release's README declares."
             )
         return text
     try:

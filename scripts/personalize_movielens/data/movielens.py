@@ -85,10 +85,21 @@ def known_layouts() -> str:
     return "; ".join(parts)
 
 
+def _members(names: list[str], wanted: str) -> list[str]:
+    """Every member called `wanted`, at any depth (ml-25m/ratings.csv)."""
+    return [n for n in names if n == wanted or n.endswith("/" + wanted)]
+
+
 def _member(names: list[str], wanted: str) -> str | None:
-    """The member called `wanted` at the shallowest depth (ml-25m/ratings.csv)."""
-    hits = [n for n in names if n == wanted or n.endswith("/" + wanted)]
+    """The member called `wanted` at the shallowest depth."""
+    hits = _members(names, wanted)
     return min(hits, key=lambda n: n.count("/")) if hits else None
+
+
+def _beside(names: list[str], wanted: str, other: str) -> str | None:
+    """The member called `wanted` in the folder of the member `other`."""
+    path = str(PurePosixPath(other).parent / wanted).removeprefix("./")
+    return path if path in names else None
 
 
 @dataclass(frozen=True)
@@ -129,13 +140,10 @@ def _release_of(layout: Layout, folder: str, ratings: str, names: list[str]) -> 
         return by_folder[0]
     if len(of_layout) == 1:
         return of_layout[0]
-    beside = str(PurePosixPath(ratings).parent)
     marked = [
         r
         for r in of_layout
-        if r.name in _RELEASE_MARKERS
-        and (found := _member(names, _RELEASE_MARKERS[r.name])) is not None
-        and str(PurePosixPath(found).parent) == beside
+        if r.name in _RELEASE_MARKERS and _beside(names, _RELEASE_MARKERS[r.name], ratings)
     ]
     return marked[0] if len(marked) == 1 else None
 
@@ -147,7 +155,14 @@ def recognise(source: Path, names: list[str]) -> Recognised:
     partial = ""
     found: list[tuple[Layout, LayoutFiles, str, str]] = []
     for layout, files in LAYOUT_FILES.items():
-        ratings, movies = _member(names, files.ratings), _member(names, files.movies)
+        all_ratings = sorted(_members(names, files.ratings))
+        if len(all_ratings) > 1:  # two releases side by side: their files must not be mixed
+            raise DataError(
+                f"{source}: holds more than one {files.ratings} ({', '.join(all_ratings)}): "
+                "keep one release's files."
+            )
+        ratings = all_ratings[0] if all_ratings else None
+        movies = _beside(names, files.movies, ratings) if ratings else _member(names, files.movies)
         if ratings is None or movies is None:
             if not partial and (ratings or movies):
                 have, lacking = (ratings, files.movies) if ratings else (movies, files.ratings)
@@ -161,7 +176,7 @@ def recognise(source: Path, names: list[str]) -> Recognised:
         )
     if found:
         layout, files, ratings, movies = found[0]
-        users = _member(names, files.users) if files.users else None
+        users = _beside(names, files.users, ratings) if files.users else None
         folder = PurePosixPath(ratings).parent.name or source.stem
         release = _release_of(layout, folder, ratings, names)
         return Recognised(layout, release, ratings, movies, users)
