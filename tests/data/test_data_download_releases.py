@@ -184,6 +184,28 @@ def test_latest_without_a_published_md5_is_checked_by_its_size_and_says_so(
     assert not dl.download(f"{base}/ml-latest.zip", dest, release=RELEASES["latest"]).fetched
 
 
+@pytest.mark.parametrize(("zip_name", "outcome"), [("ml-latest-small.zip", 0), ("ml-1m.zip", 1)])
+def test_url_without_release_is_held_to_the_release_its_zip_names(
+    server, tmp_path: Path, zip_name: str, outcome: int
+) -> None:
+    """A mirror of ml-latest-small.zip is checked against its published .md5, one of ml-1m.zip
+    against 1m's pin: neither against 25m's, the default without --url."""
+    base, handler = server
+    handler.files = {
+        f"/{zip_name}": FAKE,
+        f"/{zip_name}.md5": f"MD5 ({zip_name}) = {_md5(FAKE)}\n".encode(),
+    }
+    dest = tmp_path / zip_name
+    args = ["data", "download", "--url", f"{base}/{zip_name}", "--dest", str(dest)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == outcome, result.output
+    if outcome == 0:
+        assert dest.read_bytes() == FAKE
+    else:
+        assert RELEASES["1m"].md5 in str(result.exception)
+        assert RELEASES["25m"].md5 not in str(result.exception)
+
+
 class _NoLength(_Handler):
     """Serves the body without Content-Length (HTTP/1.0: the end of the body is the close)."""
 
@@ -258,9 +280,11 @@ def test_make_data_release_downloads_that_release_to_its_zip(tmp_path: Path) -> 
     lines = ran.splitlines()
     assert lines[0] == f"data download --release 32m --dest {tmp_path}/ml-32m.zip"
     assert lines[1].startswith(f"data prepare --source {tmp_path}/ml-32m.zip ")
-    (tmp_path / "ml-32m.zip").write_bytes(b"there")  # present: not downloaded again
+    # Present: still handed to `data download`, which checks it against the pin offline (a
+    # synthetic zip saved under the real name must not be imported as MovieLens).
+    (tmp_path / "ml-32m.zip").write_bytes(b"there")
     again = _make("-s", "data", "RELEASE=32m", f"DATA_DIR={tmp_path}", "CLI=echo", "RUN_STAMP=")
-    assert again.splitlines()[0].startswith(f"data prepare --source {tmp_path}/ml-32m.zip ")
+    assert again.splitlines()[0] == f"data download --release 32m --dest {tmp_path}/ml-32m.zip"
 
 
 def test_make_data_default_is_25m() -> None:

@@ -39,12 +39,14 @@ DomainOption = Annotated[
 @app.command()
 def download(
     release: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--release",
-            help="100k, 1m, 10m, 20m, 25m, 32m, latest-small or latest (GroupLens' zip names).",
+            help="100k, 1m, 10m, 20m, 25m, 32m, latest-small or latest (GroupLens' zip names). "
+            "Default: the release whose zip --url names, else 25m.",
+            show_default=False,
         ),
-    ] = "25m",
+    ] = None,
     url: Annotated[
         str | None,
         typer.Option("--url", help="A mirror's zip URL; the release's pinned MD5 still applies."),
@@ -56,9 +58,10 @@ def download(
     Example: personalize-movielens data download --release 32m --dest data/ml-32m.zip
     """
     from ..data.download import download as run
-    from ..data.releases import release_named
+    from ..data.releases import release_for
 
-    result = run(url, dest, release=release_named(release))
+    chosen = release_for(release, url)
+    result = run(url, dest, release=chosen)
     state = "downloaded" if result.fetched else "already present"
     against = {
         "pinned": f"MD5 {result.md5} verified (pinned)",
@@ -69,8 +72,8 @@ def download(
     info(f"{result.path}: {state}, {result.size:,} bytes, {against}.")
     if result.changes_over_time:
         info(
-            f"ml-{release} changes over time: not verified against a fixed checksum, and another "
-            "download may differ."
+            f"{chosen.folder} changes over time: not verified against a fixed checksum, and "
+            "another download may differ."
         )
 
 
@@ -102,7 +105,8 @@ def synth(
     """Write a synthetic set (never MovieLens data) in a MovieLens release's own layout and
     encoding, for tests and demos.
 
-    Example: personalize-movielens data synth --release 1m --ratings 200000 --out data/ml-1m.zip
+    Example: personalize-movielens data synth --release 1m --ratings 200000
+    --out data/synthetic-ml-1m.zip
     """
     from ..data.synth import write_synthetic_movielens
 

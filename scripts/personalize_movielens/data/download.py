@@ -161,8 +161,10 @@ def expected_checksum(
     if pinned:
         if published and published != pinned[0]:
             raise DataError(
-                f"{url}.md5 says {published}, but this tool pins {pinned[0]} for that file: "
-                "GroupLens changed the file or something is tampering with the download."
+                f"{url}.md5 says {published}, but this tool pins {pinned[0]} for the release "
+                "asked (--release, else the one the URL's zip name gives, else 25m): another "
+                "release needs its --release; if not, GroupLens changed the file or something is "
+                "tampering with the download."
             )
         return Expected(pinned[0], pinned[1], "pinned")
     if published:

@@ -34,7 +34,9 @@ Sources of the pinned values (GroupLens' own `.md5` files cannot be fetched from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Literal
+from urllib.parse import urlsplit
 
 from ..errors import DataError
 
@@ -162,3 +164,13 @@ def release_named(name: str) -> Release:
         raise DataError(
             f"--release {name!r} is not a MovieLens release; known: {', '.join(RELEASES)}."
         ) from None
+
+
+def release_for(name: str | None, url: str | None) -> Release:
+    """`--release` when given; else the release whose zip a mirror's `url` names (a mirror of
+    ml-1m.zip is held to 1m's pin, not 25m's), else the default."""
+    if name is not None:
+        return release_named(name)
+    zip_name = PurePosixPath(urlsplit(url).path).name if url else ""
+    by_zip = [r for r in RELEASES.values() if r.zip_name == zip_name]
+    return by_zip[0] if by_zip else RELEASES[DEFAULT_RELEASE]
