@@ -52,7 +52,8 @@ def offline_hint(release: Release | None) -> str:
     if release is None:
         return OFFLINE_HINT
     command = f"make data DATASET=synthetic RELEASE={release.name}"
-    return f"without internet, use synthetic data: `{command}`."
+    demo = f"make demo RELEASE={release.name}"
+    return f"without internet, use synthetic data: `{command}` (or the whole demo: `{demo}`)."
 
 
 #: What a download was checked against: a pinned MD5, the `.md5` published beside it, the MD5

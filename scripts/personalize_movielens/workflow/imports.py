@@ -237,7 +237,8 @@ def require_users_data(
     raise ConfigError(
         f"{data_dir}: no {USERS_FILE}, but the stack has a Users dataset: this data comes from "
         "a MovieLens release without demographics (only 1m and 100k have them).",
-        hint="Prepare MovieLens 1m or 100k (`data download --release 1m`, `data prepare`), or "
+        hint="Prepare MovieLens 1m or 100k (`data download --release 1m`, `data prepare "
+        "--source data/ml-1m.zip`), or "
         "set enable_users_dataset = false (locally: `local up` without --users).",
     )
 
