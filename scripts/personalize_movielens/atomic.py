@@ -21,31 +21,37 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     The caller writes the whole file to the yielded path. If the block raises, the target is
     left exactly as it was (absent, or the previous complete version).
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_sibling(target)
-    try:
+    with atomic_paths([Path(path)]) as (tmp,):
         yield tmp
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def atomic_paths(paths: list[Path]) -> Iterator[list[Path]]:
     """Like `atomic_path` for several files that must appear together or not at all."""
     targets = [Path(p) for p in paths]
-    tmps = []
-    for target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmps.append(temporary_sibling(target))
+    made = [d for t in targets for d in _make_parents(t.parent)]
+    tmps = [temporary_sibling(target) for target in targets]
     try:
         yield tmps
         for tmp, target in zip(tmps, targets, strict=True):
             os.replace(tmp, target)
+    except BaseException:
+        for tmp in tmps:
+            tmp.unlink(missing_ok=True)  # before the folders they are in
+        for directory in reversed(made):  # the folders made for nothing go too
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
     finally:
         for tmp in tmps:
             tmp.unlink(missing_ok=True)
+
+
+def _make_parents(directory: Path) -> list[Path]:
+    """Create `directory` and its missing parents; the ones created, outermost first."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()][::-1]
+    directory.mkdir(parents=True, exist_ok=True)
+    return missing
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

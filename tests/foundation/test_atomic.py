@@ -44,3 +44,15 @@ def test_write_text_atomic_utf8(tmp_path: Path) -> None:
     target = tmp_path / "t.txt"
     write_text_atomic(target, "Amélie (2001)")
     assert target.read_bytes() == "Amélie (2001)".encode()
+
+
+def test_a_failure_removes_the_folders_made_for_the_output_only(tmp_path: Path) -> None:
+    """--out-dir new/sub on bad input: neither new/ nor new/sub is left behind, an existing
+    folder is kept."""
+    (tmp_path / "kept").mkdir()
+    target = tmp_path / "kept" / "new" / "sub" / "out.csv"
+    with pytest.raises(ValueError), atomic_paths([target]) as (tmp,):
+        tmp.write_text("half")
+        raise ValueError("invalid")
+    assert list(tmp_path.iterdir()) == [tmp_path / "kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
