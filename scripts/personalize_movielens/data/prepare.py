@@ -48,7 +48,7 @@ from .releases import RELEASES
 from .report import FileReport, Report
 from .users import parse_users
 from .writing import refused_output
-from .zip_stream import ZipMember, member_csv_frames
+from .zip_stream import ZipMember, member_csv_frames, verify_member
 
 #: EVENT_TYPE of every MovieLens interaction in the event-value variant: each one is a rating.
 EVENT_TYPE = "rating"
@@ -313,6 +313,8 @@ def _interactions_report(
         with path.open("wb") as out, contextlib.closing(batches):  # a failed pass stops the read
             figures = write_interactions(batches, schema, out, extras)
     except (pl.exceptions.PolarsError, MalformedLine) as exc:
+        if isinstance(files.ratings, ZipMember):  # garbage from a corrupt zip is not a bad line
+            verify_member(files.ratings)
         parsed = [c for c in read if not (unread and c == "rating")] + (
             [] if settings.min_rating is None else ["rating"]
         )

@@ -153,6 +153,19 @@ def _inflated(member: ZipMember, size: int) -> Generator[bytes, None, None]:
                 yield block
 
 
+def verify_member(member: ZipMember) -> None:
+    """Inflate the whole member and check its CRC-32; DataError (corrupt) if it fails.
+
+    A pass that stops at a bad line never reaches the CRC at the end: a corrupt deflate stream
+    inflates to garbage that reads as a malformed line, so the caller checks this first.
+    """
+    try:
+        for _ in _inflated(member, BLOCK_BYTES):
+            pass
+    except _ZIP_ERRORS as exc:
+        raise corrupt(member, exc) from exc
+
+
 def _ahead(
     member: ZipMember, make: Callable[[], Generator[bytes, None, None]]
 ) -> Generator[bytes, None, None]:
