@@ -178,8 +178,8 @@ def test_nothing_is_extracted_to_disk(
     seen: list[set[str]] = []
     real = zip_stream.line_blocks
 
-    def watching(blocks: Iterator[bytes], skip_first_line: bool, min_bytes: int) -> Iterator[bytes]:
-        for block in real(blocks, skip_first_line, min_bytes):
+    def watching(blocks: Iterator[bytes], header: bool, min_bytes: int) -> Iterator[bytes]:
+        for block in real(blocks, header, min_bytes):
             seen.append({p.name for p in out.rglob("*")} | {p.name for p in tmp.rglob("*")})
             yield block
 
@@ -340,9 +340,10 @@ def _cut(data: bytes, ends: list[int]) -> Iterator[bytes]:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_line_blocks_rejoin_to_the_data_less_its_header(seed: int) -> None:
-    """Whatever the block ends and the minimum: the blocks rejoin to the data without its first
-    line, each but the last ends a line, and each but the last holds at least the minimum."""
+def test_line_blocks_rejoin_to_the_data_each_led_by_the_header(seed: int) -> None:
+    """Whatever the block ends and the minimum: with a header, each block starts with it;
+    without it, the blocks rejoin to the data after the header; each but the last ends a line
+    and holds at least the minimum besides the header."""
     import random
 
     rng = random.Random(seed)
@@ -350,18 +351,23 @@ def test_line_blocks_rejoin_to_the_data_less_its_header(seed: int) -> None:
     data = b"\n".join(lines) + (b"\n" if rng.random() < 0.5 else b"")
     ends = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(0, 30))))
     min_bytes = rng.choice([0, 1, 5, 30, 1000])
-    skip = rng.random() < 0.7
-    out = list(zip_stream.line_blocks(_cut(data, ends), skip, min_bytes))
-    expected = data.partition(b"\n")[2] if skip else data
-    assert b"".join(out) == expected
-    assert all(block for block in out)
-    for block in out[:-1]:
+    header = rng.random() < 0.7
+    out = list(zip_stream.line_blocks(_cut(data, ends), header, min_bytes))
+    lead = b"h,e,a,d\n" if header else b""
+    assert all(block.startswith(lead) and len(block) > len(lead) for block in out)
+    body = [block[len(lead) :] for block in out]
+    assert b"".join(body) == (data.partition(b"\n")[2] if header else data)
+    for block in body[:-1]:
         assert block.endswith(b"\n") and len(block) >= min_bytes, (block, min_bytes)
 
 
-def test_a_header_longer_than_a_block_is_skipped_whole() -> None:
+def test_a_header_longer_than_a_block_leads_each_block_whole() -> None:
     blocks = [b"userId,mov", b"ieId,rating,tim", b"estamp\n1,2,3,4\n5,", b"6,7,8\n"]
-    assert list(zip_stream.line_blocks(iter(blocks), True)) == [b"1,2,3,4\n", b"5,6,7,8\n"]
+    head = b"userId,movieId,rating,timestamp\n"
+    assert list(zip_stream.line_blocks(iter(blocks), True)) == [
+        head + b"1,2,3,4\n",
+        head + b"5,6,7,8\n",
+    ]
     assert list(zip_stream.line_blocks(iter(blocks[:2]), True)) == []
 
 
@@ -447,3 +453,32 @@ def test_a_corrupt_stream_is_reported_as_corrupt_not_as_a_bad_line(
     zip_path = tmp_path / "ml-25m.zip"
     zip_path.write_bytes(bytes(data))
     _one_line_corrupt(zip_path, tmp_path / "out")
+
+
+@pytest.mark.parametrize("at_block_start", [False, True])
+@pytest.mark.parametrize("line", [b"", b" ", b"\r", b"1,2,3"])
+def test_a_short_line_reads_as_from_the_directory_wherever_it_falls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: bytes, at_block_start: bool
+) -> None:
+    """A blank or short line right after the header, or first in a parse block: polars counts a
+    block's fields on its first line, so parsed alone such a block failed where the file reads
+    a row of nulls (which --min-rating then drops). Each block is led by the header now."""
+    ratings = _ratings()
+    head, _, rest = ratings.partition(b"\n")
+    if at_block_start:  # the ratings before it fill the first block exactly
+        first = rest[: rest.index(b"\n", 2000) + 1]
+        data = head + b"\n" + first + line + b"\n" + rest[len(first) :]
+        monkeypatch.setattr(zip_stream, "BLOCK_BYTES", len(head) + 1 + len(first))
+        monkeypatch.setattr(zip_stream, "PARSE_BYTES", 1)
+    else:
+        data = head + b"\n" + line + b"\n" + rest
+    zip_path, directory = _both(tmp_path, data, zipfile.ZIP_STORED)
+    for options in ({}, {"min_rating": 3.5}):
+        results = []
+        for source, out in ((zip_path, "from-zip"), (directory, "from-dir")):
+            try:
+                prepare(source, tmp_path / out, **options)  # type: ignore[arg-type]
+                results.append((tmp_path / out / "interactions.csv").read_bytes())
+            except DataError as exc:
+                results.append(str(exc).split(": ", 1)[1].encode())
+        assert results[0] == results[1], (options, results[0][:200], results[1][:200])

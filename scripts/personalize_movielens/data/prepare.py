@@ -1,9 +1,10 @@
 """MovieLens -> interactions.csv, items.csv, titles.csv and a validation report, all checked
 before they appear.
 
-ratings.csv is scanned lazily with its schema pinned and read once, on the streaming engine, in
-batches: each batch becomes the Interactions columns, is appended to the interactions file and
-folded into the file's figures, whose state grows with the distinct IDs, never with the rows.
+ratings.csv is read once with its schema pinned, in batches (from a directory, polars'
+streaming engine; from a zip, blocks parsed as they are inflated, zip_stream.py): each batch
+becomes the Interactions columns, is appended to the interactions file and folded into the
+file's figures, whose state grows with the distinct IDs, never with the rows.
 Columns, order and types of every output come from the schema files. The rules are decided on
 the figures by the rule table, as `data validate` decides them on a file. Outputs are written
 under temporary names and renamed only when all are complete and every rule holds.
@@ -204,7 +205,7 @@ def write_interactions(
 
     The figures are computed on the batches that are written, so writing cannot wait for them
     (a broken rule is found at the end and the temporary file is then discarded). Batches arrive
-    in file order (maintain_order) and are written in that order, so the output is the same as a
+    in file order and are written in that order, so the output is the same as a
     sink's.
     """
     extras = extras or PassExtras()

@@ -108,8 +108,8 @@ def _raw_inflated(src: IO[bytes], info: zipfile.ZipInfo, size: int) -> Generator
             while left:
                 yield read(size)
             return
-        # ISA-L takes in all the input it is given and holds back the output past `size`
-        # (unconsumed_tail stays empty): drain it before reading more.
+        # ISA-L returns at most `size` bytes and keeps the input it has not used in
+        # unconsumed_tail: feed that back in before reading more.
         inflater = isal_zlib.decompressobj(-15)
         while not inflater.eof:
             if block := inflater.decompress(inflater.unconsumed_tail, size):
@@ -212,40 +212,45 @@ def _ahead(
         thread.join()
 
 
-def member_lines(member: ZipMember, skip_first_line: bool) -> Generator[bytes, None, None]:
-    """The member's inflated bytes in blocks of whole lines (`line_blocks`), inflated and cut
-    by a thread ahead of the caller, so the caller's core only parses."""
+def member_lines(member: ZipMember, header: bool) -> Generator[bytes, None, None]:
+    """The member's inflated bytes in blocks of whole lines (`line_blocks`, each led by the
+    header line if the member has one), inflated and cut by a thread ahead of the caller, so the
+    caller's core only parses."""
     size, parse = BLOCK_BYTES, PARSE_BYTES
-    return _ahead(member, lambda: line_blocks(_inflated(member, size), skip_first_line, parse))
+    return _ahead(member, lambda: line_blocks(_inflated(member, size), header, parse))
 
 
 def line_blocks(
-    blocks: Iterator[bytes], skip_first_line: bool, min_bytes: int = 0
+    blocks: Iterator[bytes], header: bool, min_bytes: int = 0
 ) -> Generator[bytes, None, None]:
     """Blocks joined and re-cut at line ends: each holds whole lines, at least `min_bytes` of
-    them unless the data ends first; the last may lack its line end.
+    them unless the data ends first; the last may lack its line end. With `header`, the first
+    line is the header: it leads every block, so that polars parses each block as it parses
+    the file (a block's first line is not where it counts the fields).
 
     Every byte is copied once (the join); the pieces before it are views, not copies.
     """
-    pieces: list[memoryview] = []  # since the last cut
+    lead: list[bytes | memoryview] = []  # the header line, once whole
+    pieces: list[bytes | memoryview] = []  # since the last cut (the header's, until it ends)
     size = 0
     for block in blocks:
         start = 0
-        if skip_first_line:
+        if header:
             start = block.find(b"\n") + 1
-            if not start:  # the first line goes on into the next block
+            if not start:  # the header goes on into the next block
+                pieces.append(block)
                 continue
-            skip_first_line = False
+            lead, pieces, header = [b"".join([*pieces, memoryview(block)[:start]])], [], False
         view = memoryview(block)
         size += len(block) - start
         cut = block.rfind(b"\n", start) + 1
         if not cut or size - (len(block) - cut) < min_bytes:
             pieces.append(view[start:])
             continue
-        yield b"".join([*pieces, view[start:cut]])
+        yield b"".join([*lead, *pieces, view[start:cut]])
         pieces, size = [view[cut:]], len(block) - cut
-    if size and not skip_first_line:
-        yield b"".join(pieces)
+    if size and not header:
+        yield b"".join([*lead, *pieces])
 
 
 def member_csv_frames(
@@ -257,7 +262,7 @@ def member_csv_frames(
     predicate: pl.Expr | None = None,
     n_rows: int | None = None,
     **options: Any,
-) -> Iterator[pl.DataFrame]:
+) -> Generator[pl.DataFrame, None, None]:
     """The member parsed as pl.scan_csv would parse it were it extracted (`options` as
     scan_csv's), one frame per block of lines: `columns` of the rows `predicate` keeps, the
     first `n_rows` of them. Each call inflates the member anew.
@@ -267,10 +272,12 @@ def member_csv_frames(
     if options.pop("quote_char", None) is not None:
         raise ValueError("member_csv_frames reads line records only: quote_char must be None")
     left = n_rows
-    blocks = member_lines(member, skip_first_line=has_header)
+    blocks = member_lines(member, header=has_header)
     try:
         for block in blocks:
-            frame = pl.scan_csv(block, schema=schema, has_header=False, quote_char=None, **options)
+            frame = pl.scan_csv(
+                block, schema=schema, has_header=has_header, quote_char=None, **options
+            )
             if predicate is not None:
                 frame = frame.filter(predicate)
             if columns is not None:
