@@ -290,10 +290,11 @@ NOTES = """## Notes
   documents that UDFs must be pure (it calls them from several threads at once).
 - The CLI's start-up (Python, Typer with its pydantic adapters, rich) is part of (c):
   compare the library-call row, which runs `prepare()` in a bare interpreter.
-- From the zip, (c') extracts nothing: a thread inflates ratings.csv in 8 MiB blocks (ISA-L
+- From the zip, (c') extracts nothing: a thread inflates ratings.csv (ISA-L, ~3 MB per MiB read,
   via `isal` on the member's raw deflate stream, CRC-32 checked at the end; it releases the
-  GIL, so it runs on the second core), joins them into blocks of at least 16 MiB cut at a
-  line end (one copy per byte) and queues three; the main thread parses each with polars and
+  GIL, so it runs on the second core), joins the pieces into blocks of at least 16 MiB cut at
+  a line end, each led by the header line so polars counts fields as in the file (one copy
+  per byte) and queues three; the main thread parses each with polars and
   hands the frame straight to the pass (data/zip_stream.py, `member_csv_frames`). With zlib,
   inflating alone took ~2.3 s at 25M and bounded (c'): 1.90x the directory at 25M and 2.08x
   at 32M (2026-12-03 01:38, load 1.35); ISA-L inflates 200 MB of ratings in 0.27 s of CPU
