@@ -132,6 +132,22 @@ def test_a_latin1_release_resaved_as_utf8_reads_the_same(tmp_path: Path) -> None
     assert titles == (latin1 / "titles.csv").read_text(encoding="utf-8")
 
 
+def test_a_control_code_in_a_latin1_release_fails_even_when_it_is_valid_utf8(
+    tmp_path: Path,
+) -> None:
+    """Pure ASCII is valid UTF-8 too: a NUL (a zero-filled block) must still fail, not reach
+    titles.csv."""
+    movies = MOVIES_DAT.decode("latin-1").replace("é", "e").encode("ascii")
+    movies = movies.replace(b"Miserables 3", b"Mis\x00erables 3")
+    members = {
+        "ml-1m/ratings.dat": RATINGS_DAT.encode(),
+        "ml-1m/movies.dat": movies,
+        "ml-1m/users.dat": USERS_DAT,
+    }
+    source = zip_with(tmp_path / "ml-1m.zip", members)
+    _fails(source, tmp_path / "out", "movies.dat: line 3: 0x00 is a control code, not text")
+
+
 @pytest.mark.parametrize("folder", ["ML-1M", "movielens-1m", ""])
 def test_1m_in_a_renamed_folder_is_still_1m_and_latin1(tmp_path: Path, folder: str) -> None:
     out = tmp_path / "out"

@@ -83,16 +83,15 @@ def decode(data: bytes, source: str, encoding: str, *, declared: bool = True) ->
     """
     if encoding.replace("_", "-").lower() in ("latin-1", "latin1", "iso-8859-1"):
         try:
-            return data.decode("utf-8").removeprefix("\ufeff")
+            text = data.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError:
-            pass
-        text = data.decode("latin-1")
-        bad = _NOT_LATIN1_TEXT.search(text)
+            text = data.decode("latin-1")
+        bad = _NOT_LATIN1_TEXT.search(text)  # in either: a NUL is no text
         if bad:
             line = text.count("\n", 0, bad.start()) + 1
             raise DataError(
-                f"{source}: line {line}: byte 0x{ord(bad.group()):02x} is neither valid UTF-8 "
-                "nor Latin-1 text (a control code), the encoding this release's README declares."
+                f"{source}: line {line}: 0x{ord(bad.group()):02x} is a control code, not text, "
+                "in Latin-1 (the encoding this release's README declares) and in UTF-8."
             )
         return text
     try:
