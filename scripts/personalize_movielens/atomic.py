@@ -26,20 +26,28 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_paths(paths: list[Path]) -> Iterator[list[Path]]:
-    """Like `atomic_path` for several files that must appear together or not at all."""
+def atomic_paths(paths: list[Path], *, own_folders: bool = False) -> Iterator[list[Path]]:
+    """Like `atomic_path` for several files that must appear together or not at all.
+
+    `own_folders`: the caller is the only writer of the targets' folders (prepare's
+    --out-dir), so the folders made for them are removed too when the block fails. Off by
+    default: another writer may have started in a folder made here.
+    """
     targets = [Path(p) for p in paths]
-    made = [d for t in targets for d in _make_parents(t.parent)]
-    tmps = [temporary_sibling(target) for target in targets]
+    made: list[Path] = []
+    tmps: list[Path] = []
     try:
+        for target in targets:
+            made += _make_parents(target.parent)
+            tmps.append(temporary_sibling(target))
         yield tmps
         for tmp, target in zip(tmps, targets, strict=True):
             os.replace(tmp, target)
     except BaseException:
         for tmp in tmps:
             tmp.unlink(missing_ok=True)  # before the folders they are in
-        for directory in reversed(made):  # the folders made for nothing go too
-            with contextlib.suppress(OSError):
+        for directory in reversed(made if own_folders else []):
+            with contextlib.suppress(OSError):  # not empty: something else is in it
                 directory.rmdir()
         raise
     finally:

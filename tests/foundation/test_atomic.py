@@ -51,8 +51,18 @@ def test_a_failure_removes_the_folders_made_for_the_output_only(tmp_path: Path) 
     folder is kept."""
     (tmp_path / "kept").mkdir()
     target = tmp_path / "kept" / "new" / "sub" / "out.csv"
-    with pytest.raises(ValueError), atomic_paths([target]) as (tmp,):
+    with pytest.raises(ValueError), atomic_paths([target], own_folders=True) as (tmp,):
         tmp.write_text("half")
         raise ValueError("invalid")
     assert list(tmp_path.iterdir()) == [tmp_path / "kept"]
     assert list((tmp_path / "kept").iterdir()) == []
+
+
+def test_folders_made_are_kept_unless_the_caller_owns_them(tmp_path: Path) -> None:
+    """Another writer may have started in a folder made here: by default it stays."""
+    target = tmp_path / "new" / "out.csv"
+    with pytest.raises(ValueError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise ValueError("invalid")
+    assert list(tmp_path.iterdir()) == [tmp_path / "new"]
+    assert list((tmp_path / "new").iterdir()) == []

@@ -314,7 +314,9 @@ def _interactions_report(
         with path.open("wb") as out, contextlib.closing(batches):  # a failed pass stops the read
             figures = write_interactions(batches, schema, out, extras)
     except (pl.exceptions.PolarsError, MalformedLine) as exc:
-        if isinstance(files.ratings, ZipMember):  # garbage from a corrupt zip is not a bad line
+        # A pass that failed stopped before the member's CRC (a whole pass checks it; so does
+        # member_bytes for movies and users): garbage from a corrupt zip is not a bad line.
+        if isinstance(files.ratings, ZipMember):
             verify_member(files.ratings)
         parsed = [c for c in read if not (unread and c == "rating")] + (
             [] if settings.min_rating is None else ["rating"]
@@ -439,7 +441,13 @@ def prepare(
             [USERS_FILE] if users_frame is not None else []
         )
         targets = [out_dir / n for n in names + extra_names]
-        with atomic_paths(targets) as (inter_tmp, items_tmp, titles_tmp, report_tmp, *more_tmp):
+        with atomic_paths(targets, own_folders=True) as (
+            inter_tmp,
+            items_tmp,
+            titles_tmp,
+            report_tmp,
+            *more_tmp,
+        ):
             held_tmp = more_tmp[:1] if hold_out else []
             interactions = _interactions_report(files, inter_schema, settings, inter_tmp, extras)
             _raise_first_failure(files.ratings_name, interactions)
