@@ -91,7 +91,7 @@ format: $(DEV_STAMP) ## Apply ruff fixes and formatting
 data: $(RUN_STAMP) ## Prepare MovieLens RELEASE (or DATASET=synthetic), upload and import it
 	@if [ "$(DATASET)" = "synthetic" ]; then \
 	  $(CLI) data synth --release $(RELEASE) --ratings $(SYNTH_RATINGS) --out $(DATA_ZIP); \
-	else \
+	elif [ -z "$(filter latest latest-small,$(RELEASE))" ] || [ ! -e $(DATA_ZIP) ]; then \
 	  $(CLI) data download --release $(RELEASE) --dest $(DATA_ZIP); \
 	fi
 	$(CLI) data prepare --source $(DATA_ZIP) --out-dir $(DATA_DIR) $(if $(DOMAIN),--domain $(DOMAIN)) --hold-out $(HOLD_OUT)

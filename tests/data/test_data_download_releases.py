@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 
 from personalize_movielens.cli import app
 from personalize_movielens.data import download as dl
-from personalize_movielens.data.releases import RELEASES, release_named
+from personalize_movielens.data.releases import RELEASES, release_for, release_named
 from personalize_movielens.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -285,6 +285,29 @@ def test_make_data_release_downloads_that_release_to_its_zip(tmp_path: Path) -> 
     (tmp_path / "ml-32m.zip").write_bytes(b"there")
     again = _make("-s", "data", "RELEASE=32m", f"DATA_DIR={tmp_path}", "CLI=echo", "RUN_STAMP=")
     assert again.splitlines()[0] == f"data download --release 32m --dest {tmp_path}/ml-32m.zip"
+
+
+def test_make_data_keeps_a_present_changing_release(tmp_path: Path) -> None:
+    """latest-small changes over time and has no pin: a copy already there is prepared as it
+    is (checking it would need the network), as the download module promises."""
+    (tmp_path / "ml-latest-small.zip").write_bytes(b"there")
+    args = ["RELEASE=latest-small", f"DATA_DIR={tmp_path}", "CLI=echo", "RUN_STAMP="]
+    ran = _make("-s", "data", *args)
+    assert ran.splitlines()[0].startswith(f"data prepare --source {tmp_path}/ml-latest-small.zip")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://mirror.example/ML-1M.zip",
+        "https://mirror.example/movielens/ml-1m%2Ezip",
+        "https://mirror.example/ml-1m.zip?token=a",
+    ],
+)
+def test_release_for_a_url_reads_its_zip_name(url: str) -> None:
+    assert release_for(None, url).name == "1m"
+    assert release_for(None, "https://mirror.example/movielens.zip").name == "25m"
+    assert release_for("32m", url).name == "32m"
 
 
 def test_make_data_default_is_25m() -> None:

@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..errors import DataError
 
@@ -171,6 +171,6 @@ def release_for(name: str | None, url: str | None) -> Release:
     ml-1m.zip is held to 1m's pin, not 25m's), else the default."""
     if name is not None:
         return release_named(name)
-    zip_name = PurePosixPath(urlsplit(url).path).name if url else ""
-    by_zip = [r for r in RELEASES.values() if r.zip_name == zip_name]
+    zip_name = PurePosixPath(unquote(urlsplit(url).path)).name.lower() if url else ""
+    by_zip = [r for r in RELEASES.values() if r.zip_name.lower() == zip_name]
     return by_zip[0] if by_zip else RELEASES[DEFAULT_RELEASE]
