@@ -43,16 +43,13 @@ def atomic_paths(paths: list[Path], *, own_folders: bool = False) -> Iterator[li
         yield tmps
         for tmp, target in zip(tmps, targets, strict=True):
             os.replace(tmp, target)
-    except BaseException:
+    except BaseException:  # on success every temporary file was renamed: none is left
         for tmp in tmps:
             tmp.unlink(missing_ok=True)  # before the folders they are in
         for directory in reversed(made if own_folders else []):
             with contextlib.suppress(OSError):  # not empty: something else is in it
                 directory.rmdir()
         raise
-    finally:
-        for tmp in tmps:
-            tmp.unlink(missing_ok=True)
 
 
 def _make_parents(directory: Path) -> list[Path]:
