@@ -232,13 +232,13 @@ def write_interactions(
 
 def read_ratings(
     files: MovieLensFiles,
-    ratings: pl.LazyFrame,
+    kept: pl.LazyFrame,
     schema: dict[str, pl.DataType],
     columns: list[str],
     keep: pl.Expr | None,
 ) -> Generator[pl.DataFrame, None, None]:
-    """The one streaming read of `ratings` (`scan_ratings(files, schema)`): `columns` of the rows
-    `keep` keeps, in file order, in batches of about BATCH_ROWS.
+    """The one streaming read of `kept` (`scan_ratings(files, schema)` filtered by `keep`):
+    its `columns`, in file order, in batches of about BATCH_ROWS.
 
     ratings.csv in a zip is parsed block by block as it is inflated, past the lazy frame: a
     polars IO source in between cost ~0.5 s of 2 at 25M ratings (bench/results.md).
@@ -248,7 +248,6 @@ def read_ratings(
             files.ratings, schema, has_header=True, columns=columns, predicate=keep
         )
         return
-    kept = ratings if keep is None else ratings.filter(keep)
     yield from kept.select(columns).collect_batches(chunk_size=BATCH_ROWS, engine="streaming")
 
 
@@ -306,11 +305,11 @@ def _interactions_report(
         keep = keep | pl.col(MALFORMED) if checked else keep
     read = columns + (["rating"] if unread and files.layout == "csv" else [])
     columns = read + ([MALFORMED] if checked else [])
+    kept = ratings if keep is None else ratings.filter(keep)
     try:
         if settings.hold_out:
-            kept = ratings if keep is None else ratings.filter(keep)
             extras.hold_out = HoldOut(find_cut(kept, settings.hold_out, files.ratings_name))
-        batches = read_ratings(files, ratings, scan_schema, columns, keep)
+        batches = read_ratings(files, kept, scan_schema, columns, keep)
         with path.open("wb") as out, contextlib.closing(batches):  # a failed pass stops the read
             figures = write_interactions(batches, schema, out, extras)
     except (pl.exceptions.PolarsError, MalformedLine) as exc:
