@@ -249,14 +249,20 @@ def test_memory_stays_flat_as_the_member_grows(tmp_path: Path) -> None:
     assert large - small < 100, (small, large)
 
 
-def _deflated_ratings_zip(tmp_path: Path) -> tuple[Path, zipfile.ZipInfo, int]:
-    """A deflated ratings.csv, its ZipInfo and where its compressed bytes start."""
-    zip_path, _ = _both(tmp_path, _ratings(), zipfile.ZIP_DEFLATED)
+def _ratings_member(zip_path: Path) -> tuple[zipfile.ZipInfo, int]:
+    """ml-25m/ratings.csv's ZipInfo and where its compressed bytes start (past the local
+    header: 30 bytes, then the name and extra field whose lengths it holds at 26)."""
     with zipfile.ZipFile(zip_path) as zf:
         info = zf.getinfo("ml-25m/ratings.csv")
     data = zip_path.read_bytes()
     name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
-    return zip_path, info, info.header_offset + 30 + name_length + extra_length
+    return info, info.header_offset + 30 + name_length + extra_length
+
+
+def _deflated_ratings_zip(tmp_path: Path) -> tuple[Path, zipfile.ZipInfo, int]:
+    """A deflated ratings.csv, its ZipInfo and where its compressed bytes start."""
+    zip_path, _ = _both(tmp_path, _ratings(), zipfile.ZIP_DEFLATED)
+    return zip_path, *_ratings_member(zip_path)
 
 
 def _one_line_corrupt(zip_path: Path, out: Path) -> str:
@@ -444,11 +450,8 @@ def test_a_corrupt_stream_is_reported_as_corrupt_not_as_a_bad_line(
     rng = random.Random(seed)
     monkeypatch.setattr(zip_stream, "BLOCK_BYTES", 16 << 10)
     monkeypatch.setattr(zip_stream, "PARSE_BYTES", 64 << 10)
-    with zipfile.ZipFile(synthetic_zip) as zf:
-        info = zf.getinfo("ml-25m/ratings.csv")
+    info, start = _ratings_member(synthetic_zip)
     data = bytearray(synthetic_zip.read_bytes())
-    name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
-    start = info.header_offset + 30 + name_length + extra_length
     data[start + int(info.compress_size * rng.uniform(0.05, 0.3))] ^= 1 << rng.randrange(8)
     zip_path = tmp_path / "ml-25m.zip"
     zip_path.write_bytes(bytes(data))
