@@ -508,6 +508,8 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     out = WORK / "out"
     me = [sys.executable, str(Path(__file__).resolve())]
+    #: `data prepare` through the CLI, less the source's path.
+    prepare = [str(CLI), "data", "prepare", "--out-dir", str(out), "--json", "--source"]
 
     def contenders(
         zip_path: Path | None, src: Path, rows: int, with_pandas: bool
@@ -518,7 +520,6 @@ def main() -> None:
         runs: dict[str, Run] = {}
         if with_pandas:  # once: it takes ten times as long as the others
             runs["pandas"] = summarise([measure("(a) pandas", rows, child("pandas"), out)])
-        prepare = [str(CLI), "data", "prepare", "--out-dir", str(out), "--json", "--source"]
         rounds = {
             "polars": ("(b) polars", child("polars")),
             "prepare": ("(c) data prepare (dir)", [*prepare, str(src)]),
@@ -535,7 +536,6 @@ def main() -> None:
         assert zip_path is not None
         load = os.getloadavg()[0]
         print(f"{rows:,} ratings, zip vs directory (load {load:.2f}):", flush=True)
-        prepare = [str(CLI), "data", "prepare", "--out-dir", str(out), "--json", "--source"]
         rounds = {
             "prepare": ("(c) data prepare (dir)", [*prepare, str(src)]),
             "prepare-zip": ("(c') data prepare (zip)", [*prepare, str(zip_path)]),
@@ -569,7 +569,6 @@ def main() -> None:
     print(f"{args.ratings:,} ratings:", flush=True)
     main_runs = contenders(zip_path, src, args.ratings, with_pandas=True)
     # The zip section's first row: (c) and (c') of these same rounds, their outputs compared.
-    prepare = [str(CLI), "data", "prepare", "--out-dir", str(out), "--json", "--source"]
     same = same_outputs([[*prepare, str(src)], [*prepare, str(zip_path)]], out)
     zip_runs = {
         str(args.ratings): {
